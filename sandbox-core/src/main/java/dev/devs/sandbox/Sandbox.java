@@ -1,0 +1,137 @@
+package dev.devs.sandbox;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A ready sandbox handed out by {@link SandboxProvider#start}. Thread-safe.
+ *
+ * <p>Closing it (or {@link #stop()}) stops it through its provider, which emits STOPPED or KILLED once;
+ * later calls return at once. Use try-with-resources so that nothing outlives its use:
+ * <pre>{@code
+ * try (Sandbox sb = provider.start(SandboxSpec.builder("busybox:local").command("sleep", "3600").build())) {
+ *     ExecResult r = sb.exec("echo", "hi");
+ * }
+ * }</pre>
+ */
+public final class Sandbox implements AutoCloseable {
+
+    /** Default bound for {@link #exec(String...)}. */
+    public static final Duration DEFAULT_EXEC_TIMEOUT = Duration.ofSeconds(30);
+
+    private final SandboxProvider provider;
+    private final String id;
+    private final String driver;
+    private final StartType startType;
+    private final SandboxSpec spec;
+    private final Instant provisioningStartedAt;
+    private final Instant provisioningReadyAt;
+    private final Duration provisioningDuration;
+    private final Map<String, Duration> phases;
+    private final Map<String, String> attributes;
+    final SandboxDriver.Handle handle;
+    final AtomicBoolean stopClaimed = new AtomicBoolean();
+    final CompletableFuture<StopOutcome> stopped = new CompletableFuture<>();
+
+    Sandbox(SandboxProvider provider, String id, String driver, StartType startType, SandboxSpec spec,
+            Instant provisioningStartedAt, Instant provisioningReadyAt, Duration provisioningDuration,
+            Map<String, Duration> phases, Map<String, String> attributes, SandboxDriver.Handle handle) {
+        this.provider = provider;
+        this.id = id;
+        this.driver = driver;
+        this.startType = startType;
+        this.spec = spec;
+        this.provisioningStartedAt = provisioningStartedAt;
+        this.provisioningReadyAt = provisioningReadyAt;
+        this.provisioningDuration = provisioningDuration;
+        this.phases = phases;
+        this.attributes = attributes;
+        this.handle = handle;
+    }
+
+    /** The id on every event of this sandbox and on every resource the driver created for it. */
+    public String id() { return id; }
+
+    /** The driver's name. */
+    public String driver() { return driver; }
+
+    /** Whether this start was cold or warm. */
+    public StartType startType() { return startType; }
+
+    /** The spec it was started from. */
+    public SandboxSpec spec() { return spec; }
+
+    /** When provisioning began (provider clock). */
+    public Instant provisioningStartedAt() { return provisioningStartedAt; }
+
+    /** When it became ready (provider clock). */
+    public Instant provisioningReadyAt() { return provisioningReadyAt; }
+
+    /** Provisioning time on the monotonic clock, as on the READY event. */
+    public Duration provisioningDuration() { return provisioningDuration; }
+
+    /** Per-phase provisioning durations in order, as on the READY event. */
+    public Map<String, Duration> phases() { return phases; }
+
+    /** Driver facts (container id, endpoint...), as on the READY event. */
+    public Map<String, String> attributes() { return attributes; }
+
+    /** Runs a command with {@link #DEFAULT_EXEC_TIMEOUT}. */
+    public ExecResult exec(String... command) {
+        return exec(List.of(command), DEFAULT_EXEC_TIMEOUT);
+    }
+
+    /**
+     * Runs a command inside the sandbox and waits for it.
+     *
+     * @throws IllegalStateException    if the sandbox was stopped
+     * @throws IllegalArgumentException if the command is empty
+     * @throws SandboxTimeoutException  if it does not finish within {@code timeout}
+     */
+    public ExecResult exec(List<String> command, Duration timeout) {
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(timeout, "timeout");
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("command is empty: give the program to run and its arguments");
+        }
+        if (stopClaimed.get()) {
+            throw new IllegalStateException("sandbox " + id + " is stopped: exec is no longer possible");
+        }
+        try {
+            return handle.exec(List.copyOf(command), timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SandboxException("exec in sandbox " + id + " was interrupted", e);
+        }
+    }
+
+    /** Whether the sandbox is still running: false once stopped, or when the driver sees it died. */
+    public boolean isAlive() {
+        return !stopClaimed.get() && handle.isAlive();
+    }
+
+    /** Stops it through its provider; see {@link SandboxProvider#stop(Sandbox)}. */
+    public StopOutcome stop() {
+        return provider.stop(this);
+    }
+
+    /** Same as {@link #stop()}; idempotent. */
+    @Override
+    public void close() {
+        stop();
+    }
+
+    SandboxProvider provider() {
+        return provider;
+    }
+
+    @Override
+    public String toString() {
+        return "Sandbox[" + driver + "/" + id + ", " + startType.wireName() + "]";
+    }
+}

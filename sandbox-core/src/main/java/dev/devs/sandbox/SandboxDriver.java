@@ -1,0 +1,67 @@
+package dev.devs.sandbox;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The service-provider interface a sandbox technology implements. Drivers do the work; the
+ * {@link SandboxProvider} owns ids, timing, events and bookkeeping, so every driver gets the same
+ * event contract without writing it again.
+ *
+ * <p>A driver is thread-safe: the provider may call {@link #start} from several threads at once.
+ * It knows nothing about metrics or listeners: it reports what only it can know (start type, phase
+ * durations, attributes) through the {@link StartContext}.
+ */
+public interface SandboxDriver extends AutoCloseable {
+
+    /** Short lower-case name used in events, reports and metric tags, e.g. {@code docker}. */
+    String name();
+
+    /**
+     * Rejects a spec this driver cannot honour, before any event is emitted or resource created.
+     * The default accepts every spec.
+     *
+     * @throws IllegalArgumentException naming the field, the value and what would be valid
+     */
+    default void validate(SandboxSpec spec) {
+    }
+
+    /**
+     * Provisions one sandbox and returns once it is ready: running and, if the spec has one, its
+     * readiness probe succeeded. Must respect {@link StartContext#remaining()} and throw a
+     * {@link SandboxTimeoutException} when it runs out.
+     *
+     * <p>On failure, throw (preferably a {@link SandboxStartException} subclass whose message names the bad
+     * value) after removing everything this start created.
+     */
+    Handle start(SandboxSpec spec, StartContext context) throws InterruptedException;
+
+    /**
+     * Releases what the driver holds for all sandboxes (clients, browser processes). Idempotent.
+     * Sandboxes still alive are the provider's business; it stops them before closing the driver.
+     */
+    @Override
+    void close();
+
+    /** A driver's grip on one ready sandbox. Thread-safe. */
+    interface Handle {
+
+        /**
+         * Runs a command inside the sandbox and waits for it.
+         *
+         * @throws SandboxTimeoutException when it does not finish within {@code timeout}
+         */
+        ExecResult exec(List<String> command, Duration timeout) throws InterruptedException;
+
+        /**
+         * Asks the sandbox to exit, waits up to {@code gracePeriod}, kills it if needed, and removes
+         * everything the start created (container, volumes, browser context). Called at most once.
+         *
+         * @return whether it exited in time or had to be killed (or had already died)
+         */
+        StopOutcome stop(Duration gracePeriod, PhaseRecorder phases) throws InterruptedException;
+
+        /** Whether the sandbox is still running, as far as the driver can tell cheaply. */
+        boolean isAlive();
+    }
+}

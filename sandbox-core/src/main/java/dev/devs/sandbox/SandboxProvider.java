@@ -1,0 +1,358 @@
+package dev.devs.sandbox;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts and stops sandboxes with one {@link SandboxDriver}, and tells its listeners about every step
+ * under the contract written on {@link SandboxLifecycleEvent}. Thread-safe; starts may run concurrently.
+ *
+ * <p>The provider owns its driver: {@link #close()} stops every live sandbox, then closes the driver.
+ * Its {@link #sessionId()} labels every resource it creates; by default it is one id per JVM
+ * ({@link #JVM_SESSION_ID}), so that whatever a dead JVM left behind can be found and removed.
+ *
+ * <pre>{@code
+ * try (SandboxProvider provider = SandboxProvider.builder(new DockerDriver()).listener(reporter).build();
+ *      Sandbox sb = provider.start(SandboxSpec.builder("busybox:local").command("sleep", "3600").build())) {
+ *     System.out.println(sb.exec("uname", "-a").stdout());
+ * }
+ * }</pre>
+ */
+public final class SandboxProvider implements AutoCloseable {
+
+    /** The session id shared by every provider of this JVM that does not set its own. */
+    public static final String JVM_SESSION_ID = UUID.randomUUID().toString();
+
+    private static final Logger log = LoggerFactory.getLogger(SandboxProvider.class);
+
+    private final SandboxDriver driver;
+    private final Clock clock;
+    private final String sessionId;
+    private final List<SandboxLifecycleListener> listeners = new CopyOnWriteArrayList<>();
+    private final Map<String, Sandbox> live = new ConcurrentHashMap<>();
+    private final ExecutorService executor;
+    private final boolean ownsExecutor;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private SandboxProvider(Builder b) {
+        this.driver = b.driver;
+        this.clock = b.clock;
+        this.sessionId = b.sessionId;
+        this.listeners.addAll(b.listeners);
+        if (b.executor != null) {
+            this.executor = b.executor;
+            this.ownsExecutor = false;
+        } else {
+            AtomicInteger n = new AtomicInteger();
+            this.executor = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "sandbox-" + driver.name() + "-start-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            this.ownsExecutor = true;
+        }
+    }
+
+    /** A builder for a provider that owns {@code driver}. */
+    public static Builder builder(SandboxDriver driver) {
+        return new Builder(driver);
+    }
+
+    /** A provider with default settings that owns {@code driver}. */
+    public static SandboxProvider of(SandboxDriver driver) {
+        return builder(driver).build();
+    }
+
+    /** The driver's name. */
+    public String driverName() {
+        return driver.name();
+    }
+
+    /** The id that labels every resource this provider's driver creates. */
+    public String sessionId() {
+        return sessionId;
+    }
+
+    /**
+     * Subscribes a listener; the returned handle unsubscribes it. The listener sees events of starts
+     * that begin after this call.
+     */
+    public AutoCloseable addListener(SandboxLifecycleListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    /** The sandboxes started and not yet stopped, in no particular order. */
+    public List<Sandbox> liveSandboxes() {
+        return List.copyOf(live.values());
+    }
+
+    /**
+     * Provisions a sandbox and blocks until it is ready.
+     *
+     * <p>Emits STARTING, then READY or FAILED (see {@link SandboxLifecycleEvent}). A spec the driver rejects
+     * throws {@link IllegalArgumentException} before any event.
+     *
+     * @throws IllegalArgumentException  the driver rejected the spec; nothing was created
+     * @throws SandboxStartException     the start failed; FAILED was emitted and nothing is left behind
+     * @throws IllegalStateException     the provider is closed
+     */
+    public Sandbox start(SandboxSpec spec) {
+        Objects.requireNonNull(spec, "spec");
+        ensureOpen();
+        driver.validate(spec);
+
+        String id = newSandboxId();
+        Instant startedAt = clock.instant();
+        long t0 = System.nanoTime();
+        emit(new SandboxLifecycleEvent(SandboxLifecycleEvent.Type.STARTING, id, driver.name(), null, startedAt,
+                startedAt, null, null, null, null, null));
+
+        StartContext ctx = new StartContext(id, sessionId, t0, spec.startupTimeout());
+        SandboxDriver.Handle handle;
+        try {
+            handle = driver.start(spec, ctx);
+            if (handle == null) {
+                throw new IllegalStateException("driver " + driver.name() + " returned no handle");
+            }
+            if (ctx.startType() == null) {
+                // The contract needs a start type on READY; a driver that forgot has a bug, but the
+                // sandbox is real, so release it rather than leak it.
+                releaseQuietly(id, handle, spec);
+                throw new IllegalStateException("driver " + driver.name() + " did not set a start type");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failed(id, startedAt, t0, ctx, new SandboxStartException(id, "start of sandbox " + id + " was interrupted", e));
+        } catch (SandboxStartException e) {
+            throw failed(id, startedAt, t0, ctx, e);
+        } catch (RuntimeException | Error e) {
+            throw failed(id, startedAt, t0, ctx, new SandboxStartException(id,
+                    "start of sandbox " + id + " with driver " + driver.name() + " failed: " + e, e));
+        }
+        long t1 = System.nanoTime();
+        Instant readyAt = clock.instant();
+        Duration duration = Duration.ofNanos(t1 - t0);
+        Sandbox sandbox = new Sandbox(this, id, driver.name(), ctx.startType(), spec, startedAt, readyAt, duration,
+                ctx.phases(), ctx.attributes(), handle);
+        live.put(id, sandbox);
+        emit(new SandboxLifecycleEvent(SandboxLifecycleEvent.Type.READY, id, driver.name(), ctx.startType(), readyAt,
+                startedAt, readyAt, duration, sandbox.phases(), sandbox.attributes(), null));
+        if (closed.get()) {
+            // close() ran while this start was in flight and could not see it: do its job for it.
+            stop(sandbox);
+            throw new IllegalStateException("provider was closed while sandbox " + id + " was starting; it has been stopped");
+        }
+        return sandbox;
+    }
+
+    /**
+     * {@link #start(SandboxSpec)} on the provider's executor. The future completes with the ready sandbox,
+     * or exceptionally with the exception {@code start} would have thrown.
+     */
+    public CompletableFuture<Sandbox> startAsync(SandboxSpec spec) {
+        Objects.requireNonNull(spec, "spec");
+        ensureOpen();
+        return CompletableFuture.supplyAsync(() -> start(spec), executor);
+    }
+
+    /**
+     * Stops a sandbox: asks it to exit, waits up to its spec's {@link SandboxSpec#stopGracePeriod()}, kills it
+     * if needed, and removes everything its start created. Emits STOPPED or KILLED exactly once. Idempotent:
+     * a later (or concurrent) call waits for the first to finish and returns its outcome without emitting.
+     *
+     * @return the outcome of the (first) stop
+     * @throws IllegalArgumentException if the sandbox belongs to another provider
+     * @throws SandboxException          if the driver could not release it (the event is still emitted, with the error)
+     */
+    public StopOutcome stop(Sandbox sandbox) {
+        Objects.requireNonNull(sandbox, "sandbox");
+        if (sandbox.provider() != this) {
+            throw new IllegalArgumentException("sandbox " + sandbox.id() + " was started by another provider");
+        }
+        if (!sandbox.stopClaimed.compareAndSet(false, true)) {
+            try {
+                return sandbox.stopped.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SandboxException("waiting for sandbox " + sandbox.id() + " to stop was interrupted", e);
+            } catch (ExecutionException e) {
+                throw new SandboxException("stop of sandbox " + sandbox.id() + " failed: " + e.getCause(), e.getCause());
+            }
+        }
+        live.remove(sandbox.id());
+        PhaseTimes phases = new PhaseTimes();
+        long t0 = System.nanoTime();
+        StopOutcome outcome = StopOutcome.KILLED;
+        RuntimeException failure = null;
+        try {
+            outcome = sandbox.handle.stop(sandbox.spec().stopGracePeriod(), phases);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure = new SandboxException("stop of sandbox " + sandbox.id() + " was interrupted", e);
+        } catch (RuntimeException e) {
+            failure = e instanceof SandboxException ? e
+                    : new SandboxException("stop of sandbox " + sandbox.id() + " failed: " + e, e);
+        }
+        Duration duration = Duration.ofNanos(System.nanoTime() - t0);
+        SandboxLifecycleEvent.Type type = outcome == StopOutcome.STOPPED && failure == null
+                ? SandboxLifecycleEvent.Type.STOPPED : SandboxLifecycleEvent.Type.KILLED;
+        emit(new SandboxLifecycleEvent(type, sandbox.id(), driver.name(), sandbox.startType(), clock.instant(),
+                sandbox.provisioningStartedAt(), sandbox.provisioningReadyAt(), duration,
+                StartContext.toDurations(phases.nanos), sandbox.attributes(), failure));
+        if (failure != null) {
+            sandbox.stopped.completeExceptionally(failure);
+            throw failure;
+        }
+        sandbox.stopped.complete(outcome);
+        return outcome;
+    }
+
+    /**
+     * Stops every live sandbox, then closes the driver and the provider's own executor. Idempotent.
+     * Failures to stop one sandbox are logged and do not keep the others alive.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        List<CompletableFuture<Void>> stops = new ArrayList<>();
+        for (Sandbox sandbox : live.values()) {
+            // In parallel: stops are independent, and a user closing 20 sandboxes should not wait 20 grace periods.
+            stops.add(CompletableFuture.runAsync(() -> {
+                try {
+                    stop(sandbox);
+                } catch (RuntimeException e) {
+                    log.warn("stopping sandbox {} on close failed", sandbox.id(), e);
+                }
+            }, executor));
+        }
+        try {
+            CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            log.warn("stopping sandboxes on close failed", e.getCause());
+        }
+        try {
+            driver.close();
+        } finally {
+            if (ownsExecutor) {
+                executor.shutdown();
+            }
+        }
+    }
+
+    private SandboxStartException failed(String id, Instant startedAt, long t0, StartContext ctx, SandboxStartException error) {
+        Duration duration = Duration.ofNanos(System.nanoTime() - t0);
+        emit(new SandboxLifecycleEvent(SandboxLifecycleEvent.Type.FAILED, id, driver.name(), ctx.startType(),
+                clock.instant(), startedAt, null, duration, ctx.phases(), ctx.attributes(), error));
+        return error;
+    }
+
+    private void releaseQuietly(String id, SandboxDriver.Handle handle, SandboxSpec spec) {
+        try {
+            handle.stop(spec.stopGracePeriod(), new PhaseTimes());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.warn("releasing sandbox {} after a failed start failed", id, e);
+        }
+    }
+
+    private void emit(SandboxLifecycleEvent event) {
+        for (SandboxLifecycleListener listener : listeners) {
+            try {
+                listener.onEvent(event);
+            } catch (RuntimeException e) {
+                // Isolation is part of the contract: one broken listener must not break provisioning.
+                log.warn("lifecycle listener {} threw on {}; ignored", listener, event.type(), e);
+            }
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("provider is closed");
+        }
+    }
+
+    private static String newSandboxId() {
+        // 12 hex digits: short enough for container names, 48 random bits are plenty per session.
+        return String.format("sbx-%012x", ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFF_FFFFL);
+    }
+
+    private static final class PhaseTimes implements PhaseRecorder {
+        final Map<String, Long> nanos = new java.util.LinkedHashMap<>();
+
+        @Override
+        public synchronized void recordPhase(String name, long n) {
+            nanos.merge(name, n, Long::sum);
+        }
+    }
+
+    /** Builder for {@link SandboxProvider}. */
+    public static final class Builder {
+        private final SandboxDriver driver;
+        private Clock clock = Clock.systemUTC();
+        private String sessionId = JVM_SESSION_ID;
+        private final List<SandboxLifecycleListener> listeners = new ArrayList<>();
+        private ExecutorService executor;
+
+        private Builder(SandboxDriver driver) {
+            this.driver = Objects.requireNonNull(driver, "driver");
+        }
+
+        /** Clock for event timestamps (durations always use the monotonic clock). Default: system UTC. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Session id for resource labels. Default: {@link #JVM_SESSION_ID}. */
+        public Builder sessionId(String sessionId) {
+            Objects.requireNonNull(sessionId, "sessionId");
+            if (!sessionId.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")) {
+                throw new IllegalArgumentException("sessionId '" + sessionId
+                        + "' is not valid: use 1 to 128 letters, digits, '_', '.' or '-', starting with a letter or digit");
+            }
+            this.sessionId = sessionId;
+            return this;
+        }
+
+        /** Adds a listener (see {@link SandboxLifecycleListener} for its obligations). */
+        public Builder listener(SandboxLifecycleListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /** Executor for {@link #startAsync}; the caller keeps ownership. Default: the provider's own daemon pool. */
+        public Builder executor(ExecutorService executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        public SandboxProvider build() {
+            return new SandboxProvider(this);
+        }
+    }
+}

@@ -1,0 +1,251 @@
+package dev.devs.sandbox;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What to provision: an immutable, validated description of one sandbox.
+ *
+ * <p>The defaults are the secure ones from the design: no network, every capability dropped,
+ * {@code no-new-privileges}, a read-only root file system with a writable tmpfs work directory, an
+ * unprivileged user, and pids and memory limits. A spec loosens them only by saying so
+ * ({@code network("bridge")}, {@code readOnlyRootFs(false)}, {@code user("0")}...).
+ *
+ * <p>Every value is checked here, when the spec is built, so that a bad value fails before any driver
+ * is called; the {@link IllegalArgumentException} names the field, the value and what would be valid.
+ * A driver may reject a spec it cannot honour in {@link SandboxDriver#validate}, still before any
+ * event or resource.
+ *
+ * @param image            image reference for image-based drivers (Docker); null where the driver needs none
+ * @param command          command to run as the sandbox's main process; empty for the image's default
+ * @param env              environment variables for the main process and for {@link Sandbox#exec}
+ * @param cpus             CPU quota in cores; 0 for no limit
+ * @param memoryBytes      memory limit in bytes; 0 for no limit, otherwise at least {@link #MIN_MEMORY_BYTES}
+ * @param pidsLimit        maximum number of processes; 0 for no limit
+ * @param network          network mode: {@code none} (default), {@code bridge}, {@code host} or a user network name
+ * @param user             user (uid[:gid] or name) for the main process; empty for the image's default
+ * @param readOnlyRootFs   whether the root file system is mounted read-only (default true)
+ * @param workDir          absolute path of the writable working directory (a tmpfs)
+ * @param scratchVolumes   absolute paths at which the driver mounts a fresh volume that lives and dies
+ *                         with the sandbox
+ * @param readinessProbe   command run inside the sandbox after start until it exits 0; empty for none
+ * @param startupTimeout   bound on the whole start, image pull and readiness probe included
+ * @param stopGracePeriod  how long {@code stop()} waits after asking the main process to exit before it kills it
+ * @param labels           extra labels for the resources the driver creates (keys under
+ *                         {@code dev.devs.sandbox.} are reserved)
+ */
+public record SandboxSpec(
+        String image,
+        List<String> command,
+        Map<String, String> env,
+        double cpus,
+        long memoryBytes,
+        long pidsLimit,
+        String network,
+        String user,
+        boolean readOnlyRootFs,
+        String workDir,
+        List<String> scratchVolumes,
+        List<String> readinessProbe,
+        Duration startupTimeout,
+        Duration stopGracePeriod,
+        Map<String, String> labels) {
+
+    /** The smallest memory limit the Docker engine accepts (6 MiB). */
+    public static final long MIN_MEMORY_BYTES = 6L * 1024 * 1024;
+    /** Default memory limit: 512 MiB. */
+    public static final long DEFAULT_MEMORY_BYTES = 512L * 1024 * 1024;
+    /** Default process limit. */
+    public static final long DEFAULT_PIDS_LIMIT = 256;
+    /** Default unprivileged user: {@code nobody} by number, which works even in images without /etc/passwd. */
+    public static final String DEFAULT_USER = "65534:65534";
+    /** Default startup timeout, pull included. */
+    public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(60);
+    /** Default grace period for stop; with the engine's kill and remove, a stop stays well under 5 s. */
+    public static final Duration DEFAULT_STOP_GRACE_PERIOD = Duration.ofSeconds(2);
+    /** The label prefix the library reserves for its own resource labels. */
+    public static final String RESERVED_LABEL_PREFIX = "dev.devs.sandbox.";
+
+    public SandboxSpec {
+        if (image != null && (image.isBlank() || containsWhitespace(image))) {
+            throw new IllegalArgumentException("image '" + image
+                    + "' is not a valid image reference: it must be non-blank and contain no whitespace, e.g. 'debian:bookworm' or 'localhost:5000/app:1'");
+        }
+        command = copyOf("command", command);
+        env = copyOf("env", env);
+        for (String key : env.keySet()) {
+            if (key.isEmpty() || key.indexOf('=') >= 0 || containsWhitespace(key)) {
+                throw new IllegalArgumentException("env key '" + key
+                        + "' is not a valid variable name: it must be non-empty and contain neither '=' nor whitespace");
+            }
+        }
+        if (!(cpus >= 0) || Double.isInfinite(cpus) || cpus > 1024) {
+            throw new IllegalArgumentException("cpus " + cpus + " is out of range: use 0 for no limit or a value in (0, 1024]");
+        }
+        if (memoryBytes < 0 || (memoryBytes > 0 && memoryBytes < MIN_MEMORY_BYTES)) {
+            throw new IllegalArgumentException("memoryBytes " + memoryBytes
+                    + " is out of range: use 0 for no limit or at least " + MIN_MEMORY_BYTES + " (6 MiB)");
+        }
+        if (pidsLimit < 0) {
+            throw new IllegalArgumentException("pidsLimit " + pidsLimit + " is negative: use 0 for no limit or a positive count");
+        }
+        Objects.requireNonNull(network, "network");
+        if (network.isBlank() || containsWhitespace(network)) {
+            throw new IllegalArgumentException("network '" + network + "' is not valid: use none, bridge, host or a network name");
+        }
+        user = user == null ? "" : user;
+        if (containsWhitespace(user)) {
+            throw new IllegalArgumentException("user '" + user + "' is not valid: use uid[:gid], a user name, or empty for the image's default");
+        }
+        requireAbsolutePath("workDir", workDir);
+        scratchVolumes = copyOf("scratchVolumes", scratchVolumes);
+        for (String path : scratchVolumes) {
+            requireAbsolutePath("scratchVolumes", path);
+            if (path.equals(workDir)) {
+                throw new IllegalArgumentException("scratchVolumes path '" + path + "' is the workDir, which is already a tmpfs: choose another path");
+            }
+        }
+        if (scratchVolumes.stream().distinct().count() != scratchVolumes.size()) {
+            throw new IllegalArgumentException("scratchVolumes " + scratchVolumes + " names a path twice: each path can hold one volume");
+        }
+        readinessProbe = copyOf("readinessProbe", readinessProbe);
+        requirePositive("startupTimeout", startupTimeout);
+        Objects.requireNonNull(stopGracePeriod, "stopGracePeriod");
+        if (stopGracePeriod.isNegative() || stopGracePeriod.compareTo(Duration.ofMinutes(5)) > 0) {
+            throw new IllegalArgumentException("stopGracePeriod " + stopGracePeriod + " is out of range: use 0 (kill at once) to PT5M");
+        }
+        labels = copyOf("labels", labels);
+        for (String key : labels.keySet()) {
+            if (key.startsWith(RESERVED_LABEL_PREFIX)) {
+                throw new IllegalArgumentException("label '" + key + "' uses the reserved prefix '" + RESERVED_LABEL_PREFIX
+                        + "': the library sets those itself; choose another key");
+            }
+        }
+    }
+
+    /** A builder with the secure defaults, for a driver that needs no image (WebContainer). */
+    public static Builder builder() {
+        return new Builder(null);
+    }
+
+    /** A builder with the secure defaults for the given image. */
+    public static Builder builder(String image) {
+        return new Builder(image);
+    }
+
+    /** A builder that starts from this spec's values. */
+    public Builder toBuilder() {
+        Builder b = new Builder(image);
+        b.command = new ArrayList<>(command);
+        b.env = new LinkedHashMap<>(env);
+        b.cpus = cpus;
+        b.memoryBytes = memoryBytes;
+        b.pidsLimit = pidsLimit;
+        b.network = network;
+        b.user = user;
+        b.readOnlyRootFs = readOnlyRootFs;
+        b.workDir = workDir;
+        b.scratchVolumes = new ArrayList<>(scratchVolumes);
+        b.readinessProbe = new ArrayList<>(readinessProbe);
+        b.startupTimeout = startupTimeout;
+        b.stopGracePeriod = stopGracePeriod;
+        b.labels = new LinkedHashMap<>(labels);
+        return b;
+    }
+
+    private static boolean containsWhitespace(String s) {
+        return s.chars().anyMatch(Character::isWhitespace);
+    }
+
+    private static void requireAbsolutePath(String field, String path) {
+        if (path == null || !path.startsWith("/") || path.contains("..") || containsWhitespace(path)) {
+            throw new IllegalArgumentException(field + " '" + path
+                    + "' is not an absolute path: it must start with '/' and contain neither '..' nor whitespace");
+        }
+    }
+
+    private static void requirePositive(String field, Duration d) {
+        Objects.requireNonNull(d, field);
+        if (d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException(field + " " + d + " must be positive");
+        }
+    }
+
+    private static List<String> copyOf(String field, List<String> list) {
+        if (list == null) {
+            return List.of();
+        }
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i) == null) {
+                throw new IllegalArgumentException(field + " element " + i + " is null");
+            }
+        }
+        return List.copyOf(list);
+    }
+
+    private static Map<String, String> copyOf(String field, Map<String, String> map) {
+        if (map == null) {
+            return Map.of();
+        }
+        // Keeps insertion order (Map.copyOf would not) so that specs print and compare predictably.
+        LinkedHashMap<String, String> copy = new LinkedHashMap<>();
+        map.forEach((k, v) -> {
+            if (k == null || v == null) {
+                throw new IllegalArgumentException(field + " entry " + k + "=" + v + " has a null key or value");
+            }
+            copy.put(k, v);
+        });
+        return java.util.Collections.unmodifiableMap(copy);
+    }
+
+    /** Mutable builder for {@link SandboxSpec}; {@link #build()} validates. Not thread-safe. */
+    public static final class Builder {
+        private String image;
+        private List<String> command = new ArrayList<>();
+        private Map<String, String> env = new LinkedHashMap<>();
+        private double cpus = 1.0;
+        private long memoryBytes = DEFAULT_MEMORY_BYTES;
+        private long pidsLimit = DEFAULT_PIDS_LIMIT;
+        private String network = "none";
+        private String user = DEFAULT_USER;
+        private boolean readOnlyRootFs = true;
+        private String workDir = "/workspace";
+        private List<String> scratchVolumes = new ArrayList<>();
+        private List<String> readinessProbe = new ArrayList<>();
+        private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
+        private Duration stopGracePeriod = DEFAULT_STOP_GRACE_PERIOD;
+        private Map<String, String> labels = new LinkedHashMap<>();
+
+        private Builder(String image) {
+            this.image = image;
+        }
+
+        public Builder image(String image) { this.image = image; return this; }
+        public Builder command(String... command) { this.command = new ArrayList<>(List.of(command)); return this; }
+        public Builder command(List<String> command) { this.command = new ArrayList<>(command); return this; }
+        public Builder env(String key, String value) { this.env.put(key, value); return this; }
+        public Builder env(Map<String, String> env) { this.env = new LinkedHashMap<>(env); return this; }
+        public Builder cpus(double cpus) { this.cpus = cpus; return this; }
+        public Builder memoryBytes(long memoryBytes) { this.memoryBytes = memoryBytes; return this; }
+        public Builder pidsLimit(long pidsLimit) { this.pidsLimit = pidsLimit; return this; }
+        public Builder network(String network) { this.network = network; return this; }
+        public Builder user(String user) { this.user = user; return this; }
+        public Builder readOnlyRootFs(boolean readOnlyRootFs) { this.readOnlyRootFs = readOnlyRootFs; return this; }
+        public Builder workDir(String workDir) { this.workDir = workDir; return this; }
+        public Builder scratchVolume(String path) { this.scratchVolumes.add(path); return this; }
+        public Builder readinessProbe(String... command) { this.readinessProbe = new ArrayList<>(List.of(command)); return this; }
+        public Builder startupTimeout(Duration timeout) { this.startupTimeout = timeout; return this; }
+        public Builder stopGracePeriod(Duration grace) { this.stopGracePeriod = grace; return this; }
+        public Builder label(String key, String value) { this.labels.put(key, value); return this; }
+
+        /** @throws IllegalArgumentException naming the first invalid field and value */
+        public SandboxSpec build() {
+            return new SandboxSpec(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs,
+                    workDir, scratchVolumes, readinessProbe, startupTimeout, stopGracePeriod, labels);
+        }
+    }
+}

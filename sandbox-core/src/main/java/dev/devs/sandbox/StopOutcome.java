@@ -1,0 +1,11 @@
+package dev.devs.sandbox;
+
+/**
+ * How a sandbox ended, as reported by {@link SandboxDriver.Handle#stop}.
+ */
+public enum StopOutcome {
+    /** It exited by itself within the grace period after being asked to stop. */
+    STOPPED,
+    /** It had to be killed after the grace period, or it had already died on its own. */
+    KILLED
+}

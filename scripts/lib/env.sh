@@ -1,0 +1,188 @@
+# Sourced by the project's commands (scripts/test.sh, scripts/run_sandbox_latency_benchmark.sh).
+# Makes sure the real components the tests and benchmarks need are there: a Docker engine, the
+# locally built images, a registry on loopback, Chromium. On Debian as root it installs and starts
+# what is missing; elsewhere it says exactly what is missing and fails.
+#
+# Every process started here is recorded by PID in $DEVS_RUN_DIR and stopped by that PID in
+# env_stop_started (never by name), so a run leaves behind only what was already running before it.
+
+DEVS_ROOT=${DEVS_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+DEVS_RUN_DIR=${DEVS_RUN_DIR:-$DEVS_ROOT/.devs/run}
+DEVS_CACHE_DIR=${DEVS_CACHE_DIR:-$DEVS_ROOT/.devs/cache}
+DEVS_REGISTRY_ADDR=${DEVS_REGISTRY_ADDR:-127.0.0.1:5000}
+# Image names the tests and benchmarks use; keep in step with the Java constants that read them.
+DEVS_TINY_IMAGE=${DEVS_TINY_IMAGE:-devs-sandbox-busybox:1}
+DEVS_REALISTIC_IMAGE=${DEVS_REALISTIC_IMAGE:-devs-sandbox-python:bookworm}
+export DEVS_TINY_IMAGE DEVS_REALISTIC_IMAGE DEVS_REGISTRY_ADDR
+
+mkdir -p "$DEVS_RUN_DIR" "$DEVS_CACHE_DIR"
+_env_started=()
+
+env_log() { printf '[env] %s\n' "$*" >&2; }
+
+env_can_install() {
+  [ "$(id -u)" = 0 ] && [ -r /etc/debian_version ] && command -v apt-get >/dev/null 2>&1
+}
+
+_apt_updated=
+env_apt_install() {
+  if ! env_can_install; then
+    env_log "missing: $* (install these packages yourself: this script installs only on Debian as root)"
+    return 1
+  fi
+  if [ -z "$_apt_updated" ]; then
+    env_log "apt-get update"
+    apt-get update -q >"$DEVS_RUN_DIR/apt.log" 2>&1 || { env_log "apt-get update failed, see $DEVS_RUN_DIR/apt.log"; return 1; }
+    _apt_updated=1
+  fi
+  env_log "installing $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >>"$DEVS_RUN_DIR/apt.log" 2>&1 \
+    || { env_log "apt-get install $* failed, see $DEVS_RUN_DIR/apt.log"; return 1; }
+}
+
+# Starts "$@" in the background with its output in $DEVS_RUN_DIR/NAME.log and remembers its PID.
+_env_spawn() {
+  local name=$1; shift
+  "$@" >"$DEVS_RUN_DIR/$name.log" 2>&1 &
+  local pid=$!
+  echo "$pid" >"$DEVS_RUN_DIR/$name.pid"
+  _env_started+=("$name")
+  env_log "started $name (pid $pid, log $DEVS_RUN_DIR/$name.log)"
+}
+
+_env_wait() { # timeout-seconds description command...
+  local limit=$1 what=$2; shift 2
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then env_log "$what did not come up within ${limit}s"; return 1; fi
+    sleep 0.2
+  done
+}
+
+env_ensure_docker() {
+  if timeout 10 docker info >/dev/null 2>&1; then return 0; fi
+  if [ -n "${DOCKER_HOST:-}" ]; then
+    env_log "no Docker engine answers at DOCKER_HOST=$DOCKER_HOST; start it or unset DOCKER_HOST to use the local one"
+    return 1
+  fi
+  if ! command -v dockerd >/dev/null 2>&1; then
+    env_apt_install docker.io || { env_log "no Docker engine: install docker.io (Debian) or Docker Engine and start it"; return 1; }
+  fi
+  if ! command -v docker >/dev/null 2>&1; then
+    env_log "no docker CLI on PATH: the cleanup tests ask it, as users do"; return 1
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    env_log "a Docker engine is installed but none answers, and only root can start dockerd here: start it (e.g. 'sudo systemctl start docker')"
+    return 1
+  fi
+  _env_spawn dockerd dockerd --data-root "${DEVS_DOCKER_DATA_ROOT:-/var/lib/docker}" --pidfile "$DEVS_RUN_DIR/dockerd.daemon.pid"
+  _env_wait 60 "dockerd" docker info || { tail -20 "$DEVS_RUN_DIR/dockerd.log" >&2; return 1; }
+  env_log "docker engine $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')"
+}
+
+# The tiny image: busybox on scratch, 2 MB. Fast to start, used by the default tests.
+env_ensure_tiny_image() {
+  if docker image inspect "$DEVS_TINY_IMAGE" >/dev/null 2>&1; then return 0; fi
+  if [ ! -x /bin/busybox ] || ! /bin/busybox --list 2>/dev/null | grep -qx sh || ! file_is_static /bin/busybox; then
+    env_apt_install busybox-static || return 1
+  fi
+  local ctx; ctx=$(mktemp -d)
+  cp /bin/busybox "$ctx/busybox"
+  cat >"$ctx/Dockerfile" <<'DOCKERFILE'
+FROM scratch
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+RUN ["/bin/busybox", "sh", "-c", "mkdir -p /tmp /workspace /etc && chmod 1777 /tmp /workspace && echo 'root:x:0:0:root:/root:/bin/sh' > /etc/passwd && echo 'nobody:x:65534:65534:nobody:/nonexistent:/bin/sh' >> /etc/passwd && echo 'root:x:0:' > /etc/group && echo 'nogroup:x:65534:' >> /etc/group"]
+CMD ["/bin/sh"]
+DOCKERFILE
+  env_log "building $DEVS_TINY_IMAGE"
+  DOCKER_BUILDKIT=0 docker build -q -t "$DEVS_TINY_IMAGE" "$ctx" >"$DEVS_RUN_DIR/build-tiny.log" 2>&1 \
+    || { cat "$DEVS_RUN_DIR/build-tiny.log" >&2; rm -rf "$ctx"; return 1; }
+  rm -rf "$ctx"
+}
+
+file_is_static() { # busybox-static's binary works in a FROM scratch image; the dynamic one does not
+  ! (ldd "$1" 2>&1 | grep -q '=>')
+}
+
+# The realistic image: Debian minbase with python3, about 235 MB, for cold-start benchmarks.
+env_ensure_realistic_image() {
+  if docker image inspect "$DEVS_REALISTIC_IMAGE" >/dev/null 2>&1; then return 0; fi
+  local tarball=$DEVS_CACHE_DIR/bookworm-python-rootfs.tar
+  if [ ! -s "$tarball" ]; then
+    command -v debootstrap >/dev/null 2>&1 || env_apt_install debootstrap || return 1
+    local dir; dir=$(mktemp -d "$DEVS_CACHE_DIR/rootfs.XXXXXX")
+    env_log "debootstrap bookworm minbase + python3-minimal (about a minute)"
+    debootstrap --variant=minbase --include=python3-minimal bookworm "$dir" http://deb.debian.org/debian \
+      >"$DEVS_RUN_DIR/debootstrap.log" 2>&1 || { tail -20 "$DEVS_RUN_DIR/debootstrap.log" >&2; rm -rf "$dir"; return 1; }
+    tar -C "$dir" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+    rm -rf "$dir"
+  fi
+  env_log "importing $DEVS_REALISTIC_IMAGE"
+  docker import "$tarball" "$DEVS_REALISTIC_IMAGE" >/dev/null
+}
+
+env_ensure_registry() {
+  if curl -fsS "http://$DEVS_REGISTRY_ADDR/v2/" >/dev/null 2>&1; then return 0; fi
+  command -v docker-registry >/dev/null 2>&1 || env_apt_install docker-registry || return 1
+  mkdir -p "$DEVS_RUN_DIR/registry-data"
+  cat >"$DEVS_RUN_DIR/registry.yml" <<YAML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $DEVS_RUN_DIR/registry-data
+  delete:
+    enabled: true
+http:
+  addr: $DEVS_REGISTRY_ADDR
+YAML
+  _env_spawn registry docker-registry serve "$DEVS_RUN_DIR/registry.yml"
+  _env_wait 30 "registry at $DEVS_REGISTRY_ADDR" curl -fsS "http://$DEVS_REGISTRY_ADDR/v2/"
+}
+
+env_ensure_chromium() {
+  local bin=${CHROME_PATH:-/usr/bin/chromium}
+  if [ -x "$bin" ]; then export CHROME_PATH=$bin; return 0; fi
+  if [ -n "${CHROME_PATH:-}" ]; then env_log "CHROME_PATH=$CHROME_PATH is not an executable"; return 1; fi
+  env_apt_install chromium || { env_log "no Chromium: install Debian's chromium or set CHROME_PATH"; return 1; }
+  export CHROME_PATH=/usr/bin/chromium
+}
+
+env_ensure_maven() {
+  command -v mvn >/dev/null 2>&1 && command -v javac >/dev/null 2>&1 && return 0
+  env_apt_install maven openjdk-17-jdk-headless || { env_log "need Maven 3.8+ and a JDK 17+"; return 1; }
+}
+
+env_ensure_node() {
+  command -v npm >/dev/null 2>&1 && return 0
+  env_apt_install nodejs npm || { env_log "need Node.js and npm: the WebContainer harness is bundled from npm at build time"; return 1; }
+}
+
+# Removes sandboxes a run left behind (the driver labels everything it creates).
+env_sweep_sandboxes() {
+  local ids
+  ids=$(docker ps -aq --filter label=dev.devs.sandbox.managed 2>/dev/null)
+  [ -n "$ids" ] && docker rm -fv $ids >/dev/null 2>&1
+  ids=$(docker volume ls -q --filter label=dev.devs.sandbox.managed 2>/dev/null)
+  [ -n "$ids" ] && docker volume rm -f $ids >/dev/null 2>&1
+  return 0
+}
+
+# Stops, by the PIDs recorded above, what this run started; leaves what was running before.
+env_stop_started() {
+  local name pid i
+  for ((i=${#_env_started[@]}-1; i>=0; i--)); do
+    name=${_env_started[$i]}
+    pid=$(cat "$DEVS_RUN_DIR/$name.pid" 2>/dev/null) || continue
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+      env_log "stopped $name (pid $pid)"
+    fi
+    rm -f "$DEVS_RUN_DIR/$name.pid"
+  done
+  _env_started=()
+}
