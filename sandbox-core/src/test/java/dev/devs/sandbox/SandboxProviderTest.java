@@ -1,0 +1,232 @@
+package dev.devs.sandbox;
+
+import static dev.devs.sandbox.SandboxLifecycleEvent.Type.FAILED;
+import static dev.devs.sandbox.SandboxLifecycleEvent.Type.KILLED;
+import static dev.devs.sandbox.SandboxLifecycleEvent.Type.READY;
+import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STARTING;
+import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STOPPED;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class SandboxProviderTest {
+    private static final Instant T0 = Instant.parse("2026-11-26T17:45:51.123Z");
+
+    private final ScriptedDriver driver = new ScriptedDriver();
+    private final RecordingListener events = new RecordingListener();
+    private final SandboxProvider provider = SandboxProvider.builder(driver)
+            .clock(Clock.fixed(T0, ZoneOffset.UTC))
+            .listener(events)
+            .build();
+    private final SandboxSpec spec = SandboxSpec.builder("img:1").build();
+
+    @AfterEach
+    void close() {
+        provider.close();
+    }
+
+    @Test
+    void successfulStartEmitsStartingThenReadyWithTimestampsDurationAndPhases() {
+        Sandbox sandbox = provider.start(spec);
+
+        assertThat(events.types()).containsExactly(STARTING, READY);
+        SandboxLifecycleEvent starting = events.events().get(0);
+        SandboxLifecycleEvent ready = events.events().get(1);
+        assertThat(starting.sandboxId()).isEqualTo(sandbox.id()).startsWith("sbx-");
+        assertThat(starting.startType()).isNull();
+        assertThat(starting.duration()).isNull();
+        assertThat(starting.provisioningStartedAt()).isEqualTo(T0);
+        assertThat(ready.sandboxId()).isEqualTo(sandbox.id());
+        assertThat(ready.driver()).isEqualTo("scripted");
+        assertThat(ready.startType()).isEqualTo(StartType.WARM);
+        assertThat(ready.provisioningStartedAt()).isEqualTo(T0);
+        assertThat(ready.provisioningReadyAt()).isEqualTo(T0);
+        assertThat(ready.durationMs()).isNotNull();
+        assertThat(ready.duration()).isPositive().isEqualTo(sandbox.provisioningDuration());
+        assertThat(ready.phases()).containsOnlyKeys("prepare", "boot");
+        assertThat(List.copyOf(ready.phases().keySet())).containsExactly("prepare", "boot");
+        assertThat(ready.attributes()).containsEntry("image", "img:1");
+        assertThat(sandbox.startType()).isEqualTo(StartType.WARM);
+        assertThat(provider.liveSandboxes()).containsExactly(sandbox);
+    }
+
+    @Test
+    void failedStartEmitsStartingThenFailedAndThrowsTheDriversException() {
+        SandboxStartException boom = new ImageNotFoundException(null, "img:1", "image 'img:1' not found", null);
+        driver.failure = s -> boom;
+
+        assertThatThrownBy(() -> provider.start(spec)).isSameAs(boom);
+
+        assertThat(events.types()).containsExactly(STARTING, FAILED);
+        SandboxLifecycleEvent failed = events.last();
+        assertThat(failed.error()).isSameAs(boom);
+        assertThat(failed.duration()).isNotNull();
+        assertThat(failed.provisioningReadyAt()).isNull();
+        assertThat(failed.sandboxId()).isEqualTo(events.events().get(0).sandboxId());
+        assertThat(provider.liveSandboxes()).isEmpty();
+    }
+
+    @Test
+    void unexpectedDriverExceptionIsWrappedNamingDriverAndSandbox() {
+        driver.failure = s -> new IllegalStateException("socket closed");
+
+        assertThatThrownBy(() -> provider.start(spec))
+                .isInstanceOf(SandboxStartException.class)
+                .hasMessageContaining("scripted")
+                .hasMessageContaining("socket closed")
+                .hasCauseInstanceOf(IllegalStateException.class);
+        assertThat(events.types()).containsExactly(STARTING, FAILED);
+        assertThat(((SandboxStartException) events.last().error()).sandboxId()).isEqualTo(events.last().sandboxId());
+    }
+
+    @Test
+    void driverThatForgetsTheStartTypeFailsAndReleasesTheSandbox() {
+        driver.startType = null;
+
+        assertThatThrownBy(() -> provider.start(spec)).isInstanceOf(SandboxStartException.class)
+                .hasMessageContaining("start type");
+        assertThat(events.types()).containsExactly(STARTING, FAILED);
+        assertThat(driver.stops).hasValue(1);
+    }
+
+    @Test
+    void specRejectedByTheDriverThrowsBeforeAnyEventOrStart() {
+        driver.rejectSpecs = true;
+
+        assertThatThrownBy(() -> provider.start(spec)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("img:1");
+        assertThat(events.events()).isEmpty();
+        assertThat(driver.starts).hasValue(0);
+    }
+
+    @Test
+    void stopEmitsStoppedOnceAndASecondStopEmitsNothing() {
+        Sandbox sandbox = provider.start(spec);
+        events.clear();
+
+        assertThat(sandbox.stop()).isEqualTo(StopOutcome.STOPPED);
+        assertThat(provider.stop(sandbox)).isEqualTo(StopOutcome.STOPPED);
+        sandbox.close();
+
+        assertThat(events.types()).containsExactly(STOPPED);
+        SandboxLifecycleEvent stopped = events.last();
+        assertThat(stopped.duration()).isNotNull();
+        assertThat(stopped.phases()).containsOnlyKeys("remove");
+        assertThat(stopped.provisioningReadyAt()).isEqualTo(sandbox.provisioningReadyAt());
+        assertThat(driver.stops).hasValue(1);
+        assertThat(provider.liveSandboxes()).isEmpty();
+        assertThat(sandbox.isAlive()).isFalse();
+        assertThatThrownBy(() -> sandbox.exec("true")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(sandbox.id());
+    }
+
+    @Test
+    void killedOutcomeEmitsKilled() {
+        driver.stopOutcome = StopOutcome.KILLED;
+        Sandbox sandbox = provider.start(spec);
+
+        assertThat(sandbox.stop()).isEqualTo(StopOutcome.KILLED);
+        assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY, KILLED);
+    }
+
+    @Test
+    void stopThatFailsStillEmitsKilledWithTheErrorAndThrows() {
+        driver.stopFailure = new IllegalStateException("engine went away");
+        Sandbox sandbox = provider.start(spec);
+
+        assertThatThrownBy(sandbox::stop).isInstanceOf(SandboxException.class).hasMessageContaining("engine went away");
+        assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY, KILLED);
+        assertThat(events.last().error()).isNotNull();
+        // idempotent even after a failure: no second event, the same failure
+        assertThatThrownBy(sandbox::stop).isInstanceOf(SandboxException.class);
+        assertThat(events.typesOf(sandbox.id())).hasSize(3);
+    }
+
+    @Test
+    void throwingListenerIsIsolatedFromTheProviderAndTheOtherListeners() {
+        RecordingListener after = new RecordingListener();
+        try (SandboxProvider p = SandboxProvider.builder(new ScriptedDriver())
+                .listener(e -> { throw new RuntimeException("listener bug"); })
+                .listener(after)
+                .build()) {
+            Sandbox sandbox = p.start(spec);
+            sandbox.stop();
+            assertThat(after.types()).containsExactly(STARTING, READY, STOPPED);
+        }
+    }
+
+    @Test
+    void closeStopsEveryLiveSandboxClosesTheDriverAndRefusesNewStarts() {
+        Sandbox a = provider.start(spec);
+        Sandbox b = provider.start(spec);
+
+        provider.close();
+        provider.close();
+
+        assertThat(events.typesOf(a.id())).containsExactly(STARTING, READY, STOPPED);
+        assertThat(events.typesOf(b.id())).containsExactly(STARTING, READY, STOPPED);
+        assertThat(driver.closed).isTrue();
+        assertThatThrownBy(() -> provider.start(spec)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void sandboxOfAnotherProviderIsRejected() {
+        try (SandboxProvider other = SandboxProvider.of(new ScriptedDriver())) {
+            Sandbox foreign = other.start(spec);
+            assertThatThrownBy(() -> provider.stop(foreign)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(foreign.id());
+        }
+    }
+
+    @Test
+    void concurrentAsyncStartsEachGetTheirOwnIdAndExactlyOneTerminalEvent() {
+        List<CompletableFuture<Sandbox>> futures = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            futures.add(provider.startAsync(spec));
+        }
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
+
+        Set<String> ids = new HashSet<>();
+        futures.forEach(f -> ids.add(f.join().id()));
+        assertThat(ids).hasSize(20);
+        for (String id : ids) {
+            assertThat(events.typesOf(id)).containsExactly(STARTING, READY);
+        }
+    }
+
+    @Test
+    void asyncFailureCompletesTheFutureExceptionally() {
+        driver.failure = s -> new SandboxStartException(null, "no");
+        CompletableFuture<Sandbox> f = provider.startAsync(spec);
+
+        assertThatThrownBy(f::join).hasCauseInstanceOf(SandboxStartException.class);
+        assertThat(events.types()).containsExactly(STARTING, FAILED);
+    }
+
+    @Test
+    void execRejectsAnEmptyCommand() {
+        Sandbox sandbox = provider.start(spec);
+        assertThatThrownBy(() -> sandbox.exec()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
+        assertThat(sandbox.exec("echo", "hi").stdout()).isEqualTo("echo hi");
+    }
+
+    @Test
+    void sessionIdDefaultsToTheJvmsAndIsValidated() {
+        assertThat(provider.sessionId()).isEqualTo(SandboxProvider.JVM_SESSION_ID);
+        assertThatThrownBy(() -> SandboxProvider.builder(driver).sessionId("bad id"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'bad id'");
+    }
+}

@@ -1,0 +1,77 @@
+package dev.devs.sandbox;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * An in-process driver for testing the provider's own bookkeeping (ids, events, idempotence,
+ * listener isolation). It provisions nothing: the real drivers are tested against a real Docker
+ * engine and a real Chromium in their own modules.
+ */
+final class ScriptedDriver implements SandboxDriver {
+    final AtomicInteger starts = new AtomicInteger();
+    final AtomicInteger stops = new AtomicInteger();
+    final AtomicBoolean closed = new AtomicBoolean();
+    volatile Function<SandboxSpec, RuntimeException> failure = spec -> null;
+    volatile StopOutcome stopOutcome = StopOutcome.STOPPED;
+    volatile RuntimeException stopFailure;
+    volatile StartType startType = StartType.WARM;
+    volatile boolean rejectSpecs;
+
+    @Override
+    public String name() {
+        return "scripted";
+    }
+
+    @Override
+    public void validate(SandboxSpec spec) {
+        if (rejectSpecs) {
+            throw new IllegalArgumentException("image '" + spec.image() + "' is not accepted by the scripted driver");
+        }
+    }
+
+    @Override
+    public Handle start(SandboxSpec spec, StartContext context) {
+        starts.incrementAndGet();
+        try (var p = context.phase("prepare")) {
+            context.attribute("image", String.valueOf(spec.image()));
+        }
+        context.recordPhase("boot", 1_000_000);
+        RuntimeException e = failure.apply(spec);
+        if (e != null) {
+            throw e;
+        }
+        if (startType != null) {
+            context.startType(startType);
+        }
+        return new Handle() {
+            @Override
+            public ExecResult exec(List<String> command, Duration timeout) {
+                return new ExecResult(0, String.join(" ", command), "", Duration.ZERO);
+            }
+
+            @Override
+            public StopOutcome stop(Duration gracePeriod, PhaseRecorder phases) {
+                stops.incrementAndGet();
+                phases.recordPhase("remove", 2_000_000);
+                if (stopFailure != null) {
+                    throw stopFailure;
+                }
+                return stopOutcome;
+            }
+
+            @Override
+            public boolean isAlive() {
+                return true;
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        closed.set(true);
+    }
+}
