@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# The project's main command: measures how long it takes to provision sandboxes, beside the peers.
+#
+#   scripts/run_sandbox_latency_benchmark.sh
+#
+# 1. Makes sure the real components are there: Maven and a JDK, a Docker engine, the loopback registry,
+#    the tiny and the realistic image, Chromium and Node (on Debian as root it installs and starts what is
+#    missing; elsewhere it says exactly what is missing and stops).
+# 2. Pushes a copy of the realistic image to the loopback registry, for the cold-start samples.
+# 3. Runs `mvn -B verify -Pbenchmark` (only the tests tagged "benchmark"), output teed to
+#    .devs/reports/sandbox_latency_benchmark.txt; the run writes .devs/reports/sandbox_latency_benchmark.json
+#    and .devs/reports/metrics.prom.
+# 4. Runs scripts/analyze_sandbox_latency.sh on the report.
+# 5. Stops, by PID, whatever it started (a running engine or registry is left running), and removes the
+#    sandboxes of this run if a test left any.
+#
+# Exit code: the analyzer's (0 every P95 within target, 1 a P95 over target, 2 report missing or malformed),
+# except 1 when a benchmark test failed although the analyzer found the report fine, 2 when the run did not
+# write .devs/reports/metrics.prom, and 3 when the environment is incomplete (nothing was measured).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT" || exit 3
+# shellcheck source=lib/env.sh
+. "$ROOT/scripts/lib/env.sh"
+
+REPORTS_DIR=$ROOT/.devs/reports
+REPORT_JSON=$REPORTS_DIR/sandbox_latency_benchmark.json
+REPORT_TXT=$REPORTS_DIR/sandbox_latency_benchmark.txt
+METRICS_PROM=$REPORTS_DIR/metrics.prom
+# The registry copy of the realistic image that cold samples pull (keep in step with BenchmarkEnvironment.java).
+DEVS_COLD_IMAGE=${DEVS_COLD_IMAGE:-localhost:${DEVS_REGISTRY_ADDR##*:}/devs-sandbox-python-cold:bookworm}
+# Labels everything this run's JVM creates, so that the sweep at the end touches this run's sandboxes only
+# (other test runs may share the engine).
+DEVS_BENCHMARK_SESSION=${DEVS_BENCHMARK_SESSION:-benchmark-$(date -u +%Y%m%dT%H%M%SZ)-$$}
+export DEVS_COLD_IMAGE DEVS_BENCHMARK_SESSION
+
+say() { printf '[benchmark] %s\n' "$*" >&2; }
+
+sweep_session() {
+  local ids
+  ids=$(docker ps -aq --filter "label=dev.devs.sandbox.session=$DEVS_BENCHMARK_SESSION" 2>/dev/null)
+  if [ -n "$ids" ]; then
+    say "removing $(echo "$ids" | wc -w) container(s) this run left behind"
+    docker rm -fv $ids >/dev/null 2>&1
+  fi
+  ids=$(docker volume ls -q --filter "label=dev.devs.sandbox.session=$DEVS_BENCHMARK_SESSION" 2>/dev/null)
+  [ -n "$ids" ] && docker volume rm -f $ids >/dev/null 2>&1
+  return 0
+}
+
+cleanup() {
+  if timeout 10 docker info >/dev/null 2>&1; then sweep_session; fi
+  env_stop_started
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT TERM
+
+# --- 1. environment --------------------------------------------------------------------------------
+started=$SECONDS
+missing=()
+env_ensure_maven || missing+=("Maven 3.8+ and JDK 17+ (Debian: apt-get install maven openjdk-17-jdk-headless)")
+if env_ensure_docker; then
+  env_ensure_registry || missing+=("a registry on $DEVS_REGISTRY_ADDR (Debian: apt-get install docker-registry; see scripts/lib/env.sh)")
+  env_ensure_tiny_image || missing+=("image $DEVS_TINY_IMAGE (needs busybox-static)")
+  env_ensure_realistic_image || missing+=("image $DEVS_REALISTIC_IMAGE (needs debootstrap and deb.debian.org)")
+else
+  missing+=("a Docker engine answering 'docker info' (Debian: apt-get install docker.io, then start dockerd)")
+fi
+env_ensure_chromium || missing+=("Chromium (Debian: apt-get install chromium, or set CHROME_PATH)")
+env_ensure_node || missing+=("Node.js and npm (Debian: apt-get install nodejs npm)")
+if [ ${#missing[@]} -gt 0 ]; then
+  say "cannot run the benchmark; missing:"
+  for m in "${missing[@]}"; do say "  - $m"; done
+  if ! env_can_install; then say "(this script installs those itself only on Debian, as root)"; fi
+  exit 3
+fi
+
+# --- 2. the registry copy for cold starts -----------------------------------------------------------
+# The copy carries one extra file, so its layer differs from the local image's: were it the very same layer,
+# Docker would find it locally and a "cold" pull would download nothing.
+registry_has() { # image reference on the loopback registry
+  local path=${1#*/} name tag
+  name=${path%:*}; tag=${path##*:}
+  curl -fs -o /dev/null \
+    -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    "http://$DEVS_REGISTRY_ADDR/v2/$name/manifests/$tag"
+}
+
+ensure_cold_image() {
+  if registry_has "$DEVS_COLD_IMAGE"; then return 0; fi
+  say "pushing $DEVS_COLD_IMAGE (the realistic image plus a marker file) to the loopback registry"
+  local work cid
+  work=$(mktemp -d "$DEVS_CACHE_DIR/cold-image.XXXXXX") || return 1
+  cid=$(docker create --label dev.devs.sandbox.managed=true \
+        --label "dev.devs.sandbox.session=$DEVS_BENCHMARK_SESSION" "$DEVS_REALISTIC_IMAGE" true) || { rm -rf "$work"; return 1; }
+  docker export "$cid" >"$work/rootfs.tar"
+  local rc=$?
+  docker rm -f "$cid" >/dev/null
+  if [ $rc -ne 0 ]; then rm -rf "$work"; return 1; fi
+  mkdir -p "$work/marker/etc"
+  echo "registry copy of $DEVS_REALISTIC_IMAGE for cold-start benchmarks" >"$work/marker/etc/devs-sandbox-registry-copy"
+  tar -rf "$work/rootfs.tar" -C "$work/marker" ./etc/devs-sandbox-registry-copy \
+    && docker import "$work/rootfs.tar" "$DEVS_COLD_IMAGE" >/dev/null \
+    && docker push "$DEVS_COLD_IMAGE" >"$DEVS_RUN_DIR/push-cold.log" 2>&1
+  rc=$?
+  rm -rf "$work"
+  # Leave it absent locally: the first cold sample must pull it.
+  docker rmi "$DEVS_COLD_IMAGE" >/dev/null 2>&1
+  if [ $rc -ne 0 ]; then say "pushing $DEVS_COLD_IMAGE failed (see $DEVS_RUN_DIR/push-cold.log)"; return 1; fi
+}
+ensure_cold_image || exit 3
+say "environment ready in $((SECONDS - started)) s: engine $(docker version --format '{{.Server.Version}}'), registry $DEVS_REGISTRY_ADDR, images $DEVS_REALISTIC_IMAGE / $DEVS_COLD_IMAGE / $DEVS_TINY_IMAGE, chromium ${CHROME_PATH:-}"
+
+# --- 3. the benchmark run -----------------------------------------------------------------------------
+mkdir -p "$REPORTS_DIR"
+# A stale report must never pass for this run's.
+rm -f "$REPORT_JSON" "$METRICS_PROM" "$REPORTS_DIR/sandbox_latency_benchmark.png"
+say "mvn -B verify -Pbenchmark (session $DEVS_BENCHMARK_SESSION); output also in $REPORT_TXT"
+mvn -B -ntp -Dstyle.color=never verify -Pbenchmark 2>&1 | tee "$REPORT_TXT"
+mvn_rc=${PIPESTATUS[0]}
+say "maven finished with code $mvn_rc after $((SECONDS - started)) s"
+
+prom_ok=1
+if [ ! -s "$METRICS_PROM" ]; then
+  say "the run did not write $METRICS_PROM"
+  prom_ok=0
+else
+  for gauge in sandbox_provisioning_duration_p50_ms sandbox_provisioning_duration_p95_ms sandbox_provisioning_duration_p99_ms; do
+    grep -q "^$gauge" "$METRICS_PROM" || { say "$METRICS_PROM lacks $gauge"; prom_ok=0; }
+  done
+fi
+
+# --- 4. the analysis ----------------------------------------------------------------------------------
+"$ROOT/scripts/analyze_sandbox_latency.sh" "$REPORT_JSON"
+rc=$?
+
+if [ $rc -eq 0 ] && [ $prom_ok -eq 0 ]; then rc=2; fi
+if [ $rc -eq 0 ] && [ "$mvn_rc" -ne 0 ]; then
+  say "a benchmark test failed (see $REPORT_TXT), although every P95 is within its target"
+  rc=1
+fi
+say "done in $((SECONDS - started)) s, exit code $rc"
+exit $rc
