@@ -1,0 +1,184 @@
+package dev.devs.sandbox.metrics;
+
+import dev.devs.sandbox.SandboxLifecycleEvent;
+import dev.devs.sandbox.SandboxLifecycleListener;
+import dev.devs.sandbox.StartType;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Sandbox latency as Micrometer meters, with the Prometheus names of DESIGN.md:
+ * <ul>
+ *   <li>gauges {@code sandbox_provisioning_duration_p50_ms}, {@code _p95_ms}, {@code _p99_ms}, tags
+ *       {@code driver} and {@code start_type}: the reporter's rolling-window percentiles (NaN while a
+ *       series has no sample). Handy for a dashboard, but a percentile cannot be averaged across hosts,
+ *       hence also:</li>
+ *   <li>timer {@code sandbox.provisioning.duration} (Prometheus {@code sandbox_provisioning_duration_seconds},
+ *       tags {@code driver}, {@code start_type}) with a percentile histogram and buckets at the 10 s and 30 s
+ *       targets, so {@code histogram_quantile} works over any number of hosts and any time range;</li>
+ *   <li>counter {@code sandbox.provisioning.failures} ({@code sandbox_provisioning_failures_total}, tag
+ *       {@code driver});</li>
+ *   <li>timer {@code sandbox.stop.duration} ({@code sandbox_stop_duration_seconds}, tags {@code driver},
+ *       {@code outcome} = {@code stopped} | {@code killed}), with a bucket at the 5 s target.</li>
+ * </ul>
+ * No meter is tagged by sandbox id (unbounded cardinality).
+ *
+ * <pre>{@code
+ * SandboxMetrics metrics = new SandboxMetrics(reporter);
+ * metrics.bindTo(registry);
+ * SandboxProvider provider = SandboxProvider.builder(driver).listener(reporter).listener(metrics).build();
+ * }</pre>
+ *
+ * <p>Register it as a listener on the same providers as the reporter: the timers and the counter count what
+ * this listener sees, and a series' gauges appear when this listener first sees the series (or at
+ * {@link #bindTo} for series the reporter already has). Thread-safe; {@link #onEvent} does no I/O.
+ */
+public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListener {
+
+    /** Gauge: P50 of the rolling window, milliseconds. */
+    public static final String P50_GAUGE = "sandbox_provisioning_duration_p50_ms";
+    /** Gauge: P95 of the rolling window, milliseconds. */
+    public static final String P95_GAUGE = "sandbox_provisioning_duration_p95_ms";
+    /** Gauge: P99 of the rolling window, milliseconds. */
+    public static final String P99_GAUGE = "sandbox_provisioning_duration_p99_ms";
+    /** Timer (histogram) of provisioning durations; Prometheus adds {@code _seconds}. */
+    public static final String PROVISIONING_TIMER = "sandbox.provisioning.duration";
+    /** Counter of failed starts; Prometheus adds {@code _total}. */
+    public static final String FAILURE_COUNTER = "sandbox.provisioning.failures";
+    /** Timer of stop durations; Prometheus adds {@code _seconds}. */
+    public static final String STOP_TIMER = "sandbox.stop.duration";
+
+    private static final Map<String, Double> GAUGES = Map.of(P50_GAUGE, 50.0, P95_GAUGE, 95.0, P99_GAUGE, 99.0);
+
+    private final SandboxLatencyReporter reporter;
+    private final List<Bound> registries = new CopyOnWriteArrayList<>();
+    private final Set<SeriesKey> knownSeries = ConcurrentHashMap.newKeySet();
+
+    /** Meters that read their percentiles from {@code reporter}. */
+    public SandboxMetrics(SandboxLatencyReporter reporter) {
+        this.reporter = Objects.requireNonNull(reporter, "reporter");
+    }
+
+    /** Registers the meters of every series known so far into {@code registry}, and of later ones as they appear. */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Objects.requireNonNull(registry, "registry");
+        Bound bound = new Bound(registry);
+        for (LatencyStats.Series s : reporter.getStats().series()) {
+            knownSeries.add(new SeriesKey(s.driver(), s.startType()));
+        }
+        registries.add(bound);
+        for (SeriesKey key : knownSeries) {
+            bound.registerGauges(key);
+        }
+    }
+
+    @Override
+    public void onEvent(SandboxLifecycleEvent event) {
+        switch (event.type()) {
+            case READY -> {
+                SeriesKey key = seen(event.driver(), event.startType());
+                for (Bound b : registries) {
+                    b.provisioning(key).record(event.duration());
+                }
+            }
+            case FAILED -> {
+                if (event.startType() != null) {
+                    seen(event.driver(), event.startType());
+                }
+                for (Bound b : registries) {
+                    b.failures(event.driver()).increment();
+                }
+            }
+            case STOPPED, KILLED -> {
+                String outcome = event.type().name().toLowerCase(Locale.ROOT);
+                for (Bound b : registries) {
+                    b.stop(event.driver(), outcome).record(event.duration());
+                }
+            }
+            default -> {
+                // STARTING: nothing to measure yet
+            }
+        }
+    }
+
+    private SeriesKey seen(String driver, StartType startType) {
+        SeriesKey key = new SeriesKey(driver, startType);
+        if (knownSeries.add(key)) {
+            for (Bound b : registries) {
+                b.registerGauges(key);
+            }
+        }
+        return key;
+    }
+
+    private record SeriesKey(String driver, StartType startType) {
+        Tags tags() {
+            return Tags.of("driver", driver, "start_type", startType.wireName());
+        }
+    }
+
+    /** One registry and its meters, cached so that recording is a map lookup, not a registration. */
+    private final class Bound {
+        final MeterRegistry registry;
+        final Map<SeriesKey, Timer> provisioning = new ConcurrentHashMap<>();
+        final Map<String, Counter> failures = new ConcurrentHashMap<>();
+        final Map<String, Timer> stops = new ConcurrentHashMap<>();
+
+        Bound(MeterRegistry registry) {
+            this.registry = registry;
+        }
+
+        void registerGauges(SeriesKey key) {
+            GAUGES.forEach((name, p) -> Gauge.builder(name, reporter,
+                            r -> Percentiles.orNaN(r.percentileMs(key.driver(), key.startType(), p)))
+                    .description("P" + p.intValue() + " of the last " + reporter.windowSize()
+                            + " provisioning durations (nearest rank), milliseconds")
+                    .tags(key.tags())
+                    .strongReference(true)
+                    .register(registry));
+            provisioning(key); // so the histogram is scraped (with zero counts) as soon as the series exists
+        }
+
+        Timer provisioning(SeriesKey key) {
+            return provisioning.computeIfAbsent(key, k -> Timer.builder(PROVISIONING_TIMER)
+                    .description("Time from start() to a ready sandbox")
+                    .tags(k.tags())
+                    .publishPercentileHistogram()
+                    .serviceLevelObjectives(Duration.ofSeconds(10), Duration.ofSeconds(30))
+                    .minimumExpectedValue(Duration.ofMillis(1))
+                    .maximumExpectedValue(Duration.ofMinutes(2))
+                    .register(registry));
+        }
+
+        Counter failures(String driver) {
+            return failures.computeIfAbsent(driver, d -> Counter.builder(FAILURE_COUNTER)
+                    .description("Starts that ended in FAILED")
+                    .tag("driver", d)
+                    .register(registry));
+        }
+
+        Timer stop(String driver, String outcome) {
+            return stops.computeIfAbsent(driver + '\u0000' + outcome, k -> Timer.builder(STOP_TIMER)
+                    .description("Time from stop() until the sandbox and its resources are gone")
+                    .tags("driver", driver, "outcome", outcome)
+                    .publishPercentileHistogram()
+                    .serviceLevelObjectives(Duration.ofSeconds(5))
+                    .minimumExpectedValue(Duration.ofMillis(1))
+                    .maximumExpectedValue(Duration.ofMinutes(1))
+                    .register(registry));
+        }
+    }
+}
