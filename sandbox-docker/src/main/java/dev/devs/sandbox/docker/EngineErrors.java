@@ -1,0 +1,62 @@
+package dev.devs.sandbox.docker;
+
+import com.github.dockerjava.api.exception.DockerException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+
+/** Tells a failure to reach the engine apart from an answer the engine gave. */
+final class EngineErrors {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private EngineErrors() {
+    }
+
+    /**
+     * Whether {@code t} means the engine could not be reached (connect refused, socket missing, connection
+     * dropped) rather than that it answered with an error. docker-java wraps transport failures in a plain
+     * {@link RuntimeException} around an {@link IOException}; answers are {@link DockerException}s.
+     */
+    static boolean isUnreachable(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof DockerException) {
+                return false;
+            }
+            if (c instanceof IOException) {
+                return true;
+            }
+            if (c.getCause() == c) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /** The most specific message in the cause chain, for one-line explanations. */
+    static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage();
+        return (m == null || m.isBlank()) ? root.getClass().getSimpleName() : root.getClass().getSimpleName() + ": " + m;
+    }
+
+    /** The engine's error message without docker-java's "Status 404: " prefix and JSON wrapping. */
+    static String engineMessage(DockerException e) {
+        String m = e.getMessage() == null ? "" : e.getMessage().trim();
+        m = m.replaceFirst("^Status \\d+: ", "");
+        if (m.startsWith("{")) {
+            try {
+                JsonNode message = JSON.readTree(m).get("message");
+                if (message != null && message.isTextual()) {
+                    return message.asText().trim();
+                }
+            } catch (IOException notJson) {
+                // Fall through: show the body as it came.
+            }
+        }
+        return m;
+    }
+}

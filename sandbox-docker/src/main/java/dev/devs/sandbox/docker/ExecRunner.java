@@ -1,0 +1,123 @@
+package dev.devs.sandbox.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectExecResponse;
+import com.github.dockerjava.api.model.Frame;
+import dev.devs.sandbox.ExecResult;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Runs one command in a running container through the engine's exec API, with stdout and stderr
+ * demultiplexed and the wait bounded. Used for {@code Sandbox.exec} and for readiness probes.
+ */
+final class ExecRunner {
+
+    /** Cap per stream, so that a command printing without end cannot exhaust the caller's heap. */
+    static final int MAX_CAPTURE_BYTES = 16 * 1024 * 1024;
+    private static final String TRUNCATED = "\n[output truncated at 16 MiB by DockerDriver]";
+
+    private final DockerClient docker;
+
+    ExecRunner(DockerClient docker) {
+        this.docker = docker;
+    }
+
+    /** The command did not finish in time; its attach stream has been closed, the process may still run. */
+    static final class ExecTimedOut extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final String execId;
+        final transient ExecResult partial;
+
+        ExecTimedOut(String execId, ExecResult partial) {
+            super("exec " + execId + " timed out", null, false, false);
+            this.execId = execId;
+            this.partial = partial;
+        }
+    }
+
+    /**
+     * Runs {@code command} and waits for its exit code.
+     *
+     * @throws ExecTimedOut when it does not finish within {@code timeout}
+     * @throws RuntimeException docker-java's exceptions as thrown (409 Conflict when the container is not running)
+     */
+    ExecResult run(String containerId, List<String> command, Duration timeout) throws InterruptedException {
+        long t0 = System.nanoTime();
+        long deadline = t0 + timeout.toNanos();
+        String execId = docker.execCreateCmd(containerId)
+                .withCmd(command.toArray(String[]::new))
+                .withAttachStdout(true)
+                .withAttachStderr(true)
+                .exec()
+                .getId();
+        Capture out = new Capture();
+        Capture err = new Capture();
+        StreamCallback<Frame> stream = new StreamCallback<>(frame -> {
+            switch (frame.getStreamType()) {
+                case STDERR -> err.write(frame.getPayload());
+                case STDOUT, RAW -> out.write(frame.getPayload());
+                default -> { }
+            }
+        });
+        docker.execStartCmd(execId).withDetach(false).withTty(false).exec(stream);
+        if (!stream.await(Duration.ofNanos(deadline - System.nanoTime()))) {
+            stream.close();
+            throw new ExecTimedOut(execId, new ExecResult(-1, out.text(), err.text(), Duration.ofNanos(System.nanoTime() - t0)));
+        }
+        if (stream.error() != null) {
+            Throwable e = stream.error();
+            throw e instanceof RuntimeException re ? re : new RuntimeException(e);
+        }
+        Long exitCode = exitCode(execId, deadline);
+        if (exitCode == null) {
+            throw new ExecTimedOut(execId, new ExecResult(-1, out.text(), err.text(), Duration.ofNanos(System.nanoTime() - t0)));
+        }
+        return new ExecResult(exitCode.intValue(), out.text(), err.text(), Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    /** The host PID of a still-running exec, or 0 when it has ended or the engine does not say. */
+    long runningPid(String execId) {
+        InspectExecResponse r = docker.inspectExecCmd(execId).exec();
+        return Boolean.TRUE.equals(r.isRunning()) && r.getPidLong() != null ? r.getPidLong() : 0;
+    }
+
+    private Long exitCode(String execId, long deadline) throws InterruptedException {
+        // The attach stream ends when the process closes its output; the engine records the exit code a
+        // moment later, so the first inspect can still say "running". Retry briefly, never coarsely.
+        long pauseNanos = 200_000;
+        long softDeadline = Math.max(deadline, System.nanoTime() + 1_000_000_000L);
+        while (true) {
+            InspectExecResponse r = docker.inspectExecCmd(execId).exec();
+            if (!Boolean.TRUE.equals(r.isRunning()) && r.getExitCodeLong() != null) {
+                return r.getExitCodeLong();
+            }
+            if (System.nanoTime() + pauseNanos > softDeadline) {
+                return null;
+            }
+            Thread.sleep(pauseNanos / 1_000_000, (int) (pauseNanos % 1_000_000));
+            pauseNanos = Math.min(pauseNanos * 2, 20_000_000);
+        }
+    }
+
+    /** Collects one stream's bytes up to the cap; decoded once at the end so split UTF-8 sequences survive. */
+    private static final class Capture {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private boolean truncated;
+
+        synchronized void write(byte[] payload) {
+            int room = MAX_CAPTURE_BYTES - bytes.size();
+            if (payload.length > room) {
+                truncated = true;
+            }
+            bytes.write(payload, 0, Math.max(0, Math.min(room, payload.length)));
+        }
+
+        synchronized String text() {
+            String s = bytes.toString(StandardCharsets.UTF_8);
+            return truncated ? s + TRUNCATED : s;
+        }
+    }
+}
