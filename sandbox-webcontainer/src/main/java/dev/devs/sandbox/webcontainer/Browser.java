@@ -1,0 +1,317 @@
+package dev.devs.sandbox.webcontainer;
+
+import dev.devs.sandbox.webcontainer.cdp.CdpConnection;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One headless Chromium process with its own fresh profile directory and the DevTools connection to it.
+ * {@link #close()} ends it by its PID (and whatever children it still has) and deletes the profile.
+ */
+final class Browser implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Browser.class);
+    private static final Pattern DEVTOOLS_LINE = Pattern.compile("DevTools listening on (ws://\\S+)");
+    private static final int STDERR_TAIL_LINES = 20;
+    private static final Duration TERM_GRACE = Duration.ofSeconds(3);
+    private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+
+    /**
+     * The flags measured to work on these machines (see the project's ENVIRONMENT notes): headless, no setuid
+     * sandbox (we run as root in a container), nothing that phones home or runs in the background.
+     */
+    static final List<String> FLAGS = List.of(
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            // Containers often give /dev/shm 64 MB; Chromium crashes renderers when it runs out.
+            "--disable-dev-shm-usage",
+            "--remote-debugging-port=0");
+
+    private final Process process;
+    private final Path profileDir;
+    private final CdpConnection cdp;
+    private final long readyNanos;
+    private final Deque<String> stderrTail;
+    private final Thread shutdownHook;
+    private boolean closed;
+
+    private Browser(Process process, Path profileDir, CdpConnection cdp, Deque<String> stderrTail) {
+        this.process = process;
+        this.profileDir = profileDir;
+        this.cdp = cdp;
+        this.stderrTail = stderrTail;
+        this.readyNanos = System.nanoTime();
+        // A JVM that exits without closing its driver must not leave a browser behind.
+        this.shutdownHook = new Thread(this::destroyNow, "webcontainer-browser-" + process.pid() + "-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /** Why a launch failed, with the browser's last stderr lines; the driver turns it into a start failure. */
+    static final class LaunchException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        LaunchException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Starts Chromium and connects to its DevTools socket, waiting at most {@code timeout}. On failure nothing
+     * is left: the process is killed and the profile directory deleted.
+     */
+    static Browser launch(Path chrome, Duration timeout) throws LaunchException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Path profile;
+        try {
+            profile = Files.createTempDirectory("devs-chromium-profile-");
+        } catch (IOException e) {
+            throw new LaunchException("cannot create a profile directory for Chromium: " + e, e);
+        }
+        List<String> command = new ArrayList<>();
+        command.add(chrome.toString());
+        command.addAll(FLAGS);
+        command.add("--user-data-dir=" + profile);
+        command.add("about:blank");
+        Process process;
+        try {
+            process = new ProcessBuilder(command)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
+        } catch (IOException e) {
+            deleteTree(profile);
+            throw new LaunchException("cannot start Chromium at " + chrome + ": " + e.getMessage(), e);
+        }
+        Deque<String> tail = new ArrayDeque<>();
+        CompletableFuture<URI> address = new CompletableFuture<>();
+        Thread reader = new Thread(() -> drainStderr(process, tail, address), "chromium-" + process.pid() + "-stderr");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            URI ws = address.get(remaining(deadline), TimeUnit.NANOSECONDS);
+            CdpConnection cdp = CdpConnection.connect(ws, Duration.ofNanos(Math.max(remaining(deadline), 1_000_000)));
+            log.info("launched Chromium pid {} (profile {}) with DevTools at {}", process.pid(), profile, ws);
+            return new Browser(process, profile, cdp, tail);
+        } catch (TimeoutException e) {
+            kill(process);
+            deleteTree(profile);
+            throw new LaunchException("Chromium at " + chrome + " (pid " + process.pid() + ") did not print its DevTools address within "
+                    + timeout + "; last stderr lines:" + format(tail), e);
+        } catch (ExecutionException e) {
+            kill(process);
+            deleteTree(profile);
+            throw new LaunchException(e.getCause().getMessage() + "; last stderr lines:" + format(tail), e.getCause());
+        } catch (RuntimeException e) {
+            kill(process);
+            deleteTree(profile);
+            throw new LaunchException("cannot connect to Chromium's DevTools socket: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            kill(process);
+            deleteTree(profile);
+            throw e;
+        }
+    }
+
+    private static void drainStderr(Process process, Deque<String> tail, CompletableFuture<URI> address) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                synchronized (tail) {
+                    if (tail.size() == STDERR_TAIL_LINES) {
+                        tail.removeFirst();
+                    }
+                    tail.addLast(line);
+                }
+                if (!address.isDone()) {
+                    Matcher m = DEVTOOLS_LINE.matcher(line);
+                    if (m.find()) {
+                        address.complete(URI.create(m.group(1)));
+                    }
+                }
+                log.trace("chromium {}: {}", process.pid(), line);
+            }
+        } catch (IOException e) {
+            log.trace("reading Chromium's stderr ended: {}", e.toString());
+        }
+        if (!address.isDone()) {
+            // The stream ended before the DevTools line: the process is exiting. Wait briefly to name its exit code.
+            String code;
+            try {
+                code = process.waitFor(2, TimeUnit.SECONDS) ? String.valueOf(process.exitValue()) : "unknown (still running)";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                code = "unknown";
+            }
+            address.completeExceptionally(new IllegalStateException("Chromium (pid " + process.pid()
+                    + ") exited with code " + code + " before printing its DevTools address"));
+        }
+    }
+
+    CdpConnection cdp() {
+        return cdp;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    ProcessHandle processHandle() {
+        return process.toHandle();
+    }
+
+    Path profileDir() {
+        return profileDir;
+    }
+
+    /** {@link System#nanoTime()} when this browser became usable. */
+    long readyNanos() {
+        return readyNanos;
+    }
+
+    /** Whether the process runs and its DevTools socket is open. */
+    boolean isAlive() {
+        return process.isAlive() && cdp.isOpen();
+    }
+
+    /** The last lines Chromium wrote to stderr, for error messages. */
+    String stderrTail() {
+        synchronized (stderrTail) {
+            return format(stderrTail);
+        }
+    }
+
+    /**
+     * Ends the browser: closes the socket, sends SIGTERM to its PID, waits, then SIGKILL; kills any child left
+     * over; deletes the profile directory. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        destroyNow();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // The JVM is already shutting down; the hook runs (or ran) and finds nothing left to do.
+        }
+    }
+
+    private void destroyNow() {
+        cdp.close();
+        // Children are found through the parent: take the list before the parent goes.
+        List<ProcessHandle> children = process.descendants().toList();
+        boolean wasAlive = process.isAlive();
+        process.destroy();
+        try {
+            if (!process.waitFor(TERM_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("Chromium pid {} did not exit within {} of SIGTERM; killing it", process.pid(), TERM_GRACE);
+                process.destroyForcibly();
+                process.waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            for (ProcessHandle child : children) {
+                if (child.isAlive()) {
+                    child.destroyForcibly();
+                }
+            }
+            for (ProcessHandle child : children) {
+                child.onExit().get(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("a child of Chromium pid {} did not exit: {}", process.pid(), e.toString());
+        }
+        deleteTree(profileDir);
+        log.info("Chromium pid {} {} and its profile {} removed", process.pid(),
+                wasAlive ? "ended" : "had already exited", profileDir);
+    }
+
+    private static void kill(Process process) {
+        process.destroyForcibly();
+        try {
+            process.waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        // Retried: a dying Chromium child may still write a file or two into its profile.
+        for (int attempt = 1; attempt <= 5; attempt++) {
+            try (Stream<Path> paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+                return;
+            } catch (NoSuchFileException e) {
+                return;
+            } catch (DirectoryNotEmptyException e) {
+                sleepQuietly(50);
+            } catch (IOException | java.io.UncheckedIOException e) {
+                if (attempt == 5) {
+                    log.warn("cannot delete Chromium profile {}: {}", dir, e.toString());
+                    return;
+                }
+                sleepQuietly(50);
+            }
+        }
+        log.warn("Chromium profile {} was still being written to; left behind", dir);
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static long remaining(long deadline) {
+        return Math.max(0, deadline - System.nanoTime());
+    }
+
+    private static String format(Deque<String> lines) {
+        synchronized (lines) {
+            if (lines.isEmpty()) {
+                return " (none)";
+            }
+            StringBuilder sb = new StringBuilder();
+            for (String l : lines) {
+                sb.append("\n  ").append(l);
+            }
+            return sb.toString();
+        }
+    }
+}

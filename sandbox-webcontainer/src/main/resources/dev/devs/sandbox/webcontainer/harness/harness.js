@@ -1,0 +1,78 @@
+// The page side of WebContainerDriver. The driver calls these functions with Runtime.evaluate
+// (awaitPromise, returnByValue); each takes one JSON object and returns JSON. One page boots at most one
+// WebContainer (the client allows a single instance per page), so the driver uses one page per sandbox.
+import { WebContainer, configureAPIKey } from './webcontainer-api/index.js';
+
+let container = null;
+const processes = new Map();
+
+async function boot({ endpoint, apiKey }) {
+  // The client reads this once, the first time it builds the iframe URL, and keeps only its origin.
+  globalThis.WEBCONTAINER_API_IFRAME_URL = endpoint;
+  if (apiKey) {
+    configureAPIKey(apiKey);
+  }
+  container = await WebContainer.boot();
+  return { workdir: container.workdir, path: container.path };
+}
+
+async function roundTrip({ path, content }) {
+  requireBooted();
+  await container.fs.writeFile(path, content);
+  const back = await container.fs.readFile(path, 'utf-8');
+  if (back !== content) {
+    throw new Error(`file round trip of ${path} read back ${JSON.stringify(back)} instead of ${JSON.stringify(content)}`);
+  }
+  return back.length;
+}
+
+async function exec({ id, command, args, env }) {
+  requireBooted();
+  const process = await container.spawn(command, args, { env, output: true });
+  processes.set(id, process);
+  let output = '';
+  const reader = process.output.getReader();
+  const drained = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) {
+        return;
+      }
+      output += value;
+    }
+  })();
+  try {
+    const exitCode = await process.exit;
+    // Output and exit travel over different message ports: give output still in flight a moment.
+    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 200))]);
+    return { exitCode, output };
+  } finally {
+    processes.delete(id);
+  }
+}
+
+function kill({ id }) {
+  const process = processes.get(id);
+  if (process) {
+    process.kill();
+  }
+  return process !== undefined;
+}
+
+async function teardown() {
+  requireBooted();
+  const booted = container;
+  container = null;
+  booted.teardown();
+  // teardown() returns nothing in 1.6.4; it parks its promise where the next boot() awaits it.
+  await WebContainer._teardownPromise;
+  return true;
+}
+
+function requireBooted() {
+  if (container === null) {
+    throw new Error('no WebContainer is booted in this page');
+  }
+}
+
+globalThis.devsHarness = Object.freeze({ boot, roundTrip, exec, kill, teardown });
