@@ -213,7 +213,12 @@ public final class DockerDriver implements SandboxDriver {
             ctx.checkDeadline("start");
             try (var p = ctx.phase("start")) {
                 starting(id, "start container " + containerId, () -> {
-                    docker.startContainerCmd(containerId).exec();
+                    try {
+                        docker.startContainerCmd(containerId).exec();
+                    } catch (NotFoundException e) {
+                        // Engine 20.10 looks the network up at start, newer ones at create.
+                        throw missingNetworkOr(spec, id, e);
+                    }
                     return null;
                 });
             }
@@ -412,17 +417,21 @@ public final class DockerDriver implements SandboxDriver {
             try {
                 return cmd.exec().getId();
             } catch (NotFoundException e) {
-                String m = EngineErrors.engineMessage(e);
-                if (m.toLowerCase(Locale.ROOT).contains("network")) {
-                    throw new SandboxStartException(id, "network '" + spec.network() + "' does not exist on the Docker engine at "
-                            + dockerHost + " (the engine said: " + m + "): use none, bridge, host, or create it with"
-                            + " 'docker network create " + spec.network() + "'", e);
-                }
-                throw e;
+                throw missingNetworkOr(spec, id, e);
             }
         });
         created.containerId = containerId;
         return containerId;
+    }
+
+    private RuntimeException missingNetworkOr(SandboxSpec spec, String id, NotFoundException e) {
+        String m = EngineErrors.engineMessage(e);
+        if (m.toLowerCase(Locale.ROOT).contains("network " + spec.network().toLowerCase(Locale.ROOT))) {
+            return new SandboxStartException(id, "network '" + spec.network() + "' does not exist on the Docker engine at "
+                    + dockerHost + " (the engine said: " + m + "): use none, bridge, host, or create it with"
+                    + " 'docker network create " + spec.network() + "'", e);
+        }
+        return e;
     }
 
     // ---------------------------------------------------------------- ready
@@ -442,20 +451,18 @@ public final class DockerDriver implements SandboxDriver {
         long pause = PROBE_FIRST_PAUSE_NANOS;
         int attempts = 0;
         ExecResult last = null;
-        String lastNote = null;
         while (true) {
             Duration remaining = ctx.remaining();
             if (remaining.isNegative() || remaining.isZero()) {
-                throw probeTimedOut(spec, ctx, containerId, attempts, last, lastNote);
+                throw probeTimedOut(spec, ctx, containerId, attempts, last, null);
             }
             attempts++;
             try {
                 last = execs.run(containerId, probe, remaining);
-                lastNote = null;
             } catch (ExecRunner.ExecTimedOut t) {
-                last = t.partial;
-                lastNote = "the last attempt was still running when the timeout ran out";
-                throw probeTimedOut(spec, ctx, containerId, attempts, last, lastNote);
+                throw probeTimedOut(spec, ctx, containerId, attempts, last, "attempt " + attempts
+                        + " was still running when the timeout ran out (its output so far: stdout '" + clip(t.partial.stdout())
+                        + "', stderr '" + clip(t.partial.stderr()) + "')");
             } catch (ConflictException notRunning) {
                 // The engine refuses exec in a container that is not running: the main process has exited.
                 InspectContainerResponse.ContainerState state = starting(id, "inspect container " + containerId,
@@ -487,8 +494,10 @@ public final class DockerDriver implements SandboxDriver {
                 .append(ctx.timeout()).append(": readiness probe ").append(spec.readinessProbe()).append(" ran ")
                 .append(attempts).append(attempts == 1 ? " time" : " times");
         if (last != null) {
-            m.append("; last exit code ").append(last.exitCode() < 0 ? "(none yet)" : Integer.toString(last.exitCode()))
+            m.append("; last exit code ").append(last.exitCode())
                     .append(", stdout '").append(clip(last.stdout())).append("', stderr '").append(clip(last.stderr())).append('\'');
+        } else {
+            m.append("; no attempt finished");
         }
         if (note != null) {
             m.append(" (").append(note).append(')');

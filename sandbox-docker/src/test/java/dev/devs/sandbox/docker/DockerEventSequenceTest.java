@@ -1,0 +1,240 @@
+package dev.devs.sandbox.docker;
+
+import static dev.devs.sandbox.SandboxLifecycleEvent.Type.FAILED;
+import static dev.devs.sandbox.SandboxLifecycleEvent.Type.KILLED;
+import static dev.devs.sandbox.SandboxLifecycleEvent.Type.READY;
+import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STARTING;
+import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STOPPED;
+import static dev.devs.sandbox.docker.DockerTestSupport.TINY_IMAGE;
+import static dev.devs.sandbox.docker.DockerTestSupport.assertNothingLeftOf;
+import static dev.devs.sandbox.docker.DockerTestSupport.sleeper;
+import static dev.devs.sandbox.docker.DockerTestSupport.timing;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.devs.sandbox.ImageNotFoundException;
+import dev.devs.sandbox.RecordingListener;
+import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxLifecycleEvent;
+import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.StartType;
+import dev.devs.sandbox.StopOutcome;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The exact lifecycle events of Docker sandboxes, in the manner of OkHttp's EventListenerTest: order,
+ * then every field that the contract promises for each event.
+ */
+@Timeout(30)
+class DockerEventSequenceTest {
+
+    private static final List<String> WARM_PHASES = List.of("inspect-image", "create", "start", "ready");
+    private static final List<String> STOP_PHASES = List.of("stop", "remove");
+
+    private final RecordingListener events = new RecordingListener();
+    private SandboxProvider provider;
+
+    @BeforeEach
+    void setUp() {
+        provider = SandboxProvider.builder(new DockerDriver()).listener(events).build();
+    }
+
+    @AfterEach
+    void tearDown() {
+        provider.close();
+    }
+
+    @Test
+    void warmStartEmitsStartingThenReadyWithTimestampsDurationPhasesAndAttributes() {
+        Sandbox sb = provider.start(sleeper().build());
+
+        assertThat(events.typesOf(sb.id())).containsExactly(STARTING, READY);
+        SandboxLifecycleEvent starting = events.eventsOf(sb.id()).get(0);
+        assertThat(starting.driver()).isEqualTo("docker");
+        assertThat(starting.startType()).isNull();
+        assertThat(starting.provisioningStartedAt()).isNotNull();
+        assertThat(starting.provisioningReadyAt()).isNull();
+        assertThat(starting.duration()).isNull();
+        assertThat(starting.error()).isNull();
+
+        SandboxLifecycleEvent ready = events.eventsOf(sb.id()).get(1);
+        assertReady(ready, starting, StartType.WARM, WARM_PHASES);
+        assertThat(ready.attributes()).containsEntry("image", TINY_IMAGE);
+        assertThat(ready.attributes().get("containerId")).matches("[0-9a-f]{64}");
+        assertThat(sb.startType()).isEqualTo(StartType.WARM);
+        assertThat(sb.provisioningDuration()).isEqualTo(ready.duration());
+        timing("warm start", ready.duration(), ready.phases());
+    }
+
+    @Test
+    void startWithReadinessProbeRecordsTheReadinessPhaseLast() {
+        Sandbox sb = provider.start(SandboxSpec.builder(TINY_IMAGE)
+                .command("sh", "-c", "sleep 0.3; touch /tmp/ready; sleep 600")
+                .readinessProbe("test", "-f", "/tmp/ready")
+                .build());
+
+        SandboxLifecycleEvent ready = events.eventsOf(sb.id()).get(1);
+        assertReady(ready, events.eventsOf(sb.id()).get(0), StartType.WARM,
+                List.of("inspect-image", "create", "start", "ready", "readiness"));
+        // The probe could only pass once the file existed, about 300 ms after the process started.
+        assertThat(ready.phases().get("readiness")).isGreaterThan(Duration.ofMillis(150));
+        assertThat(sb.exec("test", "-f", "/tmp/ready").exitCode()).isZero();
+        timing("warm start + probe (0.3 s)", ready.duration(), ready.phases());
+    }
+
+    @Test
+    void startFromAnImageOnlyInTheRegistryIsColdAndRecordsThePull() {
+        String image = DockerTestSupport.pushUniqueCopyToRegistry();
+        try {
+            Sandbox cold = provider.start(SandboxSpec.builder(image).command("sleep", "600").build());
+            SandboxLifecycleEvent coldReady = events.eventsOf(cold.id()).get(1);
+            assertReady(coldReady, events.eventsOf(cold.id()).get(0), StartType.COLD,
+                    List.of("inspect-image", "pull", "create", "start", "ready"));
+            assertThat(coldReady.attributes()).containsEntry("image", image);
+            timing("cold start (registry pull)", coldReady.duration(), coldReady.phases());
+
+            // The pull made it local: the next start of the same image is warm.
+            Sandbox warm = provider.start(SandboxSpec.builder(image).command("sleep", "600").build());
+            SandboxLifecycleEvent warmReady = events.eventsOf(warm.id()).get(1);
+            assertReady(warmReady, events.eventsOf(warm.id()).get(0), StartType.WARM, WARM_PHASES);
+            cold.stop();
+            warm.stop();
+        } finally {
+            provider.close();
+            DockerTestSupport.removeLocalImage(image);
+        }
+    }
+
+    @Test
+    void failedStartEmitsStartingThenFailedWithTheErrorAndLeavesNothing() {
+        String missing = DockerTestSupport.REGISTRY + "/devs-docker-test-missing-" + UUID.randomUUID().toString().substring(0, 8) + ":1";
+
+        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(
+                () -> provider.start(SandboxSpec.builder(missing).command("sleep", "600").build()));
+
+        assertThat(thrown).isInstanceOf(ImageNotFoundException.class);
+        assertThat(events.types()).containsExactly(STARTING, FAILED);
+        SandboxLifecycleEvent starting = events.events().get(0);
+        SandboxLifecycleEvent failed = events.events().get(1);
+        assertThat(failed.sandboxId()).isEqualTo(starting.sandboxId()).isEqualTo(((ImageNotFoundException) thrown).sandboxId());
+        assertThat(failed.driver()).isEqualTo("docker");
+        assertThat(failed.error()).isSameAs(thrown);
+        assertThat(((ImageNotFoundException) failed.error()).image()).isEqualTo(missing);
+        assertThat(failed.startType()).isEqualTo(StartType.COLD); // it had decided to pull
+        assertThat(failed.provisioningStartedAt()).isEqualTo(starting.provisioningStartedAt());
+        assertThat(failed.provisioningReadyAt()).isNull();
+        assertThat(failed.duration()).isPositive();
+        assertThat(List.copyOf(failed.phases().keySet())).containsExactly("inspect-image", "pull");
+        assertThat(failed.attributes()).containsEntry("image", missing).doesNotContainKey("containerId");
+        assertThat(provider.liveSandboxes()).isEmpty();
+        assertNothingLeftOf(starting.sandboxId());
+    }
+
+    @Test
+    void stopOfACooperativeSandboxEmitsStoppedOnceAndASecondStopEmitsNothing() {
+        Sandbox sb = provider.start(sleeper().build());
+        SandboxLifecycleEvent ready = events.last();
+
+        assertThat(sb.stop()).isEqualTo(StopOutcome.STOPPED);
+        assertThat(sb.stop()).isEqualTo(StopOutcome.STOPPED);
+        sb.close();
+
+        assertThat(events.typesOf(sb.id())).containsExactly(STARTING, READY, STOPPED);
+        SandboxLifecycleEvent stopped = events.last();
+        assertEndOfLife(stopped, ready);
+        timing("stop (cooperative)", stopped.duration(), stopped.phases());
+    }
+
+    @Test
+    void sandboxIgnoringSigtermIsKilledAfterTheGracePeriod() {
+        Sandbox sb = provider.start(DockerTestSupport.ignoringSigterm().stopGracePeriod(Duration.ofSeconds(1)).build());
+        SandboxLifecycleEvent ready = events.last();
+
+        assertThat(sb.stop()).isEqualTo(StopOutcome.KILLED);
+
+        assertThat(events.typesOf(sb.id())).containsExactly(STARTING, READY, KILLED);
+        SandboxLifecycleEvent killed = events.last();
+        assertEndOfLife(killed, ready);
+        assertThat(killed.duration()).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        assertNothingLeftOf(sb.id());
+        timing("stop (killed after 1 s grace)", killed.duration(), killed.phases());
+    }
+
+    @Test
+    void sandboxWhoseProcessDiedBeforeStopIsReportedKilled() {
+        Sandbox sb = provider.start(sleeper().build());
+        SandboxLifecycleEvent ready = events.last();
+        // The main process (child of the engine's init) dies; init exits with it, and so does the container.
+        assertThat(sb.exec("sh", "-c", "kill -KILL $(pidof sleep)").exitCode()).isZero();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> !sb.isAlive());
+
+        assertThat(sb.stop()).isEqualTo(StopOutcome.KILLED);
+
+        assertThat(events.typesOf(sb.id())).containsExactly(STARTING, READY, KILLED);
+        assertEndOfLife(events.last(), ready);
+        assertNothingLeftOf(sb.id());
+    }
+
+    @Test
+    void throwingListenerBreaksNeitherTheProviderNorTheOtherListeners() {
+        AtomicInteger calls = new AtomicInteger();
+        RecordingListener after = new RecordingListener();
+        try (SandboxProvider p = SandboxProvider.builder(new DockerDriver())
+                .listener(e -> {
+                    calls.incrementAndGet();
+                    throw new IllegalStateException("listener failure on purpose");
+                })
+                .listener(after)
+                .build()) {
+            Sandbox sb = p.start(sleeper().build());
+            assertThat(sb.exec("echo", "ok").stdout()).isEqualTo("ok\n");
+            assertThat(sb.stop()).isEqualTo(StopOutcome.STOPPED);
+            assertThatThrownBy(() -> p.start(SandboxSpec.builder(DockerTestSupport.REGISTRY + "/devs-docker-test-missing-"
+                    + UUID.randomUUID().toString().substring(0, 8) + ":1").build()))
+                    .isInstanceOf(ImageNotFoundException.class);
+
+            assertThat(after.types()).containsExactly(STARTING, READY, STOPPED, STARTING, FAILED);
+            assertThat(calls).hasValue(5);
+            assertNothingLeftOf(sb.id());
+        }
+    }
+
+    private static void assertReady(SandboxLifecycleEvent ready, SandboxLifecycleEvent starting, StartType type, List<String> phases) {
+        assertThat(ready.type()).isEqualTo(READY);
+        assertThat(ready.sandboxId()).isEqualTo(starting.sandboxId());
+        assertThat(ready.driver()).isEqualTo("docker");
+        assertThat(ready.startType()).isEqualTo(type);
+        assertThat(ready.provisioningStartedAt()).isEqualTo(starting.provisioningStartedAt());
+        assertThat(ready.provisioningReadyAt()).isNotNull().isAfterOrEqualTo(ready.provisioningStartedAt());
+        assertThat(ready.timestamp()).isEqualTo(ready.provisioningReadyAt());
+        assertThat(ready.duration()).isPositive();
+        assertThat(ready.durationMs()).isNotNull();
+        assertThat(ready.error()).isNull();
+        assertThat(List.copyOf(ready.phases().keySet())).containsExactlyElementsOf(phases);
+        assertThat(ready.phases().values()).allSatisfy(d -> assertThat(d).isPositive());
+        Duration sum = ready.phases().values().stream().reduce(Duration.ZERO, Duration::plus);
+        assertThat(sum).isLessThanOrEqualTo(ready.duration());
+    }
+
+    private static void assertEndOfLife(SandboxLifecycleEvent end, SandboxLifecycleEvent ready) {
+        assertThat(end.sandboxId()).isEqualTo(ready.sandboxId());
+        assertThat(end.driver()).isEqualTo("docker");
+        assertThat(end.startType()).isEqualTo(ready.startType());
+        assertThat(end.provisioningStartedAt()).isEqualTo(ready.provisioningStartedAt());
+        assertThat(end.provisioningReadyAt()).isEqualTo(ready.provisioningReadyAt());
+        assertThat(end.timestamp()).isAfterOrEqualTo(ready.provisioningReadyAt());
+        assertThat(end.duration()).isPositive().isLessThan(Duration.ofSeconds(5));
+        assertThat(end.error()).isNull();
+        assertThat(List.copyOf(end.phases().keySet())).containsExactlyElementsOf(STOP_PHASES);
+        assertThat(end.attributes()).isEqualTo(ready.attributes());
+    }
+}

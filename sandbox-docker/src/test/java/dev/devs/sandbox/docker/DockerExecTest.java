@@ -1,0 +1,109 @@
+package dev.devs.sandbox.docker;
+
+import static dev.devs.sandbox.docker.DockerTestSupport.sleeper;
+import static dev.devs.sandbox.docker.DockerTestSupport.timing;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.devs.sandbox.ExecResult;
+import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxException;
+import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.SandboxTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Running commands in a sandbox: streams kept apart, exit codes, bounded waits that leave nothing running. */
+@Timeout(30)
+class DockerExecTest {
+
+    private static SandboxProvider provider;
+    private static Sandbox sandbox;
+
+    @BeforeAll
+    static void startSandbox() {
+        provider = SandboxProvider.of(new DockerDriver());
+        sandbox = provider.start(sleeper().env("GREETING", "hello from env").build());
+    }
+
+    @AfterAll
+    static void stopSandbox() {
+        provider.close();
+    }
+
+    @Test
+    void stdoutAndStderrAreSeparatedAndTheExitCodeIsReported() {
+        ExecResult r = sandbox.exec("sh", "-c", "echo to-out; echo to-err >&2; echo more-out; exit 3");
+
+        assertThat(r.exitCode()).isEqualTo(3);
+        assertThat(r.succeeded()).isFalse();
+        assertThat(r.stdout()).isEqualTo("to-out\nmore-out\n");
+        assertThat(r.stderr()).isEqualTo("to-err\n");
+        assertThat(r.duration()).isPositive();
+    }
+
+    @Test
+    void commandsSeeTheSpecEnvironmentAndRunInTheWorkDir() {
+        assertThat(sandbox.exec("sh", "-c", "echo \"$GREETING\"; pwd").stdout()).isEqualTo("hello from env\n/workspace\n");
+    }
+
+    @Test
+    void largeOutputArrivesWhole() {
+        ExecResult r = sandbox.exec("sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' 'a'");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.stdout()).hasSize(3_000_000).matches("a+");
+    }
+
+    @Test
+    void aMissingProgramIsAFailedExecNotAnException() {
+        ExecResult r = sandbox.exec("/no/such/program");
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.stdout() + r.stderr()).contains("/no/such/program");
+    }
+
+    @Test
+    void commandOutlivingItsTimeoutIsKilledWithItsChildren() {
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> sandbox.exec(List.of("sh", "-c", "echo started; sleep 31; echo never"), Duration.ofMillis(300)))
+                .isInstanceOf(SandboxTimeoutException.class)
+                .hasMessageContaining("did not finish within PT0.3S; it was killed")
+                .hasMessageContaining("stdout 'started'");
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        assertThat(took).isLessThan(Duration.ofSeconds(5));
+        timing("exec timeout + kill", took, "");
+
+        // Neither the shell nor its sleep may outlive the timeout.
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).untilAsserted(() ->
+                assertThat(sandbox.exec("ps", "-o", "pid,args").stdout()).doesNotContain("sleep 31"));
+        assertThat(sandbox.isAlive()).isTrue();
+    }
+
+    @Test
+    void execLatencyIsRecorded() {
+        sandbox.exec("true");
+        long t0 = System.nanoTime();
+        int n = 10;
+        for (int i = 0; i < n; i++) {
+            assertThat(sandbox.exec("true").exitCode()).isZero();
+        }
+        timing("exec 'true' (mean of 10)", Duration.ofNanos((System.nanoTime() - t0) / n), "");
+    }
+
+    @Test
+    void execInASandboxWhoseProcessDiedSaysSo() {
+        try (SandboxProvider p = SandboxProvider.of(new DockerDriver())) {
+            Sandbox sb = p.start(sleeper().build());
+            sb.exec("sh", "-c", "kill -KILL $(pidof sleep)");
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> !sb.isAlive());
+
+            assertThatThrownBy(() -> sb.exec("true"))
+                    .isInstanceOf(SandboxException.class)
+                    .hasMessageContaining("sandbox " + sb.id() + " is not running (status exited");
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.devs.sandbox.docker;
+
+import static dev.devs.sandbox.docker.DockerTestSupport.api;
+import static dev.devs.sandbox.docker.DockerTestSupport.assertNothingLeftOf;
+import static dev.devs.sandbox.docker.DockerTestSupport.cliContainersOf;
+import static dev.devs.sandbox.docker.DockerTestSupport.cliVolumesOf;
+import static dev.devs.sandbox.docker.DockerTestSupport.sleeper;
+import static dev.devs.sandbox.docker.DockerTestSupport.timing;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.github.dockerjava.api.exception.NotFoundException;
+import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.StopOutcome;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Seed §1: stop is fast, and afterwards nothing of the sandbox exists — asked of the CLI and of the API. */
+@Timeout(30)
+class SandboxCleanupTest {
+
+    private static final Duration STOP_BOUND = Duration.ofSeconds(5);
+
+    private SandboxProvider provider;
+
+    @BeforeEach
+    void setUp() {
+        provider = SandboxProvider.of(new DockerDriver());
+    }
+
+    @AfterEach
+    void tearDown() {
+        provider.close();
+    }
+
+    @Test
+    void stopCompletesWithinFiveSecondsAndRemovesContainerAndScratchVolumes() {
+        Sandbox sb = provider.start(sleeper().scratchVolume("/scratch").scratchVolume("/data").build());
+        String containerId = sb.attributes().get("containerId");
+        // The checks below could pass vacuously if the resources were never there.
+        assertThat(cliContainersOf(sb.id())).hasSize(1).first().asString().startsWith(containerId.substring(0, 12));
+        assertThat(cliVolumesOf(sb.id())).containsExactlyInAnyOrder(
+                DockerDriver.NAME_PREFIX + sb.id() + "-scratch-0", DockerDriver.NAME_PREFIX + sb.id() + "-scratch-1");
+        assertThat(sb.exec("sh", "-c", "echo kept > /scratch/f && cat /scratch/f").stdout()).isEqualTo("kept\n");
+
+        long t0 = System.nanoTime();
+        StopOutcome outcome = sb.stop();
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        timing("stop (sleep, SIGTERM)", took, outcome);
+
+        assertThat(took).isLessThan(STOP_BOUND);
+        assertThat(outcome).isEqualTo(StopOutcome.STOPPED);
+        assertNothingLeftOf(sb.id());
+        assertThatThrownBy(() -> api().inspectContainerCmd(containerId).exec()).isInstanceOf(NotFoundException.class);
+        for (String volume : List.of(DockerDriver.NAME_PREFIX + sb.id() + "-scratch-0", DockerDriver.NAME_PREFIX + sb.id() + "-scratch-1")) {
+            assertThatThrownBy(() -> api().inspectVolumeCmd(volume).exec()).isInstanceOf(NotFoundException.class);
+        }
+    }
+
+    @Test
+    void sandboxIgnoringSigtermIsKilledAndRemovedWithinFiveSecondsWithTheDefaultGrace() {
+        Sandbox sb = provider.start(DockerTestSupport.ignoringSigterm().scratchVolume("/scratch").build());
+        assertThat(sb.spec().stopGracePeriod()).isEqualTo(Duration.ofSeconds(2));
+
+        long t0 = System.nanoTime();
+        StopOutcome outcome = sb.stop();
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        timing("stop (ignores SIGTERM)", took, outcome);
+
+        assertThat(took).isLessThan(STOP_BOUND).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+        assertThat(outcome).isEqualTo(StopOutcome.KILLED);
+        assertNothingLeftOf(sb.id());
+    }
+
+    @Test
+    void closingTheProviderStopsAndRemovesEveryLiveSandbox() {
+        Sandbox a = provider.start(sleeper().scratchVolume("/scratch").build());
+        Sandbox b = provider.start(sleeper().build());
+        assertThat(provider.liveSandboxes()).hasSize(2);
+
+        long t0 = System.nanoTime();
+        provider.close();
+        timing("provider close (2 sandboxes)", Duration.ofNanos(System.nanoTime() - t0), "");
+
+        assertThat(a.isAlive()).isFalse();
+        assertThat(b.isAlive()).isFalse();
+        assertNothingLeftOf(a.id());
+        assertNothingLeftOf(b.id());
+    }
+
+    @Test
+    void stopIsIdempotentAndASecondStopFindsNothingToDo() {
+        Sandbox sb = provider.start(sleeper().build());
+        StopOutcome first = sb.stop();
+        long t0 = System.nanoTime();
+        StopOutcome second = sb.stop();
+        assertThat(second).isEqualTo(first);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(100));
+        assertNothingLeftOf(sb.id());
+    }
+}

@@ -1,0 +1,145 @@
+package dev.devs.sandbox.docker;
+
+import static dev.devs.sandbox.docker.DockerTestSupport.api;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.HostConfig;
+import dev.devs.sandbox.ExecResult;
+import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.SandboxSpec;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The design's secure defaults, verified from inside a sandbox started with an untouched spec (only the
+ * image, a command and a scratch volume), and cross-checked against what the engine reports.
+ */
+@Timeout(30)
+class SecureDefaultsTest {
+
+    private static SandboxProvider provider;
+    private static Sandbox sandbox;
+
+    @BeforeAll
+    static void startSandbox() {
+        provider = SandboxProvider.of(new DockerDriver());
+        sandbox = provider.start(DockerTestSupport.sleeper().scratchVolume("/scratch").label("team", "sandbox-tests").build());
+    }
+
+    @AfterAll
+    static void stopSandbox() {
+        provider.close();
+    }
+
+    private static String sh(String script) {
+        ExecResult r = sandbox.exec("sh", "-c", script);
+        assertThat(r.exitCode()).as("exit code of %s (stderr %s)", script, r.stderr()).isZero();
+        return r.stdout();
+    }
+
+    @Test
+    void onlyTheLoopbackInterfaceExists() {
+        // /proc/net/dev: two header lines, then one "name: counters" line per interface.
+        List<String> interfaces = sh("cat /proc/net/dev").lines().skip(2)
+                .map(l -> l.substring(0, l.indexOf(':')).strip()).collect(Collectors.toList());
+        assertThat(interfaces).containsExactly("lo");
+        ExecResult outbound = sandbox.exec("sh", "-c", "wget -q -T 2 -O /dev/null http://1.1.1.1/ 2>&1");
+        assertThat(outbound.exitCode()).isNotZero();
+    }
+
+    @Test
+    void runsAsNobodyNotRoot() {
+        assertThat(sh("id -u; id -g")).isEqualTo("65534\n65534\n");
+        // The main process too, not only the exec'd commands.
+        assertThat(sh("stat -c %u /proc/1/task/1 2>/dev/null || awk '/^Uid:/{print $2}' /proc/1/status").strip()).isEqualTo("65534");
+    }
+
+    @Test
+    void everyCapabilityIsDroppedAndNoNewPrivilegesIsSet() {
+        Map<String, String> status = sh("cat /proc/self/status").lines().filter(l -> l.contains(":\t"))
+                .collect(Collectors.toMap(l -> l.substring(0, l.indexOf(':')), l -> l.substring(l.indexOf('\t') + 1).strip(), (a, b) -> a));
+        for (String set : List.of("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")) {
+            assertThat(status.get(set)).as(set).isEqualTo("0000000000000000");
+        }
+        assertThat(status.get("NoNewPrivs")).isEqualTo("1");
+        // Consequence: not even chown of one's own file to another user works.
+        assertThat(sandbox.exec("sh", "-c", "touch /tmp/mine && chown 0 /tmp/mine").exitCode()).isNotZero();
+    }
+
+    @Test
+    void rootFileSystemIsReadOnlyWhileWorkDirTmpAndScratchAreWritable() {
+        ExecResult root = sandbox.exec("sh", "-c", "echo x > /escape");
+        assertThat(root.exitCode()).isNotZero();
+        assertThat(root.stderr()).contains("Read-only file system");
+        ExecResult etc = sandbox.exec("sh", "-c", "echo x >> /etc/passwd");
+        assertThat(etc.exitCode()).isNotZero();
+
+        assertThat(sh("echo w > /workspace/f && cat /workspace/f")).isEqualTo("w\n");
+        assertThat(sh("echo t > /tmp/f && cat /tmp/f")).isEqualTo("t\n");
+        assertThat(sh("echo s > /scratch/f && cat /scratch/f")).isEqualTo("s\n");
+        // The work dir allows running what was written there (a code sandbox needs that).
+        assertThat(sh("printf '#!/bin/sh\\necho ran\\n' > /workspace/run.sh && chmod +x /workspace/run.sh && /workspace/run.sh"))
+                .isEqualTo("ran\n");
+    }
+
+    @Test
+    void pidsAndMemoryLimitsAreVisibleInTheCgroup() {
+        // cgroup v1 on this machine; v2 paths first so that the check also reads right elsewhere.
+        String pids = sh("cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max").strip();
+        String memory = sh("cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes").strip();
+        assertThat(pids).isEqualTo(Long.toString(SandboxSpec.DEFAULT_PIDS_LIMIT));
+        assertThat(memory).isEqualTo(Long.toString(SandboxSpec.DEFAULT_MEMORY_BYTES));
+    }
+
+    @Test
+    void theEngineReportsTheSameConfiguration() {
+        InspectContainerResponse info = api().inspectContainerCmd(sandbox.attributes().get("containerId")).exec();
+        HostConfig host = info.getHostConfig();
+        assertThat(host.getNetworkMode()).isEqualTo("none");
+        assertThat(host.getCapDrop()).containsExactly(Capability.ALL);
+        assertThat(host.getCapAdd()).isNullOrEmpty();
+        assertThat(host.getSecurityOpts()).containsExactly("no-new-privileges");
+        assertThat(host.getReadonlyRootfs()).isTrue();
+        assertThat(host.getPrivileged()).isFalse();
+        assertThat(host.getInit()).isTrue();
+        assertThat(host.getPidsLimit()).isEqualTo(SandboxSpec.DEFAULT_PIDS_LIMIT);
+        assertThat(host.getMemory()).isEqualTo(SandboxSpec.DEFAULT_MEMORY_BYTES);
+        assertThat(host.getMemorySwap()).isEqualTo(SandboxSpec.DEFAULT_MEMORY_BYTES);
+        assertThat(host.getNanoCPUs()).isEqualTo(1_000_000_000L);
+        assertThat(host.getTmpFs()).containsOnlyKeys("/workspace", "/tmp");
+        assertThat(info.getConfig().getUser()).isEqualTo(SandboxSpec.DEFAULT_USER);
+        assertThat(info.getName()).isEqualTo("/" + DockerDriver.NAME_PREFIX + sandbox.id());
+        assertThat(info.getConfig().getLabels())
+                .containsEntry(DockerDriver.LABEL_MANAGED, "true")
+                .containsEntry(DockerDriver.LABEL_SANDBOX_ID, sandbox.id())
+                .containsEntry(DockerDriver.LABEL_SESSION, SandboxProvider.JVM_SESSION_ID)
+                .containsEntry("team", "sandbox-tests");
+        String volume = DockerDriver.NAME_PREFIX + sandbox.id() + "-scratch-0";
+        assertThat(api().inspectVolumeCmd(volume).exec().getLabels())
+                .containsEntry(DockerDriver.LABEL_MANAGED, "true")
+                .containsEntry(DockerDriver.LABEL_SANDBOX_ID, sandbox.id())
+                .containsEntry(DockerDriver.LABEL_SESSION, SandboxProvider.JVM_SESSION_ID);
+    }
+
+    @Test
+    void aSpecCanLoosenTheDefaultsExplicitly() {
+        try (SandboxProvider p = SandboxProvider.of(new DockerDriver());
+             Sandbox loose = p.start(DockerTestSupport.sleeper().readOnlyRootFs(false).user("0").pidsLimit(0).memoryBytes(0).cpus(0).build())) {
+            assertThat(loose.exec("id", "-u").stdout()).isEqualTo("0\n");
+            assertThat(loose.exec("sh", "-c", "echo x > /written && cat /written").stdout()).isEqualTo("x\n");
+            HostConfig host = api().inspectContainerCmd(loose.attributes().get("containerId")).exec().getHostConfig();
+            assertThat(host.getMemory()).isZero();
+            assertThat(host.getNanoCPUs()).isZero();
+            // Loosening the file system and user does not bring capabilities back.
+            assertThat(host.getCapDrop()).containsExactly(Capability.ALL);
+        }
+    }
+}
