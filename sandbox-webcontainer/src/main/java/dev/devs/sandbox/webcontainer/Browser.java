@@ -35,6 +35,7 @@ final class Browser implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Browser.class);
     private static final Pattern DEVTOOLS_LINE = Pattern.compile("DevTools listening on (ws://\\S+)");
     private static final int STDERR_TAIL_LINES = 20;
+    static final String PROFILE_PREFIX = "devs-chromium-profile-";
     private static final Duration TERM_GRACE = Duration.ofSeconds(3);
     private static final Duration KILL_WAIT = Duration.ofSeconds(5);
 
@@ -87,12 +88,15 @@ final class Browser implements AutoCloseable {
     /**
      * Starts Chromium and connects to its DevTools socket, waiting at most {@code timeout}. On failure nothing
      * is left: the process is killed and the profile directory deleted.
+     *
+     * @param profileParent where to create the profile directory; null for the system temp directory
      */
-    static Browser launch(Path chrome, Duration timeout) throws LaunchException, InterruptedException {
+    static Browser launch(Path chrome, Duration timeout, Path profileParent) throws LaunchException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Path profile;
         try {
-            profile = Files.createTempDirectory("devs-chromium-profile-");
+            profile = profileParent == null ? Files.createTempDirectory(PROFILE_PREFIX)
+                    : Files.createTempDirectory(profileParent, PROFILE_PREFIX);
         } catch (IOException e) {
             throw new LaunchException("cannot create a profile directory for Chromium: " + e, e);
         }
@@ -228,6 +232,7 @@ final class Browser implements AutoCloseable {
     }
 
     private void destroyNow() {
+        long t0 = System.nanoTime();
         cdp.close();
         // Children are found through the parent: take the list before the parent goes.
         List<ProcessHandle> children = process.descendants().toList();
@@ -240,22 +245,42 @@ final class Browser implements AutoCloseable {
                 process.waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             }
             for (ProcessHandle child : children) {
-                if (child.isAlive()) {
+                if (isRunning(child)) {
                     child.destroyForcibly();
                 }
             }
-            for (ProcessHandle child : children) {
-                child.onExit().get(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            long deadline = System.nanoTime() + KILL_WAIT.toNanos();
+            while (children.stream().anyMatch(Browser::isRunning) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
             }
+            children.stream().filter(Browser::isRunning).forEach(c -> log.warn("child pid {} of Chromium pid {} did not exit within {}",
+                    c.pid(), process.pid(), KILL_WAIT));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
-        } catch (ExecutionException | TimeoutException e) {
-            log.warn("a child of Chromium pid {} did not exit: {}", process.pid(), e.toString());
         }
         deleteTree(profileDir);
-        log.info("Chromium pid {} {} and its profile {} removed", process.pid(),
-                wasAlive ? "ended" : "had already exited", profileDir);
+        log.info("Chromium pid {} {} and its profile {} removed in {} ms", process.pid(),
+                wasAlive ? "ended" : "had already exited", profileDir, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * Whether a process still runs. A zombie does not: Chromium's children outlive their parent only as zombies
+     * handed to PID 1, which may reap them late (a second here), while {@link ProcessHandle#isAlive()} still
+     * counts them.
+     */
+    static boolean isRunning(ProcessHandle process) {
+        if (!process.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+            int end = stat.lastIndexOf(')');
+            char state = end >= 0 && end + 2 < stat.length() ? stat.charAt(end + 2) : 'R';
+            return state != 'Z' && state != 'X';
+        } catch (IOException e) {
+            return process.isAlive(); // no procfs (not Linux) or already gone
+        }
     }
 
     private static void kill(Process process) {

@@ -128,6 +128,7 @@ public final class WebContainerDriver implements SandboxDriver {
     private final String apiKey;
     private final Duration bootTimeout;
     private final Duration launchTimeout;
+    private final Path profileParent;
     private final ReentrantLock browserLock = new ReentrantLock();
     private Browser browser;
     private HarnessServer harness;
@@ -145,6 +146,7 @@ public final class WebContainerDriver implements SandboxDriver {
         this.apiKey = b.apiKey;
         this.bootTimeout = b.bootTimeout;
         this.launchTimeout = b.launchTimeout;
+        this.profileParent = b.profileParent;
     }
 
     /** A builder with the defaults. */
@@ -272,6 +274,7 @@ public final class WebContainerDriver implements SandboxDriver {
         List<AutoCloseable> subs = List.of(
                 page.on(Network.REQUEST_WILL_BE_SENT, Network.RequestWillBeSent.class, watch::onRequest),
                 page.on(Network.RESPONSE_RECEIVED, Network.ResponseReceived.class, watch::onResponse),
+                page.on(Network.RESPONSE_RECEIVED_EXTRA_INFO, Network.ResponseReceivedExtraInfo.class, watch::onRawResponse),
                 page.on(Network.LOADING_FAILED, Network.LoadingFailed.class, watch::onFailed));
         long t0 = System.nanoTime();
         try {
@@ -395,7 +398,7 @@ public final class WebContainerDriver implements SandboxDriver {
             }
             Duration limit = ctx.remaining().compareTo(launchTimeout) < 0 ? ctx.remaining() : launchTimeout;
             try {
-                browser = Browser.launch(chromePath, limit);
+                browser = Browser.launch(chromePath, limit, profileParent);
             } catch (Browser.LaunchException e) {
                 throw new SandboxRuntimeUnavailableException(ctx.sandboxId(), "cannot launch Chromium for sandbox "
                         + ctx.sandboxId() + ": " + e.getMessage(), e);
@@ -557,6 +560,7 @@ public final class WebContainerDriver implements SandboxDriver {
         final CompletableFuture<String> failure = new CompletableFuture<>();
         private volatile String url;
         private volatile Network.Response response;
+        private volatile int rawStatus;
 
         RuntimeWatch(String mainFrameId) {
             this.mainFrameId = mainFrameId;
@@ -581,13 +585,23 @@ public final class WebContainerDriver implements SandboxDriver {
             }
         }
 
+        void onRawResponse(Network.ResponseReceivedExtraInfo e) {
+            if (requestIds.contains(e.requestId())) {
+                rawStatus = e.statusCode();
+            }
+        }
+
         void onFailed(Network.LoadingFailed e) {
             if (!requestIds.contains(e.requestId())) {
                 return;
             }
             StringBuilder sb = new StringBuilder("the browser failed to load ").append(url == null ? "the runtime page" : url)
                     .append(" with ").append(e.errorText());
-            if (e.blockedReason() != null && !e.blockedReason().isEmpty()) {
+            int status = rawStatus;
+            if (status >= 400) {
+                // An error page usually lacks the isolation headers too; the status is the real story.
+                sb.append(" after it answered HTTP ").append(status).append(", so it is not a WebContainer runtime endpoint");
+            } else if (e.blockedReason() != null && !e.blockedReason().isEmpty()) {
                 sb.append(" (blocked: ").append(e.blockedReason())
                         .append("; a runtime page must be served with Cross-Origin-Embedder-Policy: require-corp"
                                 + " and Cross-Origin-Resource-Policy: cross-origin)");
@@ -626,8 +640,15 @@ public final class WebContainerDriver implements SandboxDriver {
         private Duration launchTimeout = DEFAULT_LAUNCH_TIMEOUT;
         private Path resolvedChromePath;
         private String chromePathSource;
+        private Path profileParent;
 
         private Builder() {
+        }
+
+        /** Where browser profiles are created (tests point it at a temp dir they inspect); default the system temp dir. */
+        Builder profileParent(Path dir) {
+            this.profileParent = dir;
+            return this;
         }
 
         /**
@@ -732,6 +753,7 @@ public final class WebContainerDriver implements SandboxDriver {
             b.launchTimeout = launchTimeout;
             b.resolvedChromePath = resolvedChromePath;
             b.chromePathSource = chromePathSource;
+            b.profileParent = profileParent;
             return b;
         }
 

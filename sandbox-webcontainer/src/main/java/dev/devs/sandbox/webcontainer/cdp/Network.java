@@ -13,6 +13,7 @@ public final class Network {
     public static final String REQUEST_WILL_BE_SENT = "Network.requestWillBeSent";
     public static final String RESPONSE_RECEIVED = "Network.responseReceived";
     public static final String LOADING_FAILED = "Network.loadingFailed";
+    public static final String RESPONSE_RECEIVED_EXTRA_INFO = "Network.responseReceivedExtraInfo";
 
     private Network() {
     }
@@ -46,6 +47,13 @@ public final class Network {
             return null;
         }
     }
+
+    /**
+     * {@code Network.responseReceivedExtraInfo}: the raw response as it came off the network, reported even for a
+     * response that a policy then blocked (which gets no {@code responseReceived}).
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ResponseReceivedExtraInfo(String requestId, int statusCode, Map<String, String> headers) { }
 
     /**
      * {@code Network.loadingFailed}: {@code errorText} is Chromium's net error, e.g.

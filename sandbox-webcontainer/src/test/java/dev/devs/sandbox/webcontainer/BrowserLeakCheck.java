@@ -1,0 +1,66 @@
+package dev.devs.sandbox.webcontainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.awaitility.Awaitility;
+
+/**
+ * Remembers every Chromium process and profile directory the tests' drivers created, and checks that none
+ * outlives its driver. Processes are found by PID through this JVM's process tree, never by name across the
+ * machine: other test JVMs run their own browsers at the same time.
+ */
+final class BrowserLeakCheck {
+
+    private final Set<ProcessHandle> processes = ConcurrentHashMap.newKeySet();
+    private final Set<Path> profiles = ConcurrentHashMap.newKeySet();
+
+    /** Records the driver's current browser, its children and its profile directory. */
+    void track(WebContainerDriver driver) {
+        driver.browserProcess().ifPresent(p -> {
+            processes.add(p);
+            p.descendants().forEach(processes::add);
+        });
+        driver.browserProfileDir().ifPresent(profiles::add);
+    }
+
+    /** Chromium processes (any type) that descend from this JVM. */
+    static List<ProcessHandle> chromiumProcessesOfThisJvm() {
+        return ProcessHandle.current().descendants()
+                .filter(Browser::isRunning)
+                .filter(p -> p.info().command().map(c -> c.contains("chrom")).orElse(false))
+                .toList();
+    }
+
+    /** Chromium browser (main) processes that descend from this JVM: children carry a --type= flag. */
+    static List<ProcessHandle> browserProcessesOfThisJvm() {
+        return chromiumProcessesOfThisJvm().stream().filter(p -> !commandLine(p).contains("--type=")).toList();
+    }
+
+    /** The full command line from procfs: Chromium rewrites its children's argv, which hides it from ProcessHandle.Info. */
+    private static String commandLine(ProcessHandle p) {
+        try {
+            return Files.readString(Path.of("/proc/" + p.pid() + "/cmdline")).replace('\0', ' ');
+        } catch (java.io.IOException e) {
+            return p.info().commandLine().orElse("");
+        }
+    }
+
+    /** Asserts that no tracked process runs, no Chromium descends from this JVM and no tracked profile remains. */
+    void assertNothingLeft() {
+        Awaitility.await("tracked Chromium processes to exit").atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> {
+                    assertThat(processes.stream().filter(Browser::isRunning).map(ProcessHandle::pid).toList())
+                            .as("tracked Chromium processes still running").isEmpty();
+                    assertThat(chromiumProcessesOfThisJvm().stream().map(ProcessHandle::pid).toList())
+                            .as("Chromium processes descending from this JVM").isEmpty();
+                });
+        assertThat(profiles.stream().filter(Files::exists).toList()).as("Chromium profile directories left behind").isEmpty();
+    }
+}

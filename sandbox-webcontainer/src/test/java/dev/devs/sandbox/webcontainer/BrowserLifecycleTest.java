@@ -1,0 +1,120 @@
+package dev.devs.sandbox.webcontainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.devs.sandbox.RecordingListener;
+import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxLifecycleEvent;
+import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.StartType;
+import dev.devs.sandbox.StopOutcome;
+import dev.devs.sandbox.webcontainer.testing.StandInRuntime;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** One browser per driver: reused while it lives, relaunched when it died, ended by PID on close. */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class BrowserLifecycleTest {
+
+    private static StandInRuntime runtime;
+    private static final BrowserLeakCheck leaks = new BrowserLeakCheck();
+
+    @BeforeAll
+    static void startStandIn() {
+        runtime = StandInRuntime.start();
+    }
+
+    @AfterAll
+    static void stopStandInAndCheckLeaks() {
+        runtime.close();
+        leaks.assertNothingLeft();
+    }
+
+    @Test
+    void tenStartsInARowReuseOneWarmBrowserProcess() {
+        RecordingListener events = new RecordingListener();
+        WebContainerDriver driver = WebContainerDriver.builder().endpoint(runtime.endpoint()).build();
+        List<StartType> types = new ArrayList<>();
+        try (SandboxProvider provider = SandboxProvider.builder(driver).listener(events).build()) {
+            try (Sandbox first = provider.start(SandboxSpec.builder().build())) {
+                types.add(first.startType());
+            }
+            leaks.track(driver);
+            long pid = driver.browserProcess().orElseThrow().pid();
+            for (int i = 0; i < 10; i++) {
+                try (Sandbox sandbox = provider.start(SandboxSpec.builder().build())) {
+                    types.add(sandbox.startType());
+                    assertThat(driver.browserProcess().orElseThrow().pid()).as("browser pid at start %d", i + 2).isEqualTo(pid);
+                }
+            }
+            assertThat(BrowserLeakCheck.browserProcessesOfThisJvm()).extracting(ProcessHandle::pid).containsExactly(pid);
+        }
+        assertThat(types.get(0)).isEqualTo(StartType.COLD);
+        assertThat(types.subList(1, types.size())).hasSize(10).containsOnly(StartType.WARM);
+        assertThat(events.types().stream().filter(t -> t == SandboxLifecycleEvent.Type.STOPPED)).hasSize(11);
+        assertThat(BrowserLeakCheck.browserProcessesOfThisJvm()).isEmpty();
+    }
+
+    @Test
+    void browserKilledUnderneathIsRelaunchedByTheNextStart() throws Exception {
+        RecordingListener events = new RecordingListener();
+        WebContainerDriver driver = WebContainerDriver.builder().endpoint(runtime.endpoint()).build();
+        try (SandboxProvider provider = SandboxProvider.builder(driver).listener(events).build()) {
+            Sandbox victim = provider.start(SandboxSpec.builder().build());
+            leaks.track(driver);
+            ProcessHandle first = driver.browserProcess().orElseThrow();
+            Path firstProfile = driver.browserProfileDir().orElseThrow();
+
+            // Kill it by PID, as the OOM killer or an operator would.
+            assertThat(first.destroyForcibly()).isTrue();
+            first.onExit().get(10, TimeUnit.SECONDS);
+            Awaitility.await("driver to notice its browser died").atMost(Duration.ofSeconds(5)).until(() -> !driver.browserAlive());
+            assertThat(victim.isAlive()).isFalse();
+            assertThat(victim.stop()).as("a sandbox whose browser died").isEqualTo(StopOutcome.KILLED);
+            assertThat(events.last().type()).isEqualTo(SandboxLifecycleEvent.Type.KILLED);
+
+            try (Sandbox next = provider.start(SandboxSpec.builder().build())) {
+                leaks.track(driver);
+                assertThat(next.startType()).isEqualTo(StartType.COLD);
+                assertThat(next.phases()).containsKey(WebContainerDriver.PHASE_LAUNCH_BROWSER);
+                assertThat(next.exec("echo", "again").stdout()).isEqualTo("again\n");
+                ProcessHandle second = driver.browserProcess().orElseThrow();
+                assertThat(second.pid()).isNotEqualTo(first.pid());
+                assertThat(firstProfile).as("the dead browser's profile directory").doesNotExist();
+            }
+        }
+        assertThat(driver.browserProcess()).isEmpty();
+    }
+
+    @Test
+    void closeEndsTheBrowserByPidRemovesItsProfileAndIsIdempotent() {
+        WebContainerDriver driver = WebContainerDriver.builder().endpoint(runtime.endpoint()).build();
+        SandboxProvider provider = SandboxProvider.of(driver);
+        Sandbox sandbox = provider.start(SandboxSpec.builder().build());
+        leaks.track(driver);
+        ProcessHandle browser = driver.browserProcess().orElseThrow();
+        List<ProcessHandle> children = browser.descendants().toList();
+        Path profile = driver.browserProfileDir().orElseThrow();
+        assertThat(children).isNotEmpty();
+        assertThat(Files.isDirectory(profile)).isTrue();
+
+        provider.close(); // stops the live sandbox, then closes the driver
+        driver.close();
+
+        assertThat(sandbox.isAlive()).isFalse();
+        assertThat(browser.isAlive()).isFalse();
+        assertThat(children).noneMatch(Browser::isRunning);
+        assertThat(profile).doesNotExist();
+        assertThat(driver.browserProcess()).isEmpty();
+    }
+}

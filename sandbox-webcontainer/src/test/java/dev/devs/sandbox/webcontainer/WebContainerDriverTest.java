@@ -1,0 +1,185 @@
+package dev.devs.sandbox.webcontainer;
+
+import static dev.devs.sandbox.SandboxLifecycleEvent.Type.READY;
+import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STARTING;
+import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STOPPED;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.devs.sandbox.ExecResult;
+import dev.devs.sandbox.RecordingListener;
+import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxLifecycleEvent;
+import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.SandboxTimeoutException;
+import dev.devs.sandbox.StartType;
+import dev.devs.sandbox.StopOutcome;
+import dev.devs.sandbox.webcontainer.cdp.CdpConnection;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import dev.devs.sandbox.webcontainer.testing.StandInRuntime;
+
+/** A real Chromium booting the real client against the loopback stand-in: the happy paths. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class WebContainerDriverTest {
+
+    private static StandInRuntime runtime;
+    private static final BrowserLeakCheck leaks = new BrowserLeakCheck();
+
+    private final RecordingListener events = new RecordingListener();
+    private WebContainerDriver driver;
+    private SandboxProvider provider;
+
+    @BeforeAll
+    static void startStandIn() {
+        runtime = StandInRuntime.start();
+    }
+
+    @AfterAll
+    static void stopStandInAndCheckLeaks() {
+        runtime.close();
+        leaks.assertNothingLeft();
+    }
+
+    @BeforeEach
+    void newDriver() {
+        driver = WebContainerDriver.builder().endpoint(runtime.endpoint()).build();
+        provider = SandboxProvider.builder(driver).listener(events).build();
+    }
+
+    @AfterEach
+    void closeDriver() {
+        leaks.track(driver);
+        provider.close();
+    }
+
+    @Test
+    void startBootsAWebContainerWithAFileRoundTripAndStopDisposesItsContext() throws Exception {
+        Sandbox sandbox = provider.start(SandboxSpec.builder().build());
+        leaks.track(driver);
+
+        assertThat(sandbox.startType()).isEqualTo(StartType.COLD);
+        assertThat(sandbox.isAlive()).isTrue();
+        // The readiness check wrote this file through WebContainer.fs and read it back.
+        assertThat(sandbox.exec("cat", WebContainerDriver.READINESS_FILE).stdout()).isEqualTo("ready " + sandbox.id());
+        assertThat(openContexts()).hasSize(1);
+
+        assertThat(sandbox.stop()).isEqualTo(StopOutcome.STOPPED);
+        assertThat(sandbox.isAlive()).isFalse();
+        assertThat(openContexts()).isEmpty();
+        assertThat(pagesOutsideTheDefaultContext()).isEmpty();
+    }
+
+    @Test
+    void eventsArriveInOrderWithPhasesAndTheStandInNamedAsSuch() {
+        Sandbox cold = provider.start(SandboxSpec.builder().build());
+        cold.stop();
+        Sandbox warm = provider.start(SandboxSpec.builder().build());
+        warm.stop();
+
+        assertThat(events.typesOf(cold.id())).containsExactly(STARTING, READY, STOPPED);
+        assertThat(events.typesOf(warm.id())).containsExactly(STARTING, READY, STOPPED);
+        SandboxLifecycleEvent coldReady = events.eventsOf(cold.id()).get(1);
+        SandboxLifecycleEvent warmReady = events.eventsOf(warm.id()).get(1);
+        assertThat(coldReady.startType()).isEqualTo(StartType.COLD);
+        assertThat(List.copyOf(coldReady.phases().keySet())).containsExactly(WebContainerDriver.PHASE_LAUNCH_BROWSER,
+                WebContainerDriver.PHASE_NEW_CONTEXT, WebContainerDriver.PHASE_LOAD_HARNESS, WebContainerDriver.PHASE_BOOT,
+                WebContainerDriver.PHASE_READINESS);
+        assertThat(warmReady.startType()).isEqualTo(StartType.WARM);
+        assertThat(List.copyOf(warmReady.phases().keySet())).containsExactly(WebContainerDriver.PHASE_NEW_CONTEXT,
+                WebContainerDriver.PHASE_LOAD_HARNESS, WebContainerDriver.PHASE_BOOT, WebContainerDriver.PHASE_READINESS);
+        for (SandboxLifecycleEvent ready : List.of(coldReady, warmReady)) {
+            assertThat(ready.provisioningStartedAt()).isNotNull();
+            assertThat(ready.provisioningReadyAt()).isAfterOrEqualTo(ready.provisioningStartedAt());
+            assertThat(ready.duration()).isPositive();
+            // Phases are measured inside the start, so together they cannot exceed it.
+            Duration sum = ready.phases().values().stream().reduce(Duration.ZERO, Duration::plus);
+            assertThat(sum).isLessThanOrEqualTo(ready.duration());
+            assertThat(ready.attributes())
+                    .containsEntry("endpoint", runtime.endpoint().toString())
+                    .containsEntry("runtime", WebContainerDriver.TEST_STAND_IN);
+        }
+        SandboxLifecycleEvent stopped = events.eventsOf(cold.id()).get(2);
+        assertThat(stopped.phases()).containsOnlyKeys(WebContainerDriver.PHASE_TEARDOWN, WebContainerDriver.PHASE_DISPOSE_CONTEXT);
+    }
+
+    @Test
+    void execRunsCommandsThroughTheSpawnApiWithTheSpecsEnv() {
+        try (Sandbox sandbox = provider.start(SandboxSpec.builder().env("GREETING", "hello").build())) {
+            ExecResult echo = sandbox.exec("echo", "hi", "there");
+            assertThat(echo.exitCode()).isZero();
+            assertThat(echo.stdout()).isEqualTo("hi there\n");
+            assertThat(echo.stderr()).isEmpty();
+
+            assertThat(sandbox.exec("ls", "-a").stdout()).isEqualTo(WebContainerDriver.READINESS_FILE + "\n");
+            assertThat(sandbox.exec("pwd").stdout()).isEqualTo("/home/project\n");
+            assertThat(sandbox.exec("env").stdout()).contains("GREETING=hello");
+            assertThat(sandbox.exec("false").exitCode()).isEqualTo(1);
+            ExecResult missing = sandbox.exec("cat", "no-such-file");
+            assertThat(missing.exitCode()).isEqualTo(1);
+            assertThat(missing.stdout()).contains("No such file or directory");
+            ExecResult unknown = sandbox.exec("definitely-not-a-command");
+            assertThat(unknown.exitCode()).isEqualTo(127);
+        }
+    }
+
+    @Test
+    void execThatOutlivesItsTimeoutIsKilledAndTheSandboxStaysUsable() {
+        try (Sandbox sandbox = provider.start(SandboxSpec.builder().build())) {
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> sandbox.exec(List.of("sleep", "30"), Duration.ofMillis(500)))
+                    .isInstanceOf(SandboxTimeoutException.class)
+                    .hasMessageContaining("[sleep, 30]")
+                    .hasMessageContaining("PT0.5S");
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+            assertThat(sandbox.exec("echo", "still", "here").stdout()).isEqualTo("still here\n");
+        }
+    }
+
+    @Test
+    void readinessProbeRunsBeforeReady() throws Exception {
+        try (Sandbox sandbox = provider.start(SandboxSpec.builder().readinessProbe("cat", WebContainerDriver.READINESS_FILE).build())) {
+            assertThat(sandbox.phases()).containsKey(WebContainerDriver.PHASE_READINESS);
+        }
+        assertThatThrownBy(() -> provider.start(SandboxSpec.builder().readinessProbe("false")
+                .startupTimeout(Duration.ofSeconds(2)).build()))
+                .isInstanceOf(SandboxTimeoutException.class)
+                .hasMessageContaining("readiness probe [false]");
+        assertThat(events.last().type()).isEqualTo(SandboxLifecycleEvent.Type.FAILED);
+        assertThat(openContexts()).isEmpty();
+    }
+
+    @Test
+    void apiKeyReachesTheRuntimeAsTheClientId() {
+        try (WebContainerDriver keyed = WebContainerDriver.builder().endpoint(runtime.endpoint()).apiKey("wc-api-key-123").build();
+             SandboxProvider keyedProvider = SandboxProvider.of(keyed)) {
+            try (Sandbox sandbox = keyedProvider.start(SandboxSpec.builder().build())) {
+                leaks.track(keyed);
+                assertThat(sandbox.isAlive()).isTrue();
+            }
+        }
+        assertThat(runtime.headlessRequests()).anySatisfy(uri -> assertThat(uri.getQuery()).contains("client_id=wc-api-key-123"));
+    }
+
+    private List<String> openContexts() throws InterruptedException {
+        CdpConnection cdp = driver.browserConnection().orElseThrow();
+        return cdp.browserContextIds(Duration.ofSeconds(5));
+    }
+
+    private List<CdpConnection.TargetInfo> pagesOutsideTheDefaultContext() throws InterruptedException {
+        CdpConnection cdp = driver.browserConnection().orElseThrow();
+        List<String> contexts = cdp.browserContextIds(Duration.ofSeconds(5));
+        return cdp.targets(Duration.ofSeconds(5)).stream()
+                .filter(t -> "page".equals(t.type()) || "iframe".equals(t.type()))
+                .filter(t -> t.url().contains("harness") || contexts.contains(t.browserContextId()))
+                .toList();
+    }
+}
