@@ -88,7 +88,11 @@ import org.slf4j.LoggerFactory;
  * {@link #builder()} can name another host and the connect timeout. The TLS settings
  * ({@code DOCKER_TLS_VERIFY}, {@code DOCKER_CERT_PATH}) and registry credentials of the Docker CLI's
  * configuration are honoured. Constructing a driver does not contact the engine; an engine that cannot be
- * reached makes each start fail within the connect timeout.
+ * reached makes each start fail within the connect timeout with a {@link SandboxRuntimeUnavailableException},
+ * and so does a server at that address that is not a Docker engine (an HTTP error without the engine's JSON
+ * error body), rather than being mistaken for "image not found". The startup timeout bounds the pull, the
+ * readiness probe and every wait of the driver's own; single engine calls (create, start, inspect) are not
+ * interrupted, so an engine that accepts connections but never answers blocks them.
  *
  * <p>Thread-safe: starts, execs and stops may run concurrently. {@link #close()} releases the HTTP client.
  */
@@ -264,6 +268,9 @@ public final class DockerDriver implements SandboxDriver {
                     docker.inspectImageCmd(image.reference()).exec();
                     return true;
                 } catch (NotFoundException e) {
+                    if (EngineErrors.isForeignAnswer(e)) {
+                        throw e; // not the engine saying "no such image": see translateStarting
+                    }
                     return false;
                 }
             });
@@ -584,6 +591,9 @@ public final class DockerDriver implements SandboxDriver {
         if (EngineErrors.isUnreachable(e)) {
             return unavailable(id, what, e);
         }
+        if (e instanceof DockerException de && EngineErrors.isForeignAnswer(de)) {
+            return new SandboxRuntimeUnavailableException(id, notAnEngineMessage(what + " for sandbox " + id, de), e);
+        }
         if (e instanceof DockerException de) {
             return new SandboxStartException(id, "the Docker engine at " + dockerHost + " refused to " + what + " for sandbox "
                     + id + ": " + EngineErrors.engineMessage(de), e);
@@ -598,6 +608,9 @@ public final class DockerDriver implements SandboxDriver {
         }
         if (EngineErrors.isUnreachable(e)) {
             return new SandboxException(unreachableMessage(what + " for sandbox " + id, e), e);
+        }
+        if (e instanceof DockerException de && EngineErrors.isForeignAnswer(de)) {
+            return new SandboxException(notAnEngineMessage(what + " for sandbox " + id, de), e);
         }
         if (e instanceof DockerException de) {
             return new SandboxException("the Docker engine at " + dockerHost + " refused to " + what + " for sandbox " + id + ": "
@@ -615,6 +628,13 @@ public final class DockerDriver implements SandboxDriver {
                 + EngineErrors.rootMessage(e) + (dockerHost.startsWith("tcp:") ? " (connect timeout " + connectTimeout + ")" : "")
                 + ". Start the engine there, or point the driver at a running one with the DOCKER_HOST environment variable"
                 + " or DockerDriver.builder().dockerHost(...), e.g. \"" + DEFAULT_DOCKER_HOST + "\" or \"tcp://127.0.0.1:2375\"";
+    }
+
+    private String notAnEngineMessage(String what, DockerException e) {
+        return "the server at " + dockerHost + " (" + hostSource + ") is not a Docker engine: asked to " + what
+                + ", it answered HTTP " + e.getHttpStatus() + " without the engine's error body (" + e.getMessage().strip()
+                + "). Point the driver at a Docker engine with the DOCKER_HOST environment variable or"
+                + " DockerDriver.builder().dockerHost(...), e.g. \"" + DEFAULT_DOCKER_HOST + "\" or \"tcp://127.0.0.1:2375\"";
     }
 
     /** "status exited, exit code 3, OOMKilled false" and the engine's error, if any. */
@@ -670,7 +690,7 @@ public final class DockerDriver implements SandboxDriver {
             return "Its log is empty.";
         }
         List<String> tail = lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size());
-        return "Last " + tail.size() + " log lines:\n    " + String.join("\n    ", tail);
+        return "Last " + (tail.size() == 1 ? "log line" : tail.size() + " log lines") + ":\n    " + String.join("\n    ", tail);
     }
 
     private static String clip(String s) {

@@ -33,6 +33,25 @@ final class EngineErrors {
         return false;
     }
 
+    /**
+     * Whether an HTTP error came from something that is not a Docker engine: the engine always explains an
+     * error in a JSON body with a {@code message}; a proxy, firewall or other server at the configured
+     * address answers with an empty or foreign body. Treating such a 404 as "image not found" would send
+     * the user looking for the wrong problem.
+     */
+    static boolean isForeignAnswer(DockerException e) {
+        String m = e.getMessage() == null ? "" : e.getMessage().trim().replaceFirst("^Status \\d+: ?", "").trim();
+        if (!m.startsWith("{")) {
+            return true;
+        }
+        try {
+            JsonNode message = JSON.readTree(m).get("message");
+            return message == null || !message.isTextual();
+        } catch (IOException notJson) {
+            return true;
+        }
+    }
+
     /** The most specific message in the cause chain, for one-line explanations. */
     static String rootMessage(Throwable t) {
         Throwable root = t;

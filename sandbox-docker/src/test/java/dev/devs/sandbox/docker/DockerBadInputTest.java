@@ -19,6 +19,10 @@ import dev.devs.sandbox.SandboxRuntimeUnavailableException;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.SandboxTimeoutException;
+import com.sun.net.httpserver.HttpServer;
+import dev.devs.sandbox.StartContext;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -114,6 +118,47 @@ class DockerBadInputTest {
                 .hasMessageContaining("dockerHost(...)");
         assertThat(events.types()).containsExactly(STARTING, FAILED);
         assertNothingLeftOf(startedId(events.events()));
+    }
+
+    @Test
+    @Timeout(10)
+    void serverThatIsNotADockerEngineIsNotMistakenForOne() throws Exception {
+        // A real HTTP server that answers everything with an empty 404, as proxies and firewalls do:
+        // without care, "404" would read as "image not found".
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(404, -1);
+            exchange.close();
+        });
+        server.start();
+        try {
+            String host = "tcp://127.0.0.1:" + server.getAddress().getPort();
+            Throwable thrown = catchThrowable(() -> provider(DockerDriver.builder().dockerHost(host).build())
+                    .start(DockerTestSupport.sleeper().build()));
+
+            assertThat(thrown).isInstanceOf(SandboxRuntimeUnavailableException.class)
+                    .hasMessageContaining("the server at " + host)
+                    .hasMessageContaining("is not a Docker engine")
+                    .hasMessageContaining("HTTP 404")
+                    .hasMessageContaining("DOCKER_HOST");
+            assertThat(events.types()).containsExactly(STARTING, FAILED);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    @Timeout(5)
+    void closedDriverRefusesToStartAndClosesOnlyOnce() {
+        DockerDriver driver = new DockerDriver();
+        driver.close();
+        driver.close();
+        StartContext ctx = new StartContext("sbx-closed", SandboxProvider.JVM_SESSION_ID, System.nanoTime(), Duration.ofSeconds(5));
+
+        assertThatThrownBy(() -> driver.start(DockerTestSupport.sleeper().build(), ctx))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("DockerDriver for " + driver.dockerHost() + " is closed");
+        assertNothingLeftOf("sbx-closed");
     }
 
     @Test

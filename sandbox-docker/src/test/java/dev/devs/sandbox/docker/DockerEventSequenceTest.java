@@ -185,6 +185,27 @@ class DockerEventSequenceTest {
     }
 
     @Test
+    void concurrentStartsEachEmitTheirOwnSequenceAndAllStopCleanly() {
+        List<Sandbox> sandboxes = java.util.stream.IntStream.range(0, 5)
+                .mapToObj(i -> provider.startAsync(sleeper().scratchVolume("/scratch").build()))
+                .collect(java.util.stream.Collectors.toList())
+                .stream().map(java.util.concurrent.CompletableFuture::join).collect(java.util.stream.Collectors.toList());
+
+        assertThat(sandboxes.stream().map(Sandbox::id).distinct()).hasSize(5);
+        for (Sandbox sb : sandboxes) {
+            assertThat(events.typesOf(sb.id())).containsExactly(STARTING, READY);
+            assertReady(events.eventsOf(sb.id()).get(1), events.eventsOf(sb.id()).get(0), StartType.WARM, WARM_PHASES);
+            assertThat(sb.exec("cat", "/proc/1/cmdline").stdout()).contains("sleep");
+            timing("warm start (1 of 5 at once)", sb.provisioningDuration(), "");
+        }
+        sandboxes.parallelStream().forEach(Sandbox::stop);
+        for (Sandbox sb : sandboxes) {
+            assertThat(events.typesOf(sb.id())).containsExactly(STARTING, READY, STOPPED);
+            assertNothingLeftOf(sb.id());
+        }
+    }
+
+    @Test
     void throwingListenerBreaksNeitherTheProviderNorTheOtherListeners() {
         AtomicInteger calls = new AtomicInteger();
         RecordingListener after = new RecordingListener();
