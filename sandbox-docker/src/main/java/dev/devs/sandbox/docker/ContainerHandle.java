@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 
 /** {@link DockerDriver}'s grip on one running container and the volumes created for it. */
+@SuppressWarnings("try") // phase timers: try-with-resources whose variable is never read, by design
 final class ContainerHandle implements SandboxDriver.Handle {
 
     /** 128 + SIGKILL: what the engine reports for a container it had to kill. */

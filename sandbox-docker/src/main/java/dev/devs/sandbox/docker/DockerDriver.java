@@ -96,6 +96,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe: starts, execs and stops may run concurrently. {@link #close()} releases the HTTP client.
  */
+// "try": phase timers are try-with-resources whose variable is never read, by design of PhaseRecorder.
+@SuppressWarnings("try")
 public final class DockerDriver implements SandboxDriver {
 
     /** The driver's name on events, reports and metric tags. */
@@ -292,7 +294,7 @@ public final class DockerDriver implements SandboxDriver {
         StreamCallback<PullResponseItem> stream = new StreamCallback<>(item -> {
             if (item.isErrorIndicated()) {
                 String m = item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
-                        ? item.getErrorDetail().getMessage() : item.getError();
+                        ? item.getErrorDetail().getMessage() : item.toString();
                 streamError.compareAndSet(null, m);
             }
         });
