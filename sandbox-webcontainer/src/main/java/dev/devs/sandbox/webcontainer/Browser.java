@@ -107,10 +107,14 @@ final class Browser implements AutoCloseable {
         command.add("about:blank");
         Process process;
         try {
-            process = new ProcessBuilder(command)
+            // Chromium puts its singleton socket (and, with --disable-dev-shm-usage, shared memory) under TMPDIR and
+            // leaves it there when killed: keep it inside the profile, which close() deletes.
+            Path tmp = Files.createDirectory(profile.resolve("tmp"));
+            ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            builder.environment().put("TMPDIR", tmp.toString());
+            process = builder.start();
         } catch (IOException e) {
             deleteTree(profile);
             throw new LaunchException("cannot start Chromium at " + chrome + ": " + e.getMessage(), e);

@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
  * <h2>How a start works</h2>
  * One Chromium process per driver, launched by the first {@code start()} ({@link StartType#COLD}) and reused
  * by the next ones ({@link StartType#WARM}); if it died, the next start launches a new one (cold again).
+ * Starts that run while another start launches the browser wait for that launch and are cold as well (their
+ * {@code launch-browser} phase is the wait).
  * Every sandbox gets its own browser context and page, because a page can boot only one WebContainer.
  * The page is the driver's harness, served from a loopback server inside the driver with the
  * cross-origin-isolation headers WebContainers need. The phases, in order, on READY and FAILED:
@@ -118,6 +120,7 @@ public final class WebContainerDriver implements SandboxDriver {
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration CLEANUP_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration PROBE_INTERVAL = Duration.ofMillis(50);
+    private static final Duration STATUS_GRACE = Duration.ofMillis(300);
 
     private static final Logger log = LoggerFactory.getLogger(WebContainerDriver.class);
     static final ObjectMapper JSON = new ObjectMapper();
@@ -561,6 +564,7 @@ public final class WebContainerDriver implements SandboxDriver {
         private volatile String url;
         private volatile Network.Response response;
         private volatile int rawStatus;
+        private volatile Network.LoadingFailed failed;
 
         RuntimeWatch(String mainFrameId) {
             this.mainFrameId = mainFrameId;
@@ -588,11 +592,30 @@ public final class WebContainerDriver implements SandboxDriver {
         void onRawResponse(Network.ResponseReceivedExtraInfo e) {
             if (requestIds.contains(e.requestId())) {
                 rawStatus = e.statusCode();
+                if (failed != null) {
+                    reportFailure();
+                }
             }
         }
 
         void onFailed(Network.LoadingFailed e) {
             if (!requestIds.contains(e.requestId())) {
+                return;
+            }
+            failed = e;
+            boolean blocked = e.blockedReason() != null && !e.blockedReason().isEmpty();
+            if (blocked && rawStatus == 0) {
+                // A blocked response's status comes in responseReceivedExtraInfo, which may trail loadingFailed:
+                // wait a moment for it, because "HTTP 404" explains more than "blocked" does.
+                CompletableFuture.delayedExecutor(STATUS_GRACE.toMillis(), TimeUnit.MILLISECONDS).execute(this::reportFailure);
+            } else {
+                reportFailure();
+            }
+        }
+
+        private synchronized void reportFailure() {
+            Network.LoadingFailed e = failed;
+            if (failure.isDone() || e == null) {
                 return;
             }
             StringBuilder sb = new StringBuilder("the browser failed to load ").append(url == null ? "the runtime page" : url)

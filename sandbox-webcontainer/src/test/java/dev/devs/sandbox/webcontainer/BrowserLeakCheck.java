@@ -37,18 +37,15 @@ final class BrowserLeakCheck {
                 .toList();
     }
 
-    /** Chromium browser (main) processes that descend from this JVM: children carry a --type= flag. */
+    /**
+     * Chromium browser (main) processes this JVM started: its direct children. Chromium's own helpers are children
+     * of the browser (and, between fork and exec, look exactly like it).
+     */
     static List<ProcessHandle> browserProcessesOfThisJvm() {
-        return chromiumProcessesOfThisJvm().stream().filter(p -> !commandLine(p).contains("--type=")).toList();
-    }
-
-    /** The full command line from procfs: Chromium rewrites its children's argv, which hides it from ProcessHandle.Info. */
-    private static String commandLine(ProcessHandle p) {
-        try {
-            return Files.readString(Path.of("/proc/" + p.pid() + "/cmdline")).replace('\0', ' ');
-        } catch (java.io.IOException e) {
-            return p.info().commandLine().orElse("");
-        }
+        return ProcessHandle.current().children()
+                .filter(Browser::isRunning)
+                .filter(p -> p.info().command().map(c -> c.contains("chrom")).orElse(false))
+                .toList();
     }
 
     /** Asserts that no tracked process runs, no Chromium descends from this JVM and no tracked profile remains. */

@@ -66,6 +66,32 @@ class BrowserLifecycleTest {
     }
 
     @Test
+    void concurrentStartsShareOneBrowserAndEachGetsItsOwnContext() throws Exception {
+        WebContainerDriver driver = WebContainerDriver.builder().endpoint(runtime.endpoint()).build();
+        try (SandboxProvider provider = SandboxProvider.of(driver)) {
+            List<java.util.concurrent.CompletableFuture<Sandbox>> starts = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                starts.add(provider.startAsync(SandboxSpec.builder().build()));
+            }
+            List<Sandbox> sandboxes = new ArrayList<>();
+            for (var f : starts) {
+                sandboxes.add(f.get(60, TimeUnit.SECONDS));
+            }
+            leaks.track(driver);
+            // Each waited for the one launch, so each paid for it: all cold, one browser.
+            assertThat(sandboxes).extracting(Sandbox::startType).containsOnly(StartType.COLD);
+            assertThat(sandboxes).allSatisfy(s -> assertThat(s.phases()).containsKey(WebContainerDriver.PHASE_LAUNCH_BROWSER));
+            assertThat(BrowserLeakCheck.browserProcessesOfThisJvm()).hasSize(1);
+            assertThat(driver.browserConnection().orElseThrow().browserContextIds(Duration.ofSeconds(5))).hasSize(4);
+            for (Sandbox s : sandboxes) {
+                assertThat(s.exec("cat", WebContainerDriver.READINESS_FILE).stdout()).isEqualTo("ready " + s.id());
+            }
+            sandboxes.forEach(Sandbox::stop);
+            assertThat(driver.browserConnection().orElseThrow().browserContextIds(Duration.ofSeconds(5))).isEmpty();
+        }
+    }
+
+    @Test
     void browserKilledUnderneathIsRelaunchedByTheNextStart() throws Exception {
         RecordingListener events = new RecordingListener();
         WebContainerDriver driver = WebContainerDriver.builder().endpoint(runtime.endpoint()).build();
@@ -97,7 +123,7 @@ class BrowserLifecycleTest {
     }
 
     @Test
-    void closeEndsTheBrowserByPidRemovesItsProfileAndIsIdempotent() {
+    void closeEndsTheBrowserByPidRemovesItsProfileAndIsIdempotent() throws Exception {
         WebContainerDriver driver = WebContainerDriver.builder().endpoint(runtime.endpoint()).build();
         SandboxProvider provider = SandboxProvider.of(driver);
         Sandbox sandbox = provider.start(SandboxSpec.builder().build());
@@ -107,6 +133,10 @@ class BrowserLifecycleTest {
         Path profile = driver.browserProfileDir().orElseThrow();
         assertThat(children).isNotEmpty();
         assertThat(Files.isDirectory(profile)).isTrue();
+        // Chromium's own temp files (singleton socket) live inside the profile, not in the shared /tmp.
+        try (var tmpEntries = Files.list(profile.resolve("tmp"))) {
+            assertThat(tmpEntries.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("org.chromium."));
+        }
 
         provider.close(); // stops the live sandbox, then closes the driver
         driver.close();

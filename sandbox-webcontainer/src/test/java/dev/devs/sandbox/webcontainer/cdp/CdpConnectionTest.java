@@ -36,10 +36,12 @@ class CdpConnectionTest {
     @BeforeAll
     static void launchChromium() throws Exception {
         String chrome = System.getenv().getOrDefault("CHROME_PATH", "/usr/bin/chromium");
-        chromium = new ProcessBuilder(chrome, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        ProcessBuilder builder = new ProcessBuilder(chrome, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                 "--disable-background-networking", "--user-data-dir=" + profile, "--remote-debugging-port=0", "about:blank")
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        // Its singleton socket directory goes to TMPDIR; keep it inside the temp dir JUnit deletes.
+        builder.environment().put("TMPDIR", Files.createDirectory(profile.resolve("tmp")).toString());
+        chromium = builder.start();
         devtools = readDevToolsAddress(chromium);
     }
 
