@@ -1,0 +1,132 @@
+package dev.devs.sandbox.benchmarks;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Version;
+import dev.devs.sandbox.SandboxLifecycleListener;
+import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.metrics.PrometheusText;
+import dev.devs.sandbox.metrics.SandboxLatencyReporter;
+import dev.devs.sandbox.metrics.SandboxMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one measurement sink of a benchmark run, shared by every benchmark class of the JVM: one
+ * {@link SandboxLatencyReporter} (so the run ends with one {@code sandbox_latency_benchmark.json}) and
+ * {@link SandboxMetrics} bound to a {@link PrometheusMeterRegistry} (so it ends with {@code metrics.prom}).
+ *
+ * <p>Obtained through {@link BenchmarkRunExtension}, which keeps it in the JUnit root store: JUnit closes it
+ * after the last test of the run, and {@link #close()} writes the final report and the scrape text.
+ */
+final class BenchmarkRun implements AutoCloseable {
+
+    static final String REPORT_FILE = "sandbox_latency_benchmark.json";
+    static final String METRICS_FILE = "metrics.prom";
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Path reportsDir;
+    private final SandboxLatencyReporter reporter;
+    private final PrometheusMeterRegistry registry;
+    private final SandboxMetrics metrics;
+    private final List<String> summaries = new ArrayList<>();
+
+    private BenchmarkRun(Path reportsDir) {
+        this.reportsDir = reportsDir;
+        this.reporter = SandboxLatencyReporter.builder().reportPath(reportsDir.resolve(REPORT_FILE)).build();
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.metrics = new SandboxMetrics(reporter);
+        metrics.bindTo(registry);
+    }
+
+    static BenchmarkRun open() {
+        BenchmarkRun run = new BenchmarkRun(BenchmarkEnvironment.reportsDir());
+        run.reporter.putSection("environment", describeEnvironment());
+        System.out.println("[benchmark] session " + BenchmarkEnvironment.SESSION + ", report " + run.reporter.reportPath());
+        return run;
+    }
+
+    /** The run's reporter (for stats and extra sections). */
+    SandboxLatencyReporter reporter() {
+        return reporter;
+    }
+
+    /**
+     * Starts recording what {@code provider} does from now on (its earlier starts, e.g. warm-up, stay
+     * unrecorded): the reporter and the meters subscribe to it.
+     */
+    void record(SandboxProvider provider) {
+        provider.addListener(reporter);
+        provider.addListener(metrics);
+    }
+
+    /** The listeners that record, for a provider built with them from the start. */
+    List<SandboxLifecycleListener> listeners() {
+        return List.of(reporter, metrics);
+    }
+
+    /** An extra report section (peers, memory, concurrency...). */
+    void putSection(String key, Object value) {
+        reporter.putSection(key, value);
+    }
+
+    /** Prints a one-line summary now and again at the end of the run. */
+    synchronized void summary(String line) {
+        System.out.println("[benchmark] " + line);
+        summaries.add(line);
+    }
+
+    /** Writes the final report and {@code metrics.prom}; called by JUnit after the last test of the run. */
+    @Override
+    public void close() {
+        try {
+            // JUnit gives a store's close() no timeout: bound the last write here, so that a stuck writer costs
+            // this run half a minute, not the rest of its time budget.
+            Thread closer = new Thread(reporter::close, "benchmark-report-close");
+            closer.setDaemon(true);
+            closer.start();
+            closer.join(CLOSE_TIMEOUT.toMillis());
+            if (closer.isAlive()) {
+                System.out.println("[benchmark] ERROR: the report writer did not finish within " + CLOSE_TIMEOUT
+                        + "; " + reporter.reportPath() + " may be stale");
+            }
+            Path prom = PrometheusText.write(registry, reportsDir.resolve(METRICS_FILE));
+            synchronized (this) {
+                System.out.println("[benchmark] ---- summary of the run ----");
+                summaries.forEach(s -> System.out.println("[benchmark] " + s));
+            }
+            System.out.println("[benchmark] wrote " + reporter.reportPath() + " and " + prom);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + reportsDir.resolve(METRICS_FILE) + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            registry.close();
+        }
+    }
+
+    private static Map<String, Object> describeEnvironment() {
+        Map<String, Object> env = new LinkedHashMap<>();
+        try (DockerClient docker = BenchmarkEnvironment.dockerClient()) {
+            Version v = docker.versionCmd().exec();
+            env.put("dockerEngine", v.getVersion());
+            env.put("dockerApi", v.getApiVersion());
+        } catch (IOException | RuntimeException e) {
+            env.put("dockerEngine", "unknown (" + e + ")");
+        }
+        env.put("cpus", Runtime.getRuntime().availableProcessors());
+        env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        env.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        env.put("realisticImage", BenchmarkEnvironment.REALISTIC_IMAGE);
+        env.put("coldImage", BenchmarkEnvironment.COLD_IMAGE);
+        env.put("session", BenchmarkEnvironment.SESSION);
+        return env;
+    }
+}

@@ -1,0 +1,134 @@
+package dev.devs.sandbox.benchmarks;
+
+import static dev.devs.sandbox.benchmarks.BenchmarkEnvironment.REALISTIC_IMAGE;
+import static dev.devs.sandbox.benchmarks.Measurements.fmt;
+import static dev.devs.sandbox.benchmarks.Measurements.ms;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.github.dockerjava.api.DockerClient;
+import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.docker.DockerDriver;
+import dev.devs.sandbox.metrics.Percentiles;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Five Docker sandboxes started at once with {@code CompletableFuture.allOf}: all must be ready within 60 s,
+ * and the P95 of their individual provisioning times must be at most 30 s. The individual times go into the
+ * report's {@code concurrency} section, not into the docker/warm series: they are measured under contention
+ * with each other, and the warm series is what the peers are compared with, sample for sample.
+ */
+@Tag("benchmark")
+@Order(3)
+@ExtendWith(BenchmarkRunExtension.class)
+class DockerConcurrentStartBenchmark {
+
+    static final int SANDBOXES = 5;
+    static final Duration ALL_READY_WITHIN = Duration.ofSeconds(60);
+    static final Duration P95_TARGET = Duration.ofSeconds(30);
+
+    private static final SandboxSpec SPEC = BenchmarkEnvironment.spec(REALISTIC_IMAGE, Duration.ofSeconds(55));
+
+    private static BenchmarkRun run;
+    private static DockerClient docker;
+    private static SandboxProvider provider;
+
+    @BeforeAll
+    @Timeout(60)
+    static void setUp(BenchmarkRun benchmarkRun) {
+        run = benchmarkRun;
+        docker = BenchmarkEnvironment.dockerClient();
+        provider = SandboxProvider.builder(new DockerDriver()).sessionId(BenchmarkEnvironment.SESSION).build();
+        // Warm-up, not measured: the driver's client and connection pool.
+        provider.start(SPEC).stop();
+    }
+
+    @Test
+    @Timeout(60)
+    void fiveConcurrentStartsAreAllReadyWithinSixtySecondsWithP95UnderThirty() throws Exception {
+        List<CompletableFuture<Sandbox>> starts = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < SANDBOXES; i++) {
+            starts.add(provider.startAsync(SPEC));
+        }
+        List<Sandbox> sandboxes = new ArrayList<>();
+        try {
+            CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new))
+                    .get(ALL_READY_WITHIN.toMillis() - 2_000, TimeUnit.MILLISECONDS);
+            Duration wall = Duration.ofNanos(System.nanoTime() - t0);
+            starts.forEach(f -> sandboxes.add(f.join()));
+
+            List<Measurements.Sample> samples = new ArrayList<>();
+            for (Sandbox s : sandboxes) {
+                samples.add(new Measurements.Sample(ms(s.provisioningDuration()), s.provisioningReadyAt(), s.id()));
+                System.out.printf("[benchmark] docker concurrent %s: %s (%s)%n", s.id(),
+                        fmt(ms(s.provisioningDuration())), Measurements.phases(s.phases()));
+            }
+            List<Double> values = samples.stream().map(Measurements.Sample::durationMs).toList();
+            double p95 = Percentiles.of(values, 95).orElseThrow();
+            run.putSection("concurrency", new Concurrency(SANDBOXES, "docker", REALISTIC_IMAGE, ms(wall), samples,
+                    Percentiles.of(values, 50).orElseThrow(), p95, Percentiles.of(values, 99).orElseThrow(),
+                    ALL_READY_WITHIN.toMillis(), P95_TARGET.toMillis()));
+            run.summary(String.format("docker %d concurrent starts: all ready after %s (limit %s); %s, target P95 <= %s: %s",
+                    SANDBOXES, fmt(ms(wall)), fmt(ALL_READY_WITHIN.toMillis()), Measurements.percentiles(values),
+                    fmt(P95_TARGET.toMillis()), p95 <= P95_TARGET.toMillis() ? "ok" : "MISSED"));
+
+            assertThat(sandboxes).hasSize(SANDBOXES).allSatisfy(s -> assertThat(s.isAlive()).isTrue());
+            assertThat(wall).isLessThanOrEqualTo(ALL_READY_WITHIN);
+            assertThat(p95).as("P95 of %d concurrent starts (ms)", SANDBOXES).isLessThanOrEqualTo(P95_TARGET.toMillis());
+        } finally {
+            // Whatever started is stopped, also when the assertions above failed; stops run in parallel.
+            List<CompletableFuture<Duration>> stops = new ArrayList<>();
+            for (CompletableFuture<Sandbox> f : starts) {
+                stops.add(f.thenApplyAsync(s -> Measurements.stopAndCheck(docker, s)));
+            }
+            for (CompletableFuture<Duration> stop : stops) {
+                try {
+                    stop.get(10, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof AssertionError a) {
+                        throw a;
+                    }
+                    // A start that failed has nothing to stop: its failure is reported above.
+                }
+            }
+        }
+    }
+
+    @AfterAll
+    @Timeout(60)
+    static void tearDown() {
+        try {
+            if (provider != null) {
+                provider.close();
+            }
+            if (docker != null) {
+                assertThat(BenchmarkEnvironment.sessionContainers(docker)).as("containers left by this run").isEmpty();
+            }
+        } finally {
+            if (docker != null) {
+                BenchmarkEnvironment.removeSessionContainers(docker);
+                DockerColdStartBenchmark.closeQuietly(docker);
+            }
+        }
+    }
+
+    /** The report's {@code concurrency} section. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Concurrency(int sandboxes, String driver, String image, double wallClockMs, List<Measurements.Sample> samples,
+                       double p50Ms, double p95Ms, double p99Ms, long allReadyLimitMs, long targetP95Ms) {
+    }
+}

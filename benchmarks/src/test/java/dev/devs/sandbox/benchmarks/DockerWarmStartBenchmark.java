@@ -1,0 +1,195 @@
+package dev.devs.sandbox.benchmarks;
+
+import static dev.devs.sandbox.benchmarks.BenchmarkEnvironment.REALISTIC_IMAGE;
+import static dev.devs.sandbox.benchmarks.Measurements.fmt;
+import static dev.devs.sandbox.benchmarks.Measurements.ms;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.NotFoundException;
+import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.StartType;
+import dev.devs.sandbox.docker.DockerDriver;
+import dev.devs.sandbox.metrics.LatencyStats;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Docker warm start (image present locally), seed target 10 s with a 15 s timeout per sample, measured beside
+ * three peers on the same image, command and host settings: the raw engine API, {@code docker run -d} and
+ * Testcontainers. Samples are taken round-robin (ours, then each peer, the order rotating every round), so
+ * that drift of the machine during the run (page cache, another process, thermal) hits all four alike. Every
+ * stop of our sandboxes is checked against the 5 s stop target and recorded as the reporter's stop series.
+ */
+@Tag("benchmark")
+@Order(2)
+@ExtendWith(BenchmarkRunExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DockerWarmStartBenchmark {
+
+    /** Samples per starter (ours and each peer's): equal counts, so the ratios compare like with like. */
+    static final int SAMPLES = 30;
+    static final int WARM_UP_ROUNDS = 3;
+    static final Duration TARGET = Duration.ofSeconds(10);
+    static final String OURS = "docker-driver";
+
+    private static final SandboxSpec SPEC = BenchmarkEnvironment.spec(REALISTIC_IMAGE, Duration.ofSeconds(14));
+
+    private static BenchmarkRun run;
+    private static DockerClient docker;
+    private static SandboxProvider provider;
+    private static List<Peer> peers;
+    private static final Map<String, List<Measurements.Sample>> peerSamples = new LinkedHashMap<>();
+    private static final List<Double> ourSamples = new ArrayList<>();
+    private static final List<Double> stopSamples = new ArrayList<>();
+
+    @BeforeAll
+    @Timeout(180)
+    static void setUp(BenchmarkRun benchmarkRun) throws Exception {
+        run = benchmarkRun;
+        TestcontainersPeer.requireEnvironment();
+        docker = BenchmarkEnvironment.dockerClient();
+        try {
+            docker.inspectImageCmd(REALISTIC_IMAGE).exec();
+        } catch (NotFoundException e) {
+            throw new AssertionError("image " + REALISTIC_IMAGE + " is not present locally: "
+                    + "scripts/run_sandbox_latency_benchmark.sh builds it (env_ensure_realistic_image)", e);
+        }
+        provider = SandboxProvider.builder(new DockerDriver()).sessionId(BenchmarkEnvironment.SESSION).build();
+        peers = List.of(new RawEngineApiPeer(docker), new DockerCliPeer(docker), new TestcontainersPeer());
+        peers.forEach(p -> peerSamples.put(p.name(), new ArrayList<>()));
+        // Warm-up, not recorded: class loading, JIT, connection pools, Testcontainers' discovery, page cache.
+        for (int round = 0; round < WARM_UP_ROUNDS; round++) {
+            try (Sandbox sandbox = provider.start(SPEC)) {
+                assertThat(sandbox.startType()).isEqualTo(StartType.WARM);
+            }
+            for (Peer peer : peers) {
+                peer.sample(SPEC, Measurements.sampleId("peer-warmup"));
+            }
+        }
+        run.record(provider);
+    }
+
+    /**
+     * Repetition {@code i} (0-based) takes a sample of starter {@code (i + round) mod 4} in round
+     * {@code i / 4}: every round samples each starter once, and each starter takes each place in a round
+     * equally often.
+     */
+    @RepeatedTest(value = SAMPLES * 4, name = "warm sample {currentRepetition}/{totalRepetitions}")
+    @Timeout(15)
+    @Order(1)
+    void warmStartIsReadyWithinTenSeconds(RepetitionInfo info) throws Exception {
+        int i = info.getCurrentRepetition() - 1;
+        int round = i / 4;
+        int starter = (i % 4 + round) % 4;
+        if (starter == 0) {
+            sampleOurs(round);
+        } else {
+            samplePeer(peers.get(starter - 1), round);
+        }
+    }
+
+    private static void sampleOurs(int round) {
+        Sandbox sandbox = provider.start(SPEC);
+        Duration stop;
+        try {
+            System.out.printf("[benchmark] docker warm %2d/%d %-15s %s (%s)%n", round + 1, SAMPLES, OURS,
+                    fmt(ms(sandbox.provisioningDuration())), Measurements.phases(sandbox.phases()));
+            assertThat(sandbox.startType()).isEqualTo(StartType.WARM);
+            ourSamples.add(ms(sandbox.provisioningDuration()));
+            assertThat(sandbox.provisioningDuration()).as("warm start of %s", sandbox.id()).isLessThanOrEqualTo(TARGET);
+        } finally {
+            stop = Measurements.stopAndCheck(docker, sandbox);
+        }
+        stopSamples.add(ms(stop));
+    }
+
+    private static void samplePeer(Peer peer, int round) throws Exception {
+        Duration d = peer.sample(SPEC, Measurements.sampleId("peer-" + peer.name()));
+        Instant at = Instant.now();
+        peerSamples.get(peer.name()).add(Measurements.Sample.of(d, at));
+        System.out.printf("[benchmark] docker warm %2d/%d %-15s %s%n", round + 1, SAMPLES, peer.name(), fmt(ms(d)));
+    }
+
+    @Test
+    @Order(2)
+    void warmSeriesP95IsWithinTenSecondsBesideThePeers() {
+        LatencyStats.Series warm = run.reporter().getStats().series("docker", StartType.WARM).orElseThrow(
+                () -> new AssertionError("the reporter has no docker/warm series: no warm sample succeeded"));
+        List<Measurements.PeerSeries> section = new ArrayList<>();
+        for (Peer peer : peers) {
+            section.add(Measurements.PeerSeries.of(peer, REALISTIC_IMAGE, peerSamples.get(peer.name())));
+        }
+        run.putSection("peers", section);
+
+        double p50 = warm.p50Ms().orElseThrow();
+        double p95 = warm.p95Ms().orElseThrow();
+        run.summary(String.format("docker warm (%s): n=%d P50=%s P95=%s P99=%s, target P95 <= %s: %s", REALISTIC_IMAGE,
+                warm.samples().size(), fmt(p50), fmt(p95), fmt(warm.p99Ms()), fmt(TARGET.toMillis()),
+                p95 <= TARGET.toMillis() ? "ok" : "MISSED"));
+        for (Measurements.PeerSeries peer : section) {
+            run.summary(String.format(Locale.ROOT, "  peer %-15s n=%d P50=%s P95=%s P99=%s; docker-driver/peer: P50 x%.2f, P95 x%.2f",
+                    peer.name(), peer.count(), fmt(OptionalDouble.of(peer.p50Ms())), fmt(OptionalDouble.of(peer.p95Ms())),
+                    fmt(OptionalDouble.of(peer.p99Ms())), p50 / peer.p50Ms(), p95 / peer.p95Ms()));
+        }
+        // Our series holds exactly the interleaved samples, so its count is the peers' count.
+        assertThat(warm.samples()).hasSize(ourSamples.size());
+        assertThat(ourSamples).hasSizeGreaterThanOrEqualTo(SAMPLES);
+        section.forEach(peer -> assertThat(peer.count()).as("samples of peer %s", peer.name()).isEqualTo(ourSamples.size()));
+        assertThat(p95).as("docker warm P95 (ms)").isLessThanOrEqualTo(TARGET.toMillis());
+    }
+
+    @Test
+    @Order(3)
+    void everyStopTakesAtMostFiveSeconds() {
+        LatencyStats.Stops stops = run.reporter().getStats().stops("docker").orElseThrow(
+                () -> new AssertionError("the reporter has no docker stop series"));
+        double max = stops.samples().stream().mapToDouble(LatencyStats.Sample::durationMs).max().orElseThrow();
+        run.summary(String.format("docker stop: n=%d P50=%s P95=%s P99=%s max=%s (stopped %d, killed %d), target <= %s each: %s",
+                stops.samples().size(), fmt(stops.p50Ms()), fmt(stops.p95Ms()), fmt(stops.p99Ms()), fmt(max),
+                stops.stopped(), stops.killed(), fmt(Measurements.STOP_TARGET.toMillis()),
+                max <= Measurements.STOP_TARGET.toMillis() ? "ok" : "MISSED"));
+        assertThat(stops.samples()).hasSizeGreaterThanOrEqualTo(stopSamples.size());
+        assertThat(max).as("slowest docker stop (ms)").isLessThanOrEqualTo(Measurements.STOP_TARGET.toMillis());
+    }
+
+    @AfterAll
+    @Timeout(60)
+    static void tearDown() {
+        try {
+            if (provider != null) {
+                provider.close();
+            }
+            if (docker != null) {
+                assertThat(BenchmarkEnvironment.sessionContainers(docker)).as("containers left by this run").isEmpty();
+            }
+        } finally {
+            if (peers != null) {
+                peers.forEach(Peer::close);
+            }
+            if (docker != null) {
+                BenchmarkEnvironment.removeSessionContainers(docker);
+                DockerColdStartBenchmark.closeQuietly(docker);
+            }
+        }
+    }
+}

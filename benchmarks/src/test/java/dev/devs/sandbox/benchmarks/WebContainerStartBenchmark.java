@@ -1,0 +1,148 @@
+package dev.devs.sandbox.benchmarks;
+
+import static dev.devs.sandbox.benchmarks.Measurements.fmt;
+import static dev.devs.sandbox.benchmarks.Measurements.ms;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxLifecycleListener;
+import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.StartType;
+import dev.devs.sandbox.metrics.LatencyStats;
+import dev.devs.sandbox.webcontainer.WebContainerDriver;
+import dev.devs.sandbox.webcontainer.testing.StandInRuntime;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * WebContainer start, seed target 10 s (JUnit timeout 15 s per sample), cold (Chromium launched for the sandbox)
+ * and warm (Chromium already running), in real headless Chromium with the unmodified {@code @webcontainer/api}
+ * client.
+ *
+ * <p>StackBlitz's hosted runtime cannot be reached from the build machines, so the client boots against the
+ * TEST STAND-IN of its {@code /headless} endpoint on loopback ({@link StandInRuntime}). These numbers measure
+ * our driver, the browser and the client, not StackBlitz's runtime: the series carry {@code runtime=test-stand-in}
+ * and the stand-in's endpoint, and every line printed here says so.
+ */
+@Tag("benchmark")
+@Order(5)
+@ExtendWith(BenchmarkRunExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WebContainerStartBenchmark {
+
+    static final int COLD_SAMPLES = 3;
+    static final int WARM_SAMPLES = 30;
+    static final int WARM_UP_STARTS = 3;
+    static final Duration TARGET = Duration.ofSeconds(10);
+    static final String STAND_IN_NOTE = "against the loopback TEST STAND-IN runtime, not StackBlitz";
+
+    private static final SandboxSpec SPEC = SandboxSpec.builder().startupTimeout(Duration.ofSeconds(14)).build();
+
+    private static BenchmarkRun run;
+    private static StandInRuntime runtime;
+    private static SandboxProvider warmProvider;
+
+    @BeforeAll
+    @Timeout(60)
+    static void setUp(BenchmarkRun benchmarkRun) {
+        run = benchmarkRun;
+        runtime = StandInRuntime.start();
+        warmProvider = SandboxProvider.builder(newDriver()).sessionId(BenchmarkEnvironment.SESSION).build();
+        // Warm-up, not recorded: the first start launches Chromium (cold); the next ones warm the JIT and the browser.
+        for (int i = 0; i < WARM_UP_STARTS; i++) {
+            warmProvider.start(SPEC).stop();
+        }
+        run.record(warmProvider);
+    }
+
+    /** Each cold sample gets a driver of its own, whose first start launches its own Chromium. */
+    @RepeatedTest(value = COLD_SAMPLES, name = "cold start {currentRepetition}/{totalRepetitions}")
+    @Timeout(15)
+    @Order(1)
+    void coldStartIsReadyWithinTenSeconds(RepetitionInfo info) {
+        SandboxProvider.Builder builder = SandboxProvider.builder(newDriver()).sessionId(BenchmarkEnvironment.SESSION);
+        for (SandboxLifecycleListener l : run.listeners()) {
+            builder.listener(l);
+        }
+        try (SandboxProvider provider = builder.build()) {
+            Sandbox sandbox = provider.start(SPEC);
+            try {
+                System.out.printf("[benchmark] webcontainer cold %d/%d %s: %s (%s)%n", info.getCurrentRepetition(),
+                        COLD_SAMPLES, STAND_IN_NOTE, fmt(ms(sandbox.provisioningDuration())), Measurements.phases(sandbox.phases()));
+                assertThat(sandbox.startType()).isEqualTo(StartType.COLD);
+                assertThat(sandbox.attributes()).containsEntry("runtime", WebContainerDriver.TEST_STAND_IN);
+                assertThat(sandbox.provisioningDuration()).as("webcontainer cold start of %s", sandbox.id())
+                        .isLessThanOrEqualTo(TARGET);
+            } finally {
+                sandbox.stop();
+            }
+        }
+    }
+
+    @RepeatedTest(value = WARM_SAMPLES, name = "warm start {currentRepetition}/{totalRepetitions}")
+    @Timeout(15)
+    @Order(2)
+    void warmStartIsReadyWithinTenSeconds(RepetitionInfo info) {
+        Sandbox sandbox = warmProvider.start(SPEC);
+        try {
+            System.out.printf("[benchmark] webcontainer warm %2d/%d %s: %s (%s)%n", info.getCurrentRepetition(),
+                    WARM_SAMPLES, STAND_IN_NOTE, fmt(ms(sandbox.provisioningDuration())), Measurements.phases(sandbox.phases()));
+            assertThat(sandbox.startType()).isEqualTo(StartType.WARM);
+            assertThat(sandbox.attributes()).containsEntry("runtime", WebContainerDriver.TEST_STAND_IN);
+            assertThat(sandbox.provisioningDuration()).as("webcontainer warm start of %s", sandbox.id())
+                    .isLessThanOrEqualTo(TARGET);
+        } finally {
+            sandbox.stop();
+        }
+    }
+
+    @Test
+    @Order(3)
+    void webContainerSeriesP95IsWithinTenSeconds() {
+        LatencyStats stats = run.reporter().getStats();
+        for (StartType type : new StartType[] {StartType.COLD, StartType.WARM}) {
+            LatencyStats.Series s = stats.series(WebContainerDriver.NAME, type).orElseThrow(
+                    () -> new AssertionError("the reporter has no webcontainer/" + type.wireName() + " series"));
+            double p95 = s.p95Ms().orElseThrow();
+            run.summary(String.format("webcontainer %s (%s, %s): n=%d P50=%s P95=%s P99=%s, target P95 <= %s: %s",
+                    type.wireName(), STAND_IN_NOTE, s.endpoint().orElse("?"), s.samples().size(), fmt(s.p50Ms()), fmt(p95),
+                    fmt(s.p99Ms()), fmt(TARGET.toMillis()), p95 <= TARGET.toMillis() ? "ok" : "MISSED"));
+            assertThat(s.runtime()).as("runtime of the webcontainer/%s series", type.wireName())
+                    .contains(WebContainerDriver.TEST_STAND_IN);
+            assertThat(s.samples()).hasSizeGreaterThanOrEqualTo(type == StartType.COLD ? COLD_SAMPLES : WARM_SAMPLES);
+            assertThat(p95).as("webcontainer %s P95 (ms)", type.wireName()).isLessThanOrEqualTo(TARGET.toMillis());
+        }
+    }
+
+    @AfterAll
+    @Timeout(30)
+    static void tearDown() {
+        try {
+            if (warmProvider != null) {
+                warmProvider.close();
+            }
+        } finally {
+            if (runtime != null) {
+                runtime.close();
+            }
+        }
+    }
+
+    private static WebContainerDriver newDriver() {
+        return WebContainerDriver.builder()
+                .chromePath(BenchmarkEnvironment.CHROME_PATH)
+                .endpoint(runtime.endpoint())
+                .build();
+    }
+}
