@@ -139,7 +139,7 @@ public final class WebContainerDriver implements SandboxDriver {
 
     /** A driver with the defaults: Chromium from CHROME_PATH or {@value #DEFAULT_CHROME_PATH}, StackBlitz's runtime. */
     public WebContainerDriver() {
-        this(builder());
+        this(builder().validated());
     }
 
     private WebContainerDriver(Builder b) {
@@ -435,6 +435,11 @@ public final class WebContainerDriver implements SandboxDriver {
 
     // ---- package-private views for the tests -------------------------------------------------------------
 
+    /** The Chromium binary this driver launches. */
+    Path chromePath() {
+        return chromePath;
+    }
+
     /** The running browser's process, if one was launched and has not been closed. */
     Optional<ProcessHandle> browserProcess() {
         browserLock.lock();
@@ -728,6 +733,11 @@ public final class WebContainerDriver implements SandboxDriver {
          * @throws IllegalStateException    the module was built without its bundled {@code @webcontainer/api} client
          */
         public WebContainerDriver build() {
+            return new WebContainerDriver(validated());
+        }
+
+        /** Checks every value and returns a frozen copy holding the resolved ones. */
+        private Builder validated() {
             String normalized = normalizeEndpoint(endpoint);
             requireTimeout("bootTimeout", bootTimeout);
             requireTimeout("launchTimeout", launchTimeout);
@@ -764,7 +774,7 @@ public final class WebContainerDriver implements SandboxDriver {
             }
             Builder frozen = copy();
             frozen.endpoint = normalized;
-            return new WebContainerDriver(frozen);
+            return frozen;
         }
 
         private Builder copy() {

@@ -89,9 +89,11 @@ class WebContainerBadInputTest {
     }
 
     @Test
-    void defaultEndpointIsStackBlitzAndDefaultBootTimeoutAtMostFifteenSeconds() {
-        try (WebContainerDriver driver = new WebContainerDriver()) {
+    void defaultsAreStackBlitzTheResolvedChromiumAndABootTimeoutOfAtMostFifteenSeconds() {
+        try (WebContainerDriver driver = new WebContainerDriver(); WebContainerDriver built = WebContainerDriver.builder().build()) {
             assertThat(driver.endpoint()).isEqualTo("https://stackblitz.com");
+            // The no-argument constructor resolves the binary exactly as the builder does (CHROME_PATH, else the default).
+            assertThat(driver.chromePath()).isNotNull().isEqualTo(built.chromePath());
             assertThat(driver.bootTimeout()).isLessThanOrEqualTo(Duration.ofSeconds(15)).isPositive();
             assertThat(driver.name()).isEqualTo("webcontainer");
         }
