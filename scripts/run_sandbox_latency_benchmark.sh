@@ -132,8 +132,13 @@ else
 fi
 
 # --- 4. the analysis ----------------------------------------------------------------------------------
-"$ROOT/scripts/analyze_sandbox_latency.sh" "$REPORT_JSON"
-rc=$?
+if [ -x "$ROOT/scripts/analyze_sandbox_latency.sh" ]; then
+  "$ROOT/scripts/analyze_sandbox_latency.sh" "$REPORT_JSON"
+  rc=$?
+else
+  say "scripts/analyze_sandbox_latency.sh is missing or not executable: cannot judge the report"
+  rc=2
+fi
 
 if [ $rc -eq 0 ] && [ $prom_ok -eq 0 ]; then rc=2; fi
 if [ $rc -eq 0 ] && [ "$mvn_rc" -ne 0 ]; then
