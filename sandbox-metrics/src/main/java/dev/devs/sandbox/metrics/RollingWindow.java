@@ -62,12 +62,11 @@ final class RollingWindow<T> {
     /** A copy of the window's contents, taken under the owner's lock and used outside it. */
     Contents<T> contents() {
         double[] values = new double[size];
-        @SuppressWarnings("unchecked")
-        T[] items = (T[]) new Object[size];
+        Object[] items = new Object[size];
         for (int i = 0; i < size; i++) {
             int slot = (oldest + i) % capacity;
             values[i] = ringValues[slot];
-            items[i] = (T) ringItems[slot];
+            items[i] = ringItems[slot];
         }
         return new Contents<>(Arrays.copyOf(sorted, size), values, items);
     }
@@ -77,15 +76,28 @@ final class RollingWindow<T> {
      *
      * @param sorted the values, ascending
      * @param values the values, oldest first
-     * @param items  the items, oldest first (parallel to {@code values})
+     * @param items  the items, oldest first (parallel to {@code values}; Object[] because T[] cannot be created)
      */
-    record Contents<T>(double[] sorted, double[] values, T[] items) {
+    record Contents<T>(double[] sorted, double[] values, Object[] items) {
         OptionalDouble percentile(double p) {
             return Percentiles.ofSorted(sorted, sorted.length, p);
         }
 
+        int size() {
+            return values.length;
+        }
+
+        @SuppressWarnings("unchecked")
+        T item(int i) {
+            return (T) items[i];
+        }
+
         List<T> itemList() {
-            return List.of(items);
+            List<T> out = new java.util.ArrayList<>(items.length);
+            for (int i = 0; i < items.length; i++) {
+                out.add(item(i));
+            }
+            return out;
         }
     }
 

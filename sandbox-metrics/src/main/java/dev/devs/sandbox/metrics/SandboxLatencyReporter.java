@@ -326,34 +326,36 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
             // Cleared before the snapshot: an event that lands after this point requests another write,
             // one that landed before is in the snapshot. Nothing is lost; at worst one write too many.
             writeRequested.set(false);
-            try {
-                writeOnce();
-            } catch (Throwable t) {
-                // Keep the writer alive whatever happens; the next event retries.
-                log.error("latency report writer failed unexpectedly", t);
-            }
+            writeOnce();
         }
     }
 
     private void writeOnce() {
-        Snapshot snap = snapshot();
-        if (snap.changes == 0) {
+        long snapChanges;
+        synchronized (lock) {
+            snapChanges = changes;
+        }
+        if (snapChanges == 0) {
             return;
         }
         Exception failure = null;
         try {
+            Snapshot snap = snapshot();
+            snapChanges = snap.changes;
             fileWriter.write(reportPath, ReportJson.render(snap.stats, snap.sections));
-        } catch (IOException | RuntimeException e) {
+        } catch (Exception e) {
+            // Whatever went wrong (I/O, a bug in rendering), it is recorded like a failed write: flush()
+            // reports it instead of waiting forever, and the writer stays alive for the next event.
             failure = e;
         }
         boolean hadFailed;
         synchronized (progress) {
             hadFailed = lastFailure != null;
             attempts++;
-            lastAttemptChanges = snap.changes;
+            lastAttemptChanges = snapChanges;
             lastFailure = failure;
             if (failure == null) {
-                writtenChanges = Math.max(writtenChanges, snap.changes);
+                writtenChanges = Math.max(writtenChanges, snapChanges);
             }
             progress.notifyAll();
         }
@@ -424,9 +426,9 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
     }
 
     private static List<LatencyStats.Sample> samples(RollingWindow.Contents<SandboxLifecycleEvent> w, boolean ready) {
-        List<LatencyStats.Sample> out = new ArrayList<>(w.values().length);
-        for (int i = 0; i < w.values().length; i++) {
-            SandboxLifecycleEvent e = w.items()[i];
+        List<LatencyStats.Sample> out = new ArrayList<>(w.size());
+        for (int i = 0; i < w.size(); i++) {
+            SandboxLifecycleEvent e = w.item(i);
             Map<String, Double> phases = new LinkedHashMap<>();
             e.phases().forEach((name, d) -> phases.put(name, millis(d)));
             out.add(new LatencyStats.Sample(w.values()[i], ready ? e.provisioningReadyAt() : e.timestamp(),
@@ -439,7 +441,8 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
         Map<String, String> out = new LinkedHashMap<>();
         for (String key : SERIES_ATTRIBUTES) {
             Set<String> distinct = new LinkedHashSet<>();
-            for (SandboxLifecycleEvent e : w.items()) {
+            for (int i = 0; i < w.size(); i++) {
+                SandboxLifecycleEvent e = w.item(i);
                 String v = e.attributes().get(key);
                 if (v != null) {
                     distinct.add(v);

@@ -1,0 +1,95 @@
+package dev.devs.sandbox.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.devs.sandbox.SandboxLifecycleEvent;
+import dev.devs.sandbox.StartType;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The provider's thread must never wait for the file system. The file writer here blocks outright until
+ * released, then takes 20 ms per write: if onEvent waited for a write even once, the test would hang (and
+ * time out) instead of finishing the 10 000 calls.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ReporterNonBlockingTest {
+
+    private static final int EVENTS = 10_000;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void tenThousandEventsAreAcceptedWhileTheWriterIsStuckAndTheFileEndsWithTheLastState() throws Exception {
+        Path report = dir.resolve("r.json");
+        CountDownLatch writerStuck = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger writes = new AtomicInteger();
+        AtomicFiles.Writer slow = (path, bytes) -> {
+            writerStuck.countDown();
+            try {
+                if (!release.await(50, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("never released");
+                }
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            writes.incrementAndGet();
+            AtomicFiles.write(path, bytes);
+        };
+
+        // Built before the clock starts: the events are the input, not what is measured.
+        List<SandboxLifecycleEvent> events = new ArrayList<>(EVENTS);
+        for (int i = 0; i < EVENTS; i++) {
+            events.add(Events.ready(i % 2 == 0 ? "docker" : "webcontainer", StartType.WARM, 100 + (i % 997)));
+        }
+        long[] callNanos = new long[EVENTS];
+        try (SandboxLatencyReporter reporter = SandboxLatencyReporter.builder().reportPath(report).fileWriter(slow).build()) {
+            reporter.onEvent(events.get(0));
+            callNanos[0] = 0;
+            assertThat(writerStuck.await(10, TimeUnit.SECONDS)).as("writer started its first write").isTrue();
+            for (int i = 1; i < EVENTS; i++) {
+                long t0 = System.nanoTime();
+                reporter.onEvent(events.get(i));
+                callNanos[i] = System.nanoTime() - t0;
+            }
+            assertThat(release.getCount()).as("all calls returned while the writer was still stuck").isEqualTo(1);
+            assertThat(writes.get()).isZero();
+            release.countDown();
+        } // close() waits for the last state
+
+        long[] sorted = Arrays.copyOfRange(callNanos, 1, EVENTS);
+        Arrays.sort(sorted);
+        long p50 = sorted[sorted.length / 2];
+        long p99 = sorted[(int) Math.ceil(sorted.length * 0.99) - 1];
+        long max = sorted[sorted.length - 1];
+        System.out.printf("onEvent while the writer is stuck: p50 %d ns, p99 %d ns, max %d ns over %d calls; %d file writes%n",
+                p50, p99, max, sorted.length, writes.get());
+        // The seed's requirement for this test: listener calls return in well under a millisecond.
+        assertThat(p99).as("p99 of onEvent in ns").isLessThan(TimeUnit.MILLISECONDS.toNanos(1));
+        assertThat(writes.get()).as("bursts coalesce: far fewer writes than events").isLessThan(EVENTS / 10);
+
+        JsonNode json = new ObjectMapper().readTree(report.toFile());
+        assertThat(json.get("series")).hasSize(2);
+        long total = 0;
+        for (JsonNode s : json.get("series")) {
+            total += s.get("count").asLong();
+            assertThat(s.get("samples")).hasSize(100);
+        }
+        assertThat(total).as("final file holds the last state").isEqualTo(EVENTS);
+        JsonNode lastSample = json.get("series").get(1).get("samples").get(99);
+        assertThat(lastSample.get("sandboxId").asText()).isEqualTo(events.get(EVENTS - 1).sandboxId());
+    }
+}

@@ -1,0 +1,255 @@
+package dev.devs.sandbox.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.devs.sandbox.SandboxLifecycleEvent.Type;
+import dev.devs.sandbox.StartType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class SandboxLatencyReporterTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-26T18:00:00.5Z"), ZoneOffset.UTC);
+
+    @TempDir
+    Path dir;
+
+    private SandboxLatencyReporter reporter(Path report) {
+        return SandboxLatencyReporter.builder().reportPath(report).clock(CLOCK).build();
+    }
+
+    @Test
+    void after150EventsOnlyTheLast100Count() {
+        try (SandboxLatencyReporter r = reporter(dir.resolve("r.json"))) {
+            for (int i = 1; i <= 150; i++) {
+                r.onEvent(Events.ready("docker", StartType.WARM, i));
+            }
+            LatencyStats.Series s = r.getStats().series("docker", StartType.WARM).orElseThrow();
+            assertThat(s.count()).isEqualTo(150);
+            assertThat(s.samples()).hasSize(100);
+            assertThat(s.samples().get(0).durationMs()).isEqualTo(51);
+            assertThat(s.samples().get(99).durationMs()).isEqualTo(150);
+            // Nearest rank over 51..150: P50 is the 50th value, P95 the 95th, P99 the 99th.
+            assertThat(s.p50Ms()).hasValue(100);
+            assertThat(s.p95Ms()).hasValue(145);
+            assertThat(s.p99Ms()).hasValue(149);
+        }
+    }
+
+    @Test
+    void evictingTheOldestKeepsDuplicatesRight() {
+        try (SandboxLatencyReporter r = SandboxLatencyReporter.builder().reportPath(dir.resolve("r.json")).windowSize(3).build()) {
+            for (double v : new double[] {5, 5, 1, 5, 9}) {
+                r.onEvent(Events.ready("docker", StartType.WARM, v));
+            }
+            LatencyStats.Series s = r.getStats().series("docker", StartType.WARM).orElseThrow();
+            assertThat(s.samples()).extracting(LatencyStats.Sample::durationMs).containsExactly(1.0, 5.0, 9.0);
+            assertThat(s.p50Ms()).hasValue(5);
+            assertThat(s.p99Ms()).hasValue(9);
+        }
+    }
+
+    @Test
+    void keepsOneSeriesPerDriverAndStartTypeWithFailuresAndStops() throws IOException {
+        Path report = dir.resolve("r.json");
+        try (SandboxLatencyReporter r = reporter(report)) {
+            r.onEvent(Events.starting("docker"));
+            r.onEvent(Events.ready("docker", StartType.COLD, 4312.5, Map.of("image", "localhost:5000/py:1", "containerId", "abc123")));
+            r.onEvent(Events.ready("docker", StartType.WARM, 212.345, Map.of("image", "busybox:1")));
+            r.onEvent(Events.ready("docker", StartType.WARM, 230, Map.of("image", "python:3")));
+            r.onEvent(Events.ready("webcontainer", StartType.WARM, 480,
+                    Map.of("endpoint", "http://127.0.0.1:41234", "runtime", "test-stand-in")));
+            r.onEvent(Events.failed("docker", StartType.COLD, "pull failed"));
+            r.onEvent(Events.failed("docker", null, "no engine"));
+            r.onEvent(Events.failed("webcontainer", StartType.COLD, "boot timed out"));
+            r.onEvent(Events.stopped("docker", Type.STOPPED, 60));
+            r.onEvent(Events.stopped("docker", Type.KILLED, 10_060));
+            r.flush();
+
+            LatencyStats stats = r.getStats();
+            assertThat(stats.generatedAt()).isEqualTo(CLOCK.instant());
+            assertThat(stats.series()).extracting(s -> s.driver() + "/" + s.startType().wireName())
+                    .containsExactly("docker/cold", "docker/warm", "webcontainer/cold", "webcontainer/warm");
+            LatencyStats.Series cold = stats.series("docker", StartType.COLD).orElseThrow();
+            assertThat(cold.count()).isEqualTo(1);
+            assertThat(cold.failures()).isEqualTo(1);
+            assertThat(cold.attributes()).containsOnly(Map.entry("image", "localhost:5000/py:1"));
+            assertThat(stats.series("docker", StartType.WARM).orElseThrow().image()).hasValue("busybox:1, python:3");
+            LatencyStats.Series wcCold = stats.series("webcontainer", StartType.COLD).orElseThrow();
+            assertThat(wcCold.samples()).isEmpty();
+            assertThat(wcCold.p95Ms()).isEmpty();
+            assertThat(wcCold.failures()).isEqualTo(1);
+            LatencyStats.Stops stops = stats.stops("docker").orElseThrow();
+            assertThat(stops.count()).isEqualTo(2);
+            assertThat(stops.stopped()).isEqualTo(1);
+            assertThat(stops.killed()).isEqualTo(1);
+            assertThat(stops.p95Ms()).hasValue(10_060);
+            assertThat(stats.failures()).extracting(f -> f.driver() + "/" + f.startType() + "=" + f.count())
+                    .containsExactly("docker/null=1", "docker/COLD=1", "webcontainer/COLD=1");
+            assertThat(stats.failures().get(0).lastError()).contains("no engine");
+            assertThat(stats.headline().orElseThrow().startType()).isEqualTo(StartType.COLD);
+        }
+
+        JsonNode json = JSON.readTree(report.toFile());
+        assertThat(json.get("driver").asText()).isEqualTo("docker");
+        assertThat(json.get("startType").asText()).isEqualTo("cold");
+        assertThat(json.get("p95Ms").asDouble()).isEqualTo(4312.5);
+        assertThat(json.get("generatedAt").asText()).isEqualTo("2026-11-26T18:00:00.500Z");
+        assertThat(json.get("windowSize").asInt()).isEqualTo(100);
+        JsonNode warm = json.get("series").get(1);
+        assertThat(warm.get("samples").get(0).get("durationMs").asDouble()).isEqualTo(212.345);
+        assertThat(warm.get("samples").get(0).get("timestamp").asText()).isEqualTo("2026-11-26T17:45:51.335Z");
+        assertThat(warm.get("samples").get(0).get("sandboxId").asText()).startsWith("sbx-");
+        assertThat(warm.get("samples").get(0).get("phasesMs").get("create").asDouble()).isEqualTo(21.235);
+        assertThat(warm.get("count").asLong()).isEqualTo(2);
+        JsonNode wc = json.get("series").get(3);
+        assertThat(wc.get("endpoint").asText()).isEqualTo("http://127.0.0.1:41234");
+        assertThat(wc.get("runtime").asText()).isEqualTo("test-stand-in");
+        assertThat(json.get("series").get(2).has("p50Ms")).as("empty window: no percentile key").isFalse();
+        assertThat(json.toString()).doesNotContain("abc123").as("container ids are never reported");
+        JsonNode stop = json.get("stops").get(0);
+        assertThat(stop.get("driver").asText()).isEqualTo("docker");
+        assertThat(stop.get("stopped").asInt()).isEqualTo(1);
+        assertThat(stop.get("killed").asInt()).isEqualTo(1);
+        assertThat(stop.get("samples")).hasSize(2);
+        assertThat(json.get("failures")).hasSize(3);
+    }
+
+    /** Seed §6: the report parses and has the required keys, and the headline P95 is within 30 s. */
+    @Test
+    void writtenReportPassesTheSeedCheck() throws IOException {
+        Path report = dir.resolve("nested/reports/sandbox_latency_benchmark.json");
+        try (SandboxLatencyReporter r = reporter(report)) {
+            IntStream.rangeClosed(1, 20).forEach(i -> r.onEvent(Events.ready("docker", StartType.WARM, 200 + i)));
+            IntStream.rangeClosed(1, 5).forEach(i -> r.onEvent(Events.ready("docker", StartType.COLD, 4000 + i)));
+        }
+        assertThat(report).as("directory created, file written on close").exists();
+        JsonNode json = JSON.readTree(report.toFile());
+        List<String> missing = new ArrayList<>();
+        for (String key : List.of("driver", "startType", "samples", "p50Ms", "p95Ms", "p99Ms")) {
+            if (!json.has(key)) {
+                missing.add(key);
+            }
+        }
+        assertThat(missing).as("missing keys").isEmpty();
+        assertThat(json.get("p95Ms").asDouble()).isLessThanOrEqualTo(30_000).isEqualTo(4005);
+        assertThat(json.get("startType").asText()).isEqualTo("cold");
+        try (var files = Files.list(report.getParent())) {
+            assertThat(files.map(p -> p.getFileName().toString())).as("no temp file left").containsExactly("sandbox_latency_benchmark.json");
+        }
+    }
+
+    @Test
+    void sectionsAreWrittenAndContractKeysAreRefused() throws IOException {
+        Path report = dir.resolve("r.json");
+        record Peer(String name, List<Double> samples) {
+        }
+        try (SandboxLatencyReporter r = reporter(report)) {
+            r.putSection("peers", List.of(new Peer("docker-cli", List.of(1.5, 2.5))));
+            r.putSection("memory", Map.of("growthMb", 3.25, "at", Instant.parse("2026-11-26T18:00:00Z")));
+            r.putSection("memory", Map.of("growthMb", 4.0));
+            r.putSection("temporary", "x");
+            r.putSection("temporary", null);
+            for (String key : List.of("driver", "startType", "samples", "p50Ms", "p95Ms", "p99Ms", "generatedAt", "windowSize",
+                    "series", "stops", "failures")) {
+                assertThatThrownBy(() -> r.putSection(key, 1)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("'" + key + "'").hasMessageContaining("reserved");
+            }
+            assertThatThrownBy(() -> r.putSection(" ", 1)).isInstanceOf(IllegalArgumentException.class);
+            r.flush();
+            JsonNode json = JSON.readTree(report.toFile());
+            assertThat(json.get("peers").get(0).get("name").asText()).isEqualTo("docker-cli");
+            assertThat(json.get("memory").get("growthMb").asDouble()).isEqualTo(4.0);
+            assertThat(json.has("temporary")).isFalse();
+            assertThat(json.get("samples")).isEmpty();
+            assertThat(json.has("driver")).as("no series yet: no headline").isFalse();
+        }
+    }
+
+    @Test
+    void nothingIsWrittenBeforeTheFirstEvent() {
+        Path report = dir.resolve("r.json");
+        SandboxLatencyReporter r = reporter(report);
+        r.onEvent(Events.starting("docker"));
+        r.flush();
+        r.close();
+        r.close(); // idempotent
+        assertThat(report).doesNotExist();
+    }
+
+    @Test
+    void aFailedWriteIsReportedByFlushAndRetriedOnTheNextEvent() throws IOException {
+        Path report = dir.resolve("r.json");
+        AtomicBoolean diskFull = new AtomicBoolean(true);
+        AtomicInteger attempts = new AtomicInteger();
+        AtomicFiles.Writer flaky = (path, bytes) -> {
+            attempts.incrementAndGet();
+            if (diskFull.get()) {
+                throw new IOException("disk full (simulated)");
+            }
+            AtomicFiles.write(path, bytes);
+        };
+        try (SandboxLatencyReporter r = SandboxLatencyReporter.builder().reportPath(report).fileWriter(flaky).build()) {
+            r.onEvent(Events.ready("docker", StartType.WARM, 100));
+            assertThatThrownBy(r::flush).isInstanceOf(UncheckedIOException.class).hasMessageContaining("disk full");
+            int before = attempts.get();
+            assertThatThrownBy(r::flush).as("flush retries").isInstanceOf(UncheckedIOException.class).hasMessageContaining("disk full");
+            assertThat(attempts.get()).isGreaterThan(before);
+            assertThat(r.getStats().series("docker", StartType.WARM).orElseThrow().count()).as("still serving").isEqualTo(1);
+            diskFull.set(false);
+            r.onEvent(Events.ready("docker", StartType.WARM, 300));
+            r.flush();
+            assertThat(JSON.readTree(report.toFile()).get("series").get(0).get("count").asInt()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aReportPathThatIsADirectoryFailsTheWriteNotTheProvider() throws IOException {
+        Path report = Files.createDirectories(dir.resolve("occupied"));
+        Files.writeString(report.resolve("keep"), "x"); // a non-empty directory cannot be replaced by a rename
+        try (SandboxLatencyReporter r = reporter(report)) {
+            r.onEvent(Events.ready("docker", StartType.WARM, 100));
+            assertThatThrownBy(r::flush).isInstanceOf(UncheckedIOException.class).hasMessageContaining(report.toString());
+            assertThat(r.getStats().series()).hasSize(1);
+            try (var files = Files.list(dir)) {
+                assertThat(files.map(p -> p.getFileName().toString())).as("temp file removed").containsExactly("occupied");
+            }
+        } catch (UncheckedIOException expectedOnClose) {
+            // close() flushes too, and the path is still a directory
+        }
+    }
+
+    @Test
+    void badBuilderValuesAreRejectedNamingTheValue() {
+        assertThatThrownBy(() -> SandboxLatencyReporter.builder().windowSize(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("windowSize 0").hasMessageContaining("1 to 100000");
+        assertThatThrownBy(() -> SandboxLatencyReporter.builder().reportPath(Path.of("/")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'/'");
+        try (SandboxLatencyReporter r = SandboxLatencyReporter.builder().fileWriter((p, b) -> { }).build()) {
+            assertThat(r.reportPath()).isEqualTo(Path.of(".devs/reports/sandbox_latency_benchmark.json"));
+            assertThat(r.windowSize()).isEqualTo(100);
+            assertThatThrownBy(() -> r.percentileMs("docker", StartType.WARM, 101))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("101");
+        }
+    }
+}

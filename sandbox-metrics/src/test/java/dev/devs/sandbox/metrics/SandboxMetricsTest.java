@@ -1,0 +1,136 @@
+package dev.devs.sandbox.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.devs.sandbox.SandboxLifecycleEvent.Type;
+import dev.devs.sandbox.StartType;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class SandboxMetricsTest {
+
+    @TempDir
+    Path dir;
+
+    private SandboxLatencyReporter reporter;
+    private SandboxMetrics metrics;
+    private PrometheusMeterRegistry prometheus;
+
+    @BeforeEach
+    void setUp() {
+        reporter = SandboxLatencyReporter.builder().reportPath(dir.resolve("r.json")).build();
+        metrics = new SandboxMetrics(reporter);
+        prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        metrics.bindTo(prometheus);
+    }
+
+    @AfterEach
+    void tearDown() {
+        reporter.close();
+        prometheus.close();
+    }
+
+    private void feed(Object... events) {
+        for (Object o : events) {
+            dev.devs.sandbox.SandboxLifecycleEvent e = (dev.devs.sandbox.SandboxLifecycleEvent) o;
+            reporter.onEvent(e);
+            metrics.onEvent(e);
+        }
+    }
+
+    @Test
+    void scrapeTextHasTheThreeGaugesWithTagsAndTheHistogramBuckets() {
+        for (int i = 1; i <= 20; i++) {
+            feed(Events.ready("docker", StartType.WARM, 200 + i));
+        }
+        feed(Events.ready("docker", StartType.COLD, 4312.5),
+                Events.failed("docker", null, "no engine"),
+                Events.failed("webcontainer", StartType.COLD, "boot timed out"),
+                Events.stopped("docker", Type.STOPPED, 60),
+                Events.stopped("docker", Type.KILLED, 10_000));
+
+        String text = PrometheusText.scrape(prometheus);
+        // Nearest rank over 201..220: P50 = 210, P95 = 219, P99 = 220.
+        assertThat(text).contains(
+                "sandbox_provisioning_duration_p50_ms{driver=\"docker\",start_type=\"warm\"} 210.0",
+                "sandbox_provisioning_duration_p95_ms{driver=\"docker\",start_type=\"warm\"} 219.0",
+                "sandbox_provisioning_duration_p99_ms{driver=\"docker\",start_type=\"warm\"} 220.0",
+                "sandbox_provisioning_duration_p95_ms{driver=\"docker\",start_type=\"cold\"} 4312.5",
+                "# TYPE sandbox_provisioning_duration_p50_ms gauge",
+                "# TYPE sandbox_provisioning_duration_seconds histogram",
+                "sandbox_provisioning_duration_seconds_bucket{driver=\"docker\",start_type=\"warm\",le=\"10.0\"} 20",
+                "sandbox_provisioning_duration_seconds_bucket{driver=\"docker\",start_type=\"warm\",le=\"30.0\"} 20",
+                "sandbox_provisioning_duration_seconds_bucket{driver=\"docker\",start_type=\"warm\",le=\"+Inf\"} 20",
+                "sandbox_provisioning_duration_seconds_count{driver=\"docker\",start_type=\"cold\"} 1",
+                "sandbox_provisioning_failures_total{driver=\"docker\"} 1.0",
+                "sandbox_provisioning_failures_total{driver=\"webcontainer\"} 1.0",
+                "sandbox_stop_duration_seconds_bucket{driver=\"docker\",outcome=\"stopped\",le=\"5.0\"} 1",
+                "sandbox_stop_duration_seconds_bucket{driver=\"docker\",outcome=\"killed\",le=\"5.0\"} 0",
+                "sandbox_stop_duration_seconds_count{driver=\"docker\",outcome=\"killed\"} 1");
+        // A series with failures only has gauges, and they say NaN, not 0.
+        assertThat(text).contains("sandbox_provisioning_duration_p95_ms{driver=\"webcontainer\",start_type=\"cold\"} NaN");
+        assertThat(text).doesNotContain("sbx-").as("never tagged by sandbox id");
+    }
+
+    @Test
+    void gaugesFollowTheRollingWindow() {
+        SimpleMeterRegistry simple = new SimpleMeterRegistry();
+        metrics.bindTo(simple);
+        for (int i = 1; i <= 150; i++) {
+            feed(Events.ready("docker", StartType.WARM, i));
+        }
+        // The seed's registry check, by exact name.
+        for (String name : List.of("sandbox_provisioning_duration_p50_ms", "sandbox_provisioning_duration_p95_ms",
+                "sandbox_provisioning_duration_p99_ms")) {
+            assertThat(simple.find(name).tags("driver", "docker", "start_type", "warm").gauge()).as(name).isNotNull();
+        }
+        Gauge p95 = simple.get(SandboxMetrics.P95_GAUGE).tags("driver", "docker", "start_type", "warm").gauge();
+        assertThat(p95.value()).isEqualTo(145.0);
+        assertThat(simple.get(SandboxMetrics.PROVISIONING_TIMER).timer().count()).isEqualTo(150);
+        simple.close();
+    }
+
+    @Test
+    void bindingLateRegistersGaugesForSeriesTheReporterAlreadyHas() {
+        reporter.onEvent(Events.ready("webcontainer", StartType.WARM, 480,
+                Map.of("endpoint", "http://127.0.0.1:41234", "runtime", "test-stand-in")));
+        SimpleMeterRegistry late = new SimpleMeterRegistry();
+        new SandboxMetrics(reporter).bindTo(late);
+        assertThat(late.get(SandboxMetrics.P50_GAUGE).tags("driver", "webcontainer", "start_type", "warm").gauge().value())
+                .isEqualTo(480.0);
+        late.close();
+    }
+
+    @Test
+    void writesTheScrapeTextAtomicallyAndFindsThePrometheusRegistryInAComposite() throws IOException {
+        feed(Events.ready("docker", StartType.WARM, 212.345));
+        CompositeMeterRegistry composite = new CompositeMeterRegistry();
+        composite.add(new SimpleMeterRegistry());
+        composite.add(prometheus);
+        Path target = dir.resolve("reports/metrics.prom");
+        assertThat(PrometheusText.write(composite, target)).isEqualTo(target);
+        assertThat(Files.readString(target)).contains("sandbox_provisioning_duration_p50_ms{driver=\"docker\",start_type=\"warm\"} 212.345");
+        try (var files = Files.list(target.getParent())) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("metrics.prom");
+        }
+        assertThatThrownBy(() -> PrometheusText.scrape(new SimpleMeterRegistry()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SimpleMeterRegistry")
+                .hasMessageContaining("PrometheusMeterRegistry");
+    }
+}
