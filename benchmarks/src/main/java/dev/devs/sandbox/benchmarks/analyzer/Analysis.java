@@ -1,0 +1,193 @@
+package dev.devs.sandbox.benchmarks.analyzer;
+
+import dev.devs.sandbox.metrics.Percentiles;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalDouble;
+
+/**
+ * The verdict on a report: every series' percentiles recomputed from its samples with the project's one
+ * {@link Percentiles} implementation, compared with the seed's targets (a P95 bound per series).
+ */
+final class Analysis {
+
+    /** Docker cold start: P95 within 30 s. */
+    static final double DOCKER_COLD_TARGET_MS = 30_000;
+    /** Docker warm (and pooled) start: P95 within 10 s. */
+    static final double DOCKER_WARM_TARGET_MS = 10_000;
+    /** WebContainer start of any type: P95 within 10 s. */
+    static final double WEBCONTAINER_TARGET_MS = 10_000;
+    /** Stop of a sandbox: within 5 s (checked on the P95 of the stop series). */
+    static final double STOP_TARGET_MS = 5_000;
+
+    enum Kind { SERIES, STOPS, PEER }
+
+    enum Verdict {
+        OK("OK"), OVER("OVER"), NO_TARGET("-"), ALL_FAILED("ALL FAILED"), EMPTY("no samples");
+
+        final String label;
+
+        Verdict(String label) {
+            this.label = label;
+        }
+    }
+
+    /** One line of the table and one group of the chart. */
+    record Row(Kind kind, String label, List<Double> samples, OptionalDouble p50, OptionalDouble p95,
+               OptionalDouble p99, OptionalDouble targetMs, Verdict verdict, String notes, boolean standIn) {
+        int n() {
+            return samples.size();
+        }
+    }
+
+    /** Our Docker warm P50 and P95 divided by a peer's. */
+    record PeerRatio(String peer, OptionalDouble p50Ratio, OptionalDouble p95Ratio) {
+    }
+
+    final LatencyReport report;
+    final List<Row> series = new ArrayList<>();
+    final List<Row> stops = new ArrayList<>();
+    final List<Row> peers = new ArrayList<>();
+    final List<PeerRatio> ratios = new ArrayList<>();
+    /** One sentence per series that failed its target. */
+    final List<String> failures = new ArrayList<>();
+    /** Things worth knowing that do not change the verdict. */
+    final List<String> warnings = new ArrayList<>();
+
+    private Analysis(LatencyReport report) {
+        this.report = report;
+    }
+
+    static Analysis of(LatencyReport report) {
+        Analysis a = new Analysis(report);
+        for (LatencyReport.Series s : report.series()) {
+            a.addSeries(s);
+        }
+        for (LatencyReport.Stops s : report.stops()) {
+            a.addStops(s);
+        }
+        Row dockerWarm = a.series.stream().filter(r -> r.label().startsWith("docker warm")).findFirst().orElse(null);
+        for (LatencyReport.Peer p : report.peers()) {
+            Row row = row(Kind.PEER, "peer " + p.name(), p.samples(), OptionalDouble.empty(), 0,
+                    join(p.description(), p.image() == null ? null : "image " + p.image()), false);
+            a.peers.add(row);
+            a.checkReported(row, p.reportedP95());
+            if (dockerWarm != null) {
+                a.ratios.add(new PeerRatio(p.name(), ratio(dockerWarm.p50(), row.p50()), ratio(dockerWarm.p95(), row.p95())));
+            }
+        }
+        if (!report.peers().isEmpty() && dockerWarm == null) {
+            a.warnings.add("the report has peers but no docker warm series to compare them with");
+        }
+        return a;
+    }
+
+    /** 0 when every P95 with a target is within it, 1 otherwise. */
+    int exitCode() {
+        return failures.isEmpty() ? 0 : 1;
+    }
+
+    /** The target of a provisioning series, if the seed sets one. */
+    static OptionalDouble targetMs(String driver, String startType) {
+        String st = startType.toLowerCase(Locale.ROOT);
+        switch (driver.toLowerCase(Locale.ROOT)) {
+            case "docker":
+                if (st.equals("cold")) {
+                    return OptionalDouble.of(DOCKER_COLD_TARGET_MS);
+                }
+                // A pooled start is at least as prepared as a warm one, so it is held to the warm bound.
+                return st.equals("warm") || st.equals("pooled") ? OptionalDouble.of(DOCKER_WARM_TARGET_MS) : OptionalDouble.empty();
+            case "webcontainer":
+                return OptionalDouble.of(WEBCONTAINER_TARGET_MS);
+            default:
+                return OptionalDouble.empty();
+        }
+    }
+
+    private void addSeries(LatencyReport.Series s) {
+        boolean standIn = "test-stand-in".equals(s.runtime());
+        String label = s.name();
+        if (s.driver().equals("webcontainer") || s.runtime() != null) {
+            // The runtime is part of the name: numbers from the stand-in must never pass for StackBlitz's.
+            label += " [" + (s.runtime() == null ? "runtime unknown" : s.runtime()) + "]";
+        }
+        List<String> notes = new ArrayList<>();
+        if (standIn) {
+            notes.add("TEST STAND-IN for StackBlitz's runtime, not StackBlitz");
+        }
+        if (s.endpoint() != null) {
+            notes.add("endpoint " + s.endpoint());
+        }
+        if (s.image() != null) {
+            notes.add("image " + s.image());
+        }
+        if (!s.samples().isEmpty() && s.count() > s.samples().size()) {
+            notes.add("last " + s.samples().size() + " of " + s.count() + " starts");
+        }
+        if (s.failures() > 0) {
+            notes.add(s.failures() + (s.failures() == 1 ? " failed start" : " failed starts"));
+        }
+        Row row = row(Kind.SERIES, label, s.samples(), targetMs(s.driver(), s.startType()), s.failures(),
+                String.join("; ", notes), standIn);
+        series.add(row);
+        checkReported(row, s.reportedP95());
+        judge(row);
+    }
+
+    private void addStops(LatencyReport.Stops s) {
+        String notes = s.stopped() + s.killed() > 0 ? "stopped " + s.stopped() + ", killed " + s.killed() : "";
+        Row row = row(Kind.STOPS, s.driver() + " stop", s.samples(), OptionalDouble.of(STOP_TARGET_MS), 0, notes, false);
+        stops.add(row);
+        checkReported(row, s.reportedP95());
+        judge(row);
+    }
+
+    private static Row row(Kind kind, String label, List<Double> samples, OptionalDouble target, long failures,
+                           String notes, boolean standIn) {
+        OptionalDouble p50 = Percentiles.of(samples, 50);
+        OptionalDouble p95 = Percentiles.of(samples, 95);
+        OptionalDouble p99 = Percentiles.of(samples, 99);
+        Verdict verdict;
+        if (samples.isEmpty()) {
+            verdict = failures > 0 ? Verdict.ALL_FAILED : Verdict.EMPTY;
+        } else if (target.isEmpty()) {
+            verdict = Verdict.NO_TARGET;
+        } else {
+            verdict = p95.getAsDouble() <= target.getAsDouble() ? Verdict.OK : Verdict.OVER;
+        }
+        return new Row(kind, label, samples, p50, p95, p99, target, verdict, notes == null ? "" : notes, standIn);
+    }
+
+    private void judge(Row row) {
+        if (row.verdict() == Verdict.OVER) {
+            failures.add(row.label() + ": P95 " + Table.ms(row.p95()) + " ms is over its target of "
+                    + Table.target(row.targetMs()));
+        } else if (row.verdict() == Verdict.ALL_FAILED && row.targetMs().isPresent()) {
+            // Every start failed: there is no P95 to hold to the target, and that is not a pass.
+            failures.add(row.label() + ": every start failed, no sample to hold to its target of "
+                    + Table.target(row.targetMs()));
+        }
+    }
+
+    private void checkReported(Row row, Double reportedP95) {
+        if (reportedP95 != null && row.p95().isPresent() && Double.compare(reportedP95, row.p95().getAsDouble()) != 0) {
+            warnings.add(row.label() + ": the report says p95Ms " + reportedP95 + " but its samples give "
+                    + row.p95().getAsDouble() + " (shown: recomputed from the samples)");
+        }
+    }
+
+    private static OptionalDouble ratio(OptionalDouble ours, OptionalDouble theirs) {
+        if (ours.isEmpty() || theirs.isEmpty() || theirs.getAsDouble() == 0) {
+            return OptionalDouble.empty();
+        }
+        return OptionalDouble.of(ours.getAsDouble() / theirs.getAsDouble());
+    }
+
+    private static String join(String a, String b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null ? a : a + "; " + b;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.devs.sandbox.benchmarks.analyzer;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the analyzer reads from a report: the durations of every series in the order they were taken, and
+ * what it needs to label them. Percentiles are not taken from the report; they are recomputed from these
+ * samples with {@link dev.devs.sandbox.metrics.Percentiles}.
+ *
+ * @param path        the file it was read from
+ * @param generatedAt the report's {@code generatedAt}, or null
+ * @param series      provisioning series (at least one)
+ * @param stops       stop series, possibly empty
+ * @param peers       peer baselines from the {@code peers} section, possibly empty
+ */
+record LatencyReport(Path path, String generatedAt, List<Series> series, List<Stops> stops, List<Peer> peers) {
+
+    LatencyReport {
+        Objects.requireNonNull(path, "path");
+        series = List.copyOf(series);
+        stops = List.copyOf(stops);
+        peers = List.copyOf(peers);
+    }
+
+    /**
+     * One (driver, start type).
+     *
+     * @param reportedP95 the report's own {@code p95Ms}, only to warn when it disagrees with the samples
+     */
+    record Series(String driver, String startType, List<Double> samples, long count, long failures,
+                  String endpoint, String runtime, String image, Double reportedP95) {
+        Series {
+            samples = List.copyOf(samples);
+        }
+
+        String name() {
+            return driver + " " + startType;
+        }
+    }
+
+    /** Stops of one driver. */
+    record Stops(String driver, List<Double> samples, long stopped, long killed, Double reportedP95) {
+        Stops {
+            samples = List.copyOf(samples);
+        }
+    }
+
+    /** One peer baseline ({@code raw-engine-api}, {@code docker-cli}, {@code testcontainers}, ...). */
+    record Peer(String name, String description, String image, List<Double> samples, Double reportedP95) {
+        Peer {
+            samples = List.copyOf(samples);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package dev.devs.sandbox.benchmarks.analyzer;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalDouble;
+
+/** Prints an {@link Analysis} as plain-text tables: what a person reads in a terminal or a CI log. */
+final class Table {
+
+    private Table() {
+    }
+
+    static void print(Analysis a, PrintStream out) {
+        LatencyReport r = a.report;
+        out.println("Sandbox latency report " + r.path() + (r.generatedAt() == null ? "" : " (generated " + r.generatedAt() + ")"));
+        out.println("Percentiles: nearest rank, recomputed here from each series' samples; the verdict holds P95 to the target.");
+        int width = labelWidth(a);
+
+        out.println();
+        header(out, width, "provisioning", "target", "verdict");
+        for (Analysis.Row row : a.series) {
+            line(out, width, row, target(row.targetMs()), row.verdict().label);
+        }
+        if (!a.stops.isEmpty()) {
+            out.println();
+            header(out, width, "stops", "target", "verdict");
+            for (Analysis.Row row : a.stops) {
+                line(out, width, row, target(row.targetMs()), row.verdict().label);
+            }
+        }
+        if (!a.peers.isEmpty()) {
+            out.println();
+            out.println("Peers: the same container started other ways, in the same run; ratio = our docker warm P50 (P95) / the peer's.");
+            header(out, width, "peer", "P50 ratio", "P95 ratio");
+            for (Analysis.Row row : a.peers) {
+                String name = row.label().substring("peer ".length());
+                Analysis.PeerRatio ratio = a.ratios.stream().filter(x -> x.peer().equals(name)).findFirst().orElse(null);
+                line(out, width, row, ratio == null ? "-" : ratio(ratio.p50Ratio()), ratio == null ? "-" : ratio(ratio.p95Ratio()));
+            }
+        }
+        if (!a.warnings.isEmpty()) {
+            out.println();
+            a.warnings.forEach(w -> out.println("warning: " + w));
+        }
+        out.println();
+        if (a.failures.isEmpty()) {
+            out.println("verdict: every P95 is within its target");
+        } else {
+            out.println("verdict: " + (a.failures.size() == 1 ? "1 series misses its target" : a.failures.size() + " series miss their targets"));
+            a.failures.forEach(f -> out.println("  " + f));
+        }
+    }
+
+    private static int labelWidth(Analysis a) {
+        List<Analysis.Row> all = new ArrayList<>(a.series);
+        all.addAll(a.stops);
+        all.addAll(a.peers);
+        int w = "provisioning".length();
+        for (Analysis.Row row : all) {
+            w = Math.max(w, displayLabel(row).length());
+        }
+        return w;
+    }
+
+    private static String displayLabel(Analysis.Row row) {
+        return row.kind() == Analysis.Kind.PEER ? row.label().substring("peer ".length()) : row.label();
+    }
+
+    private static void header(PrintStream out, int width, String first, String col7, String col8) {
+        out.println(String.format(Locale.ROOT, "%-" + width + "s %5s %10s %10s %10s %10s %-10s %s",
+                first, "n", "P50 ms", "P95 ms", "P99 ms", col7, col8, "notes").stripTrailing());
+    }
+
+    private static void line(PrintStream out, int width, Analysis.Row row, String col7, String col8) {
+        out.println(String.format(Locale.ROOT, "%-" + width + "s %5d %10s %10s %10s %10s %-10s %s",
+                displayLabel(row), row.n(), ms(row.p50()), ms(row.p95()), ms(row.p99()), col7, col8, row.notes()).stripTrailing());
+    }
+
+    /** Milliseconds with one decimal, or "-" when there is no value. */
+    static String ms(OptionalDouble v) {
+        return v.isPresent() ? String.format(Locale.ROOT, "%.1f", v.getAsDouble()) : "-";
+    }
+
+    static String target(OptionalDouble targetMs) {
+        if (targetMs.isEmpty()) {
+            return "-";
+        }
+        double ms = targetMs.getAsDouble();
+        return ms % 1000 == 0 ? String.format(Locale.ROOT, "%d s", (long) (ms / 1000)) : String.format(Locale.ROOT, "%.1f ms", ms);
+    }
+
+    static String ratio(OptionalDouble v) {
+        return v.isPresent() ? String.format(Locale.ROOT, "%.2fx", v.getAsDouble()) : "-";
+    }
+}

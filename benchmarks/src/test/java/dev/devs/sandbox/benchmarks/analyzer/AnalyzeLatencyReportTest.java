@@ -1,0 +1,252 @@
+package dev.devs.sandbox.benchmarks.analyzer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.devs.sandbox.SandboxLifecycleEvent;
+import dev.devs.sandbox.SandboxLifecycleEvent.Type;
+import dev.devs.sandbox.StartType;
+import dev.devs.sandbox.metrics.SandboxLatencyReporter;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The analyzer on reports written by the real reporter (and a few written by hand to be broken). */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class AnalyzeLatencyReportTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-26T17:45:51.123Z");
+    private static int ids;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void headless() {
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    record Result(int exit, String out, String err) {
+    }
+
+    private static Result analyze(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = AnalyzeLatencyReport.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static SandboxLifecycleEvent ready(String driver, StartType st, double ms, Map<String, String> attributes) {
+        Duration d = Duration.ofNanos(Math.round(ms * 1_000_000));
+        return new SandboxLifecycleEvent(Type.READY, "sbx-" + (++ids), driver, st, T0.plus(d), T0, T0.plus(d), d,
+                Map.of("create", d.dividedBy(10)), attributes, null);
+    }
+
+    private static SandboxLifecycleEvent stop(Type type, double ms) {
+        Duration d = Duration.ofNanos(Math.round(ms * 1_000_000));
+        return new SandboxLifecycleEvent(type, "sbx-" + (++ids), "docker", StartType.WARM, T0.plusSeconds(9), T0,
+                T0.plusSeconds(1), d, Map.of(), Map.of(), null);
+    }
+
+    private static SandboxLifecycleEvent failed(String driver, StartType st) {
+        return new SandboxLifecycleEvent(Type.FAILED, "sbx-" + (++ids), driver, st, T0, T0, null, Duration.ofMillis(15_000),
+                Map.of(), Map.of(), new IllegalStateException("boot timed out"));
+    }
+
+    private static List<Map<String, Object>> samples(int from, int to) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int v = from; v <= to; v++) {
+            out.add(Map.of("durationMs", (double) v, "timestamp", "2026-11-26T17:46:00.000Z"));
+        }
+        return out;
+    }
+
+    /** A full report: Docker cold and warm, a stand-in WebContainer series, stops and peers. */
+    private Path report(Consumer<SandboxLatencyReporter> extra) {
+        Path path = dir.resolve("reports/sandbox_latency_benchmark.json");
+        try (SandboxLatencyReporter r = SandboxLatencyReporter.builder().reportPath(path).build()) {
+            for (int v = 4000; v <= 4400; v += 100) {
+                r.onEvent(ready("docker", StartType.COLD, v, Map.of("image", "localhost:5000/devs-sandbox-python-cold:bookworm")));
+            }
+            for (int v = 201; v <= 230; v++) {
+                r.onEvent(ready("docker", StartType.WARM, v, Map.of("image", "devs-sandbox-python:bookworm")));
+            }
+            for (int v = 480; v < 500; v += 2) {
+                r.onEvent(ready("webcontainer", StartType.WARM, v,
+                        Map.of("endpoint", "http://127.0.0.1:41234", "runtime", "test-stand-in")));
+            }
+            for (int i = 0; i < 10; i++) {
+                r.onEvent(stop(i == 9 ? Type.KILLED : Type.STOPPED, 60 + i));
+            }
+            r.putSection("peers", List.of(
+                    Map.of("name", "raw-engine-api", "description", "docker-java create + start + inspect",
+                            "image", "devs-sandbox-python:bookworm", "samples", samples(101, 130), "count", 30),
+                    Map.of("name", "docker-cli", "description", "docker run -d", "samples", samples(401, 430), "count", 30)));
+            extra.accept(r);
+        }
+        return path;
+    }
+
+    private static String row(String out, String label) {
+        return out.lines().filter(l -> l.startsWith(label + " ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no row '" + label + "' in:\n" + out));
+    }
+
+    @Test
+    void everySeriesWithinTargetExitsZeroWithTheTableAndTheChart() throws IOException {
+        Path report = report(r -> { });
+        Result res = analyze(report.toString());
+        System.out.println(res.out());
+
+        assertThat(res.exit()).as(res.err()).isZero();
+        assertThat(res.err()).isEmpty();
+        // Nearest rank: 5 cold samples -> P50 the 3rd, P95 and P99 the 5th; 30 warm (201..230) -> 15th, 29th, 30th.
+        assertThat(row(res.out(), "docker cold")).matches("docker cold\\s+5\\s+4200\\.0\\s+4400\\.0\\s+4400\\.0\\s+30 s\\s+OK\\s+image localhost:5000/.*");
+        assertThat(row(res.out(), "docker warm")).matches("docker warm\\s+30\\s+215\\.0\\s+229\\.0\\s+230\\.0\\s+10 s\\s+OK.*");
+        assertThat(row(res.out(), "webcontainer warm [test-stand-in]"))
+                .matches("webcontainer warm \\[test-stand-in]\\s+10\\s+488\\.0\\s+498\\.0\\s+498\\.0\\s+10 s\\s+OK\\s+"
+                        + "TEST STAND-IN for StackBlitz's runtime, not StackBlitz; endpoint http://127\\.0\\.0\\.1:41234");
+        assertThat(row(res.out(), "docker stop")).matches("docker stop\\s+10\\s+64\\.0\\s+69\\.0\\s+69\\.0\\s+5 s\\s+OK\\s+stopped 9, killed 1");
+        // Ratios: our warm P50 215 / 115 = 1.87, P95 229 / 129 = 1.78; against the CLI 215 / 415, 229 / 429.
+        assertThat(row(res.out(), "raw-engine-api")).matches("raw-engine-api\\s+30\\s+115\\.0\\s+129\\.0\\s+130\\.0\\s+1\\.87x\\s+1\\.78x\\s+.*");
+        assertThat(row(res.out(), "docker-cli")).matches("docker-cli\\s+30\\s+415\\.0\\s+429\\.0\\s+430\\.0\\s+0\\.52x\\s+0\\.53x.*");
+        assertThat(res.out()).contains("verdict: every P95 is within its target");
+
+        Path png = report.resolveSibling("sandbox_latency_benchmark.png");
+        assertThat(res.out()).contains("chart: " + png);
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertThat(image).as("a readable PNG").isNotNull();
+        assertThat(image.getWidth()).isGreaterThanOrEqualTo(1200);
+        assertThat(image.getHeight()).isEqualTo(720);
+    }
+
+    @Test
+    void aColdP95OverThirtySecondsExitsOneNamingTheSeries() {
+        Path report = report(r -> r.onEvent(ready("docker", StartType.COLD, 31_000, Map.of())));
+        Result res = analyze(report.toString(), "--no-chart");
+        assertThat(res.exit()).isEqualTo(1);
+        assertThat(row(res.out(), "docker cold")).contains("31000.0").contains("OVER");
+        assertThat(res.out()).contains("verdict: 1 series misses its target")
+                .contains("docker cold: P95 31000.0 ms is over its target of 30 s");
+        assertThat(report.resolveSibling("sandbox_latency_benchmark.png")).doesNotExist();
+    }
+
+    @Test
+    void aWarmP95JustOverTenSecondsExitsOneButExactlyTenPasses() throws IOException {
+        Path exact = Files.writeString(dir.resolve("exact.json"),
+                "{\"series\":[{\"driver\":\"docker\",\"startType\":\"warm\",\"samples\":[{\"durationMs\":10000}]}]}");
+        assertThat(analyze(exact.toString(), "--no-chart").exit()).isZero();
+        Path over = Files.writeString(dir.resolve("over.json"),
+                "{\"series\":[{\"driver\":\"webcontainer\",\"startType\":\"cold\",\"samples\":[{\"durationMs\":10000.001}]}]}");
+        Result res = analyze(over.toString(), "--no-chart");
+        assertThat(res.exit()).isEqualTo(1);
+        assertThat(res.out()).contains("webcontainer cold [runtime unknown]: P95 10000.0 ms is over its target of 10 s");
+    }
+
+    @Test
+    void aSlowStopOrASeriesWhoseEveryStartFailedExitsOne() {
+        Path slowStop = report(r -> {
+            for (int i = 0; i < 10; i++) {
+                r.onEvent(stop(Type.KILLED, 6_000));
+            }
+        });
+        Result res = analyze(slowStop.toString(), "--no-chart");
+        assertThat(res.exit()).isEqualTo(1);
+        assertThat(res.out()).contains("docker stop: P95 6000.0 ms is over its target of 5 s");
+
+        Path allFailed = report(r -> r.onEvent(failed("webcontainer", StartType.COLD)));
+        res = analyze(allFailed.toString(), "--no-chart");
+        assertThat(res.exit()).isEqualTo(1);
+        assertThat(row(res.out(), "webcontainer cold [runtime unknown]")).contains("ALL FAILED").contains("1 failed start");
+        assertThat(res.out()).contains("webcontainer cold [runtime unknown]: every start failed");
+    }
+
+    @Test
+    void missingEmptyOrMalformedReportsExitTwoWithOneLineReason() throws IOException {
+        record Case(String content, String reason) {
+        }
+        List<Case> cases = List.of(
+                new Case(null, "is missing"),
+                new Case("", "is empty"),
+                new Case("  \n", "is empty"),
+                new Case("{\"series\": [", "is not valid JSON"),
+                new Case("[1, 2]", "is not a JSON object"),
+                new Case("{}", "has neither 'series' nor top-level 'samples'"),
+                new Case("{\"series\": []}", "holds no provisioning sample"),
+                new Case("{\"series\": [{\"driver\":\"docker\",\"startType\":\"warm\",\"samples\":[]}]}", "holds no provisioning sample"),
+                new Case("{\"series\": [{\"driver\":\"docker\",\"startType\":\"warm\",\"samples\":[{\"durationMs\":\"fast\"}]}]}",
+                        "series[0].samples[0].durationMs is not a number: \"fast\""),
+                new Case("{\"series\": [{\"driver\":\"docker\",\"startType\":\"warm\",\"samples\":[{\"durationMs\":-5}]}]}",
+                        "series[0].samples[0].durationMs -5 is not a duration"),
+                new Case("{\"series\": [{\"startType\":\"warm\",\"samples\":[{\"durationMs\":5}]}]}", "series[0] has no 'driver'"),
+                new Case("{\"series\": {\"driver\":\"docker\"}}", "series is not an array"),
+                new Case("{\"series\": [{\"driver\":\"docker\",\"startType\":\"warm\",\"samples\":[{\"durationMs\":5}]}],"
+                        + " \"peers\": [{\"name\":\"docker-cli\",\"samples\":[{}]}]}", "peers[0].samples[0].durationMs is missing"));
+        int i = 0;
+        for (Case c : cases) {
+            Path path = dir.resolve("bad-" + (i++) + ".json");
+            if (c.content() != null) {
+                Files.writeString(path, c.content());
+            }
+            Result res = analyze(path.toString());
+            assertThat(res.exit()).as(c.reason()).isEqualTo(2);
+            assertThat(res.err().lines().toList()).as("one line").hasSize(1);
+            assertThat(res.err()).as(c.content()).startsWith("analyze_sandbox_latency: report " + path).contains(c.reason());
+            assertThat(res.out()).isEmpty();
+            assertThat(path.resolveSibling("bad-" + (i - 1) + ".png")).as("no chart for a bad report").doesNotExist();
+        }
+    }
+
+    @Test
+    void badArgumentsExitTwo() {
+        Result res = analyze("--frobnicate");
+        assertThat(res.exit()).isEqualTo(2);
+        assertThat(res.err()).contains("unknown option '--frobnicate'").contains("usage:");
+        assertThat(analyze("a.json", "b.json").err()).contains("more than one report");
+        assertThat(analyze("--chart").exit()).isEqualTo(2);
+        assertThat(analyze("--help").exit()).isZero();
+    }
+
+    @Test
+    void theSeedsSingleSeriesShapeIsReadToo() throws IOException {
+        Path seed = Files.writeString(dir.resolve("seed.json"), """
+                {"driver": "docker", "startType": "cold",
+                 "samples": [{"durationMs": 12345, "timestamp": "2026-11-26T17:45:51.123Z"},
+                             {"durationMs": 28000, "timestamp": "2026-11-26T17:46:51.123Z"}],
+                 "p50Ms": 12000, "p95Ms": 28000, "p99Ms": 29500}
+                """);
+        Path chart = dir.resolve("charts/seed-chart.png");
+        Result res = analyze(seed.toString(), "--chart", chart.toString());
+        assertThat(res.exit()).isZero();
+        assertThat(row(res.out(), "docker cold")).matches("docker cold\\s+2\\s+12345\\.0\\s+28000\\.0\\s+28000\\.0\\s+30 s\\s+OK");
+        assertThat(chart).exists();
+    }
+
+    @Test
+    void percentilesAreRecomputedFromTheSamplesAndADisagreeingReportIsFlagged() throws IOException {
+        Path report = Files.writeString(dir.resolve("r.json"), """
+                {"series": [{"driver": "docker", "startType": "warm", "p95Ms": 1.0,
+                             "samples": [{"durationMs": 300}, {"durationMs": 100}, {"durationMs": 200}]}]}
+                """);
+        Result res = analyze(report.toString(), "--no-chart");
+        assertThat(res.exit()).isZero();
+        assertThat(row(res.out(), "docker warm")).matches("docker warm\\s+3\\s+200\\.0\\s+300\\.0\\s+300\\.0\\s+10 s\\s+OK");
+        assertThat(res.out()).contains("warning: docker warm: the report says p95Ms 1.0 but its samples give 300.0");
+    }
+}
