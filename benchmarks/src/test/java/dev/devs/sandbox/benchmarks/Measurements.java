@@ -8,6 +8,7 @@ import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.metrics.Percentiles;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -94,6 +95,11 @@ final class Measurements {
     /** One sample of the report's sections. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Sample(double durationMs, Instant timestamp, String sandboxId) {
+        Sample {
+            // Milliseconds, as the reporter writes its samples' timestamps.
+            timestamp = timestamp.truncatedTo(ChronoUnit.MILLIS);
+        }
+
         static Sample of(Duration d, Instant at) {
             return new Sample(ms(d), at, null);
         }
