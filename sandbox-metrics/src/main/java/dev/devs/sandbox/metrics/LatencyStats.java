@@ -130,15 +130,23 @@ public record LatencyStats(Instant generatedAt, int windowSize, List<Series> ser
      * @param count   stops seen over the reporter's lifetime ({@code stopped + killed})
      * @param stopped lifetime STOPPED events (exited within the grace period)
      * @param killed  lifetime KILLED events (had to be killed, or had died)
+     * @param attributes driver facts of the window's sandboxes, as for {@link Series#attributes()} (so stops
+     *                measured against the WebContainer test stand-in say so)
      */
     public record Stops(String driver, List<Sample> samples, OptionalDouble p50Ms, OptionalDouble p95Ms,
-                        OptionalDouble p99Ms, long count, long stopped, long killed) {
+                        OptionalDouble p99Ms, long count, long stopped, long killed, Map<String, String> attributes) {
         public Stops {
             Objects.requireNonNull(driver, "driver");
             samples = List.copyOf(samples);
             Objects.requireNonNull(p50Ms, "p50Ms");
             Objects.requireNonNull(p95Ms, "p95Ms");
             Objects.requireNonNull(p99Ms, "p99Ms");
+            attributes = Map.copyOf(attributes);
+        }
+
+        /** The runtime the stopped sandboxes ran on, if the driver reported one. */
+        public Optional<String> runtime() {
+            return Optional.ofNullable(attributes.get("runtime"));
         }
     }
 

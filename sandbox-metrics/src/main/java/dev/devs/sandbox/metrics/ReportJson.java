@@ -65,12 +65,7 @@ final class ReportJson {
             putPercentiles(n, s.p50Ms(), s.p95Ms(), s.p99Ms());
             n.put("count", s.count());
             n.put("failures", s.failures());
-            for (String key : SandboxLatencyReporter.SERIES_ATTRIBUTES) {
-                String value = s.attributes().get(key);
-                if (value != null) {
-                    n.put(key, value);
-                }
-            }
+            putAttributes(n, s.attributes());
         }
 
         ArrayNode stops = root.putArray("stops");
@@ -82,6 +77,7 @@ final class ReportJson {
             n.put("count", s.count());
             n.put("stopped", s.stopped());
             n.put("killed", s.killed());
+            putAttributes(n, s.attributes());
         }
 
         ArrayNode failures = root.putArray("failures");
@@ -99,6 +95,15 @@ final class ReportJson {
 
         sections.forEach(root::set);
         return MAPPER.writeValueAsBytes(root);
+    }
+
+    private static void putAttributes(ObjectNode n, Map<String, String> attributes) {
+        for (String key : SandboxLatencyReporter.SERIES_ATTRIBUTES) {
+            String value = attributes.get(key);
+            if (value != null) {
+                n.put(key, value);
+            }
+        }
     }
 
     private static ArrayNode samples(List<LatencyStats.Sample> samples) {

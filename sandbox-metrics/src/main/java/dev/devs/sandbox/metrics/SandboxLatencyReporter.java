@@ -420,7 +420,7 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
         for (RawStops r : rawStops) {
             stops.add(new LatencyStats.Stops(r.driver, samples(r.window, false),
                     r.window.percentile(50), r.window.percentile(95), r.window.percentile(99),
-                    r.stopped + r.killed, r.stopped, r.killed));
+                    r.stopped + r.killed, r.stopped, r.killed, attributes(r.window)));
         }
         return new Snapshot(changesCopy, new LatencyStats(now, windowSize, series, stops, failures), sectionsCopy);
     }

@@ -48,7 +48,11 @@ final class Events {
     }
 
     static SandboxLifecycleEvent stopped(String driver, Type type, double millis) {
+        return stopped(driver, type, millis, Map.of());
+    }
+
+    static SandboxLifecycleEvent stopped(String driver, Type type, double millis, Map<String, String> attributes) {
         return new SandboxLifecycleEvent(type, newId(), driver, StartType.WARM, T0.plusSeconds(5), T0,
-                T0.plusSeconds(1), ms(millis), Map.of("stop", ms(millis)), null, null);
+                T0.plusSeconds(1), ms(millis), Map.of("stop", ms(millis)), attributes, null);
     }
 }

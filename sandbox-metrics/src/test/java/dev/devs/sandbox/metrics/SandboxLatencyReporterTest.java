@@ -84,6 +84,8 @@ class SandboxLatencyReporterTest {
             r.onEvent(Events.failed("webcontainer", StartType.COLD, "boot timed out"));
             r.onEvent(Events.stopped("docker", Type.STOPPED, 60));
             r.onEvent(Events.stopped("docker", Type.KILLED, 10_060));
+            r.onEvent(Events.stopped("webcontainer", Type.STOPPED, 22,
+                    Map.of("endpoint", "http://127.0.0.1:41234", "runtime", "test-stand-in")));
             r.flush();
 
             LatencyStats stats = r.getStats();
@@ -132,6 +134,8 @@ class SandboxLatencyReporterTest {
         assertThat(stop.get("stopped").asInt()).isEqualTo(1);
         assertThat(stop.get("killed").asInt()).isEqualTo(1);
         assertThat(stop.get("samples")).hasSize(2);
+        assertThat(stop.has("runtime")).isFalse();
+        assertThat(json.get("stops").get(1).get("runtime").asText()).as("stand-in stops say so").isEqualTo("test-stand-in");
         assertThat(json.get("failures")).hasSize(3);
     }
 

@@ -107,11 +107,7 @@ final class Analysis {
 
     private void addSeries(LatencyReport.Series s) {
         boolean standIn = "test-stand-in".equals(s.runtime());
-        String label = s.name();
-        if (s.driver().equals("webcontainer") || s.runtime() != null) {
-            // The runtime is part of the name: numbers from the stand-in must never pass for StackBlitz's.
-            label += " [" + (s.runtime() == null ? "runtime unknown" : s.runtime()) + "]";
-        }
+        String label = s.name() + runtimeSuffix(s.driver(), s.runtime());
         List<String> notes = new ArrayList<>();
         if (standIn) {
             notes.add("TEST STAND-IN for StackBlitz's runtime, not StackBlitz");
@@ -136,11 +132,28 @@ final class Analysis {
     }
 
     private void addStops(LatencyReport.Stops s) {
-        String notes = s.stopped() + s.killed() > 0 ? "stopped " + s.stopped() + ", killed " + s.killed() : "";
-        Row row = row(Kind.STOPS, s.driver() + " stop", s.samples(), OptionalDouble.of(STOP_TARGET_MS), 0, notes, false);
+        boolean standIn = "test-stand-in".equals(s.runtime());
+        String label = s.driver() + " stop" + runtimeSuffix(s.driver(), s.runtime());
+        List<String> notes = new ArrayList<>();
+        if (s.stopped() + s.killed() > 0) {
+            notes.add("stopped " + s.stopped() + ", killed " + s.killed());
+        }
+        if (standIn) {
+            notes.add("TEST STAND-IN runtime, not StackBlitz");
+        }
+        Row row = row(Kind.STOPS, label, s.samples(), OptionalDouble.of(STOP_TARGET_MS), 0, String.join("; ", notes), standIn);
         stops.add(row);
         checkReported(row, s.reportedP95());
         judge(row);
+    }
+
+    /** " [runtime]" for WebContainer (or any driver that names its runtime), else "". */
+    private static String runtimeSuffix(String driver, String runtime) {
+        if (driver.equals("webcontainer") || runtime != null) {
+            // The runtime is part of the name: numbers from the stand-in must never pass for StackBlitz's.
+            return " [" + (runtime == null ? "runtime unknown" : runtime) + "]";
+        }
+        return "";
     }
 
     private static Row row(Kind kind, String label, List<Double> samples, OptionalDouble target, long failures,

@@ -40,8 +40,9 @@ record LatencyReport(Path path, String generatedAt, List<Series> series, List<St
         }
     }
 
-    /** Stops of one driver. */
-    record Stops(String driver, List<Double> samples, long stopped, long killed, Double reportedP95) {
+    /** Stops of one driver; runtime and endpoint as for {@link Series}. */
+    record Stops(String driver, List<Double> samples, long stopped, long killed, String runtime, String endpoint,
+                 Double reportedP95) {
         Stops {
             samples = List.copyOf(samples);
         }

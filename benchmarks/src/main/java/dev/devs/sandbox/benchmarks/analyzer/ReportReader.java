@@ -78,7 +78,8 @@ final class ReportReader {
                 String where = "stops[" + i + "]";
                 JsonNode s = requireObject(stopsNode.get(i), where);
                 stops.add(new LatencyReport.Stops(text(s, "driver", where, true), durations(s, where),
-                        count(s, "stopped", where), count(s, "killed", where), optionalNumber(s, "p95Ms", where)));
+                        count(s, "stopped", where), count(s, "killed", where), text(s, "runtime", where, false),
+                        text(s, "endpoint", where, false), optionalNumber(s, "p95Ms", where)));
             }
         }
 

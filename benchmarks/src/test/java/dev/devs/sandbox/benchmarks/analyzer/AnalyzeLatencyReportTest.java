@@ -94,6 +94,10 @@ class AnalyzeLatencyReportTest {
             for (int i = 0; i < 10; i++) {
                 r.onEvent(stop(i == 9 ? Type.KILLED : Type.STOPPED, 60 + i));
             }
+            SandboxLifecycleEvent wcReady = ready("webcontainer", StartType.WARM, 490,
+                    Map.of("endpoint", "http://127.0.0.1:41234", "runtime", "test-stand-in"));
+            r.onEvent(new SandboxLifecycleEvent(Type.STOPPED, wcReady.sandboxId(), "webcontainer", StartType.WARM,
+                    T0.plusSeconds(9), T0, T0.plusSeconds(1), Duration.ofMillis(22), Map.of(), wcReady.attributes(), null));
             r.putSection("peers", List.of(
                     Map.of("name", "raw-engine-api", "description", "docker-java create + start + inspect",
                             "image", "devs-sandbox-python:bookworm", "samples", samples(101, 130), "count", 30),
@@ -123,6 +127,8 @@ class AnalyzeLatencyReportTest {
                 .matches("webcontainer warm \\[test-stand-in]\\s+10\\s+488\\.0\\s+498\\.0\\s+498\\.0\\s+10 s\\s+OK\\s+"
                         + "TEST STAND-IN for StackBlitz's runtime, not StackBlitz; endpoint http://127\\.0\\.0\\.1:41234");
         assertThat(row(res.out(), "docker stop")).matches("docker stop\\s+10\\s+64\\.0\\s+69\\.0\\s+69\\.0\\s+5 s\\s+OK\\s+stopped 9, killed 1");
+        assertThat(row(res.out(), "webcontainer stop [test-stand-in]"))
+                .matches("webcontainer stop \\[test-stand-in]\\s+1\\s+22\\.0\\s+22\\.0\\s+22\\.0\\s+5 s\\s+OK\\s+stopped 1, killed 0; TEST STAND-IN runtime, not StackBlitz");
         // Ratios: our warm P50 215 / 115 = 1.87, P95 229 / 129 = 1.78; against the CLI 215 / 415, 229 / 429.
         assertThat(row(res.out(), "raw-engine-api")).matches("raw-engine-api\\s+30\\s+115\\.0\\s+129\\.0\\s+130\\.0\\s+1\\.87x\\s+1\\.78x\\s+.*");
         assertThat(row(res.out(), "docker-cli")).matches("docker-cli\\s+30\\s+415\\.0\\s+429\\.0\\s+430\\.0\\s+0\\.52x\\s+0\\.53x.*");
