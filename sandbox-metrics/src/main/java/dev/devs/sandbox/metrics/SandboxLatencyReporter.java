@@ -144,7 +144,7 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
     private boolean record(SandboxLifecycleEvent event) {
         switch (event.type()) {
             case READY -> {
-                double ms = millis(event.duration());
+                double ms = checkedMillis(event);
                 synchronized (lock) {
                     driver(event.driver()).series(event.startType(), windowSize).ready(ms, event);
                     changes++;
@@ -163,7 +163,7 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
                 return true;
             }
             case STOPPED, KILLED -> {
-                double ms = millis(event.duration());
+                double ms = checkedMillis(event);
                 synchronized (lock) {
                     driver(event.driver()).stops(windowSize).add(ms, event);
                     changes++;
@@ -453,6 +453,15 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
             }
         }
         return out;
+    }
+
+    // Refused here rather than kept: one impossible sample in a window would make every later write fail.
+    private static double checkedMillis(SandboxLifecycleEvent event) {
+        if (event.duration().isNegative()) {
+            throw new IllegalArgumentException("duration " + event.duration() + " of " + event.type() + " " + event.sandboxId()
+                    + " is negative; a duration must be >= 0");
+        }
+        return millis(event.duration());
     }
 
     /** Milliseconds rounded to 3 decimals: what the report holds, so recomputed percentiles match. */
