@@ -121,6 +121,15 @@ final class BenchmarkEnvironment {
         }
     }
 
+    /** Closes a client at the end of a class; a failure to close leaves nothing useful to do. */
+    static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // Nothing to release beyond what close() tried.
+        }
+    }
+
     private static String env(String name, String fallback) {
         String v = System.getenv(name);
         return v == null || v.isBlank() ? fallback : v;

@@ -123,7 +123,7 @@ class DockerColdStartBenchmark {
         } finally {
             if (docker != null) {
                 BenchmarkEnvironment.removeSessionContainers(docker);
-                closeQuietly(docker);
+                BenchmarkEnvironment.closeQuietly(docker);
             }
         }
     }
@@ -185,14 +185,6 @@ class DockerColdStartBenchmark {
                         + ": its cold samples would not download it; push a copy with different content "
                         + "(scripts/run_sandbox_latency_benchmark.sh does)");
             }
-        }
-    }
-
-    static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            // Closing a client at the end: nothing useful to do about it.
         }
     }
 }

@@ -121,7 +121,7 @@ class DockerConcurrentStartBenchmark {
         } finally {
             if (docker != null) {
                 BenchmarkEnvironment.removeSessionContainers(docker);
-                DockerColdStartBenchmark.closeQuietly(docker);
+                BenchmarkEnvironment.closeQuietly(docker);
             }
         }
     }

@@ -105,7 +105,7 @@ class DockerSequentialMemoryBenchmark {
         } finally {
             if (docker != null) {
                 BenchmarkEnvironment.removeSessionContainers(docker);
-                DockerColdStartBenchmark.closeQuietly(docker);
+                BenchmarkEnvironment.closeQuietly(docker);
             }
             if (scratch != null) {
                 try (var files = Files.walk(scratch)) {

@@ -188,7 +188,7 @@ class DockerWarmStartBenchmark {
             }
             if (docker != null) {
                 BenchmarkEnvironment.removeSessionContainers(docker);
-                DockerColdStartBenchmark.closeQuietly(docker);
+                BenchmarkEnvironment.closeQuietly(docker);
             }
         }
     }
