@@ -1,5 +1,7 @@
 package dev.devs.sandbox.benchmarks;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
@@ -117,6 +119,31 @@ final class BenchmarkEnvironment {
                 docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
             } catch (RuntimeException e) {
                 // Already gone (a concurrent removal): nothing left to do.
+            }
+        }
+    }
+
+    /**
+     * The end of a Docker benchmark class: closes {@code resources} in order (providers first, so that they
+     * stop their sandboxes), runs {@code beforeCheck}, then fails if any container of this run is left, and
+     * in any case removes what is left and closes the engine client.
+     */
+    static void closeAndCheckNothingLeft(DockerClient docker, Runnable beforeCheck, AutoCloseable... resources)
+            throws Exception {
+        try {
+            for (AutoCloseable r : resources) {
+                if (r != null) {
+                    r.close();
+                }
+            }
+            if (docker != null) {
+                beforeCheck.run();
+                assertThat(sessionContainers(docker)).as("containers left by this run").isEmpty();
+            }
+        } finally {
+            if (docker != null) {
+                removeSessionContainers(docker);
+                closeQuietly(docker);
             }
         }
     }

@@ -110,22 +110,9 @@ class DockerColdStartBenchmark {
 
     @AfterAll
     @Timeout(60)
-    static void tearDown() {
-        try {
-            if (provider != null) {
-                provider.close();
-            }
-            if (docker != null) {
-                // Leave the machine as found: the registry copy is not kept locally.
-                removeLocally(COLD_IMAGE);
-                assertThat(BenchmarkEnvironment.sessionContainers(docker)).as("containers left by this run").isEmpty();
-            }
-        } finally {
-            if (docker != null) {
-                BenchmarkEnvironment.removeSessionContainers(docker);
-                BenchmarkEnvironment.closeQuietly(docker);
-            }
-        }
+    static void tearDown() throws Exception {
+        // Leave the machine as found: the registry copy is not kept locally.
+        BenchmarkEnvironment.closeAndCheckNothingLeft(docker, () -> removeLocally(COLD_IMAGE), provider);
     }
 
     /** {@code docker rmi}; then the image must be gone, or the next sample would not be cold. */

@@ -110,20 +110,8 @@ class DockerConcurrentStartBenchmark {
 
     @AfterAll
     @Timeout(60)
-    static void tearDown() {
-        try {
-            if (provider != null) {
-                provider.close();
-            }
-            if (docker != null) {
-                assertThat(BenchmarkEnvironment.sessionContainers(docker)).as("containers left by this run").isEmpty();
-            }
-        } finally {
-            if (docker != null) {
-                BenchmarkEnvironment.removeSessionContainers(docker);
-                BenchmarkEnvironment.closeQuietly(docker);
-            }
-        }
+    static void tearDown() throws Exception {
+        BenchmarkEnvironment.closeAndCheckNothingLeft(docker, () -> { }, provider);
     }
 
     /** The report's {@code concurrency} section. */

@@ -93,20 +93,8 @@ class DockerSequentialMemoryBenchmark {
     @Timeout(60)
     static void tearDown() throws Exception {
         try {
-            if (provider != null) {
-                provider.close();
-            }
-            if (reporter != null) {
-                reporter.close();
-            }
-            if (docker != null) {
-                assertThat(BenchmarkEnvironment.sessionContainers(docker)).as("containers left by this run").isEmpty();
-            }
+            BenchmarkEnvironment.closeAndCheckNothingLeft(docker, () -> { }, provider, reporter);
         } finally {
-            if (docker != null) {
-                BenchmarkEnvironment.removeSessionContainers(docker);
-                BenchmarkEnvironment.closeQuietly(docker);
-            }
             if (scratch != null) {
                 try (var files = Files.walk(scratch)) {
                     files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -174,21 +174,12 @@ class DockerWarmStartBenchmark {
 
     @AfterAll
     @Timeout(60)
-    static void tearDown() {
+    static void tearDown() throws Exception {
         try {
-            if (provider != null) {
-                provider.close();
-            }
-            if (docker != null) {
-                assertThat(BenchmarkEnvironment.sessionContainers(docker)).as("containers left by this run").isEmpty();
-            }
+            BenchmarkEnvironment.closeAndCheckNothingLeft(docker, () -> { }, provider);
         } finally {
             if (peers != null) {
                 peers.forEach(Peer::close);
-            }
-            if (docker != null) {
-                BenchmarkEnvironment.removeSessionContainers(docker);
-                BenchmarkEnvironment.closeQuietly(docker);
             }
         }
     }
