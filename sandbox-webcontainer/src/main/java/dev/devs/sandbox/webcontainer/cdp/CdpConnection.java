@@ -278,6 +278,15 @@ public final class CdpConnection implements AutoCloseable {
 
     void forget(CdpSession session) {
         sessions.remove(session.id());
+        // No event comes for a detached session any more: drop its subscriptions (the session's own crash
+        // watchers are never unsubscribed), or a long-lived browser collects a few per sandbox forever.
+        String prefix = key(session.id(), "");
+        handlers.keySet().removeIf(k -> k.startsWith(prefix));
+    }
+
+    /** How many (session, event) keys have subscribers; tests check that sessions leave none behind. */
+    int subscribedKeys() {
+        return handlers.size();
     }
 
     private void onClosed(String reason) {

@@ -131,6 +131,24 @@ class CdpConnectionTest {
         cdp.close(); // idempotent
     }
 
+    @Test
+    void aSessionLeavesNoSubscriptionBehindOnceItsTargetIsGone() throws Exception {
+        try (CdpConnection cdp = CdpConnection.connect(devtools, T)) {
+            int before = cdp.subscribedKeys();
+            for (int i = 0; i < 5; i++) {
+                String context = cdp.createBrowserContext(T);
+                CdpSession page = cdp.attach(cdp.createTarget("about:blank", context, T), T);
+                AutoCloseable load = page.on("Page.loadEventFired", params -> { });
+                load.close();
+                cdp.disposeBrowserContext(context, T);
+                page.detachedFuture().get(5, TimeUnit.SECONDS);
+            }
+            // A long-lived driver attaches one session per sandbox: what they subscribed must not pile up.
+            org.awaitility.Awaitility.await().atMost(T)
+                    .untilAsserted(() -> assertThat(cdp.subscribedKeys()).as("event keys subscribed").isEqualTo(before));
+        }
+    }
+
     private static URI readDevToolsAddress(Process process) throws IOException {
         Pattern p = Pattern.compile("DevTools listening on (ws://\\S+)");
         var in = new java.io.BufferedReader(new java.io.InputStreamReader(process.getErrorStream()));
