@@ -34,11 +34,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -119,6 +122,8 @@ public final class DockerDriver implements SandboxDriver {
     private static final Duration LOG_FETCH_TIMEOUT = Duration.ofSeconds(2);
     private static final long PROBE_FIRST_PAUSE_NANOS = 2_000_000;
     private static final long PROBE_MAX_PAUSE_NANOS = 50_000_000;
+    private static final int KILL_TREE_ROUNDS = 10;
+    private static final Duration KILL_CONFIRM_TIMEOUT = Duration.ofSeconds(2);
 
     private static final Logger log = LoggerFactory.getLogger(DockerDriver.class);
 
@@ -541,19 +546,26 @@ public final class DockerDriver implements SandboxDriver {
             if (hostPid == 0) {
                 return true; // it ended between the timeout and now
             }
-            List<Long> pids = ContainerProcesses.namespacePidsOfTree(hostPid, containerId);
-            if (pids.isEmpty()) {
+            // Freeze the tree before killing it: a child forked between listing the tree and killing it
+            // would be re-parented to the container's init and live on. Stopped processes cannot fork, so
+            // listing again until nothing new appears gives the whole tree.
+            Set<Long> frozen = new LinkedHashSet<>();
+            for (int round = 0; round < KILL_TREE_ROUNDS; round++) {
+                List<Long> fresh = new ArrayList<>(ContainerProcesses.namespacePidsOfTree(hostPid, containerId));
+                fresh.removeAll(frozen);
+                if (fresh.isEmpty()) {
+                    break;
+                }
+                signal(containerId, execId, "STOP", fresh);
+                frozen.addAll(fresh);
+            }
+            if (frozen.isEmpty()) {
                 log.debug("exec {} (host pid {}) of container {} is not visible from this host; it runs until the sandbox stops",
                         execId, hostPid, containerId);
                 return false;
             }
-            List<String> kill = new ArrayList<>(List.of("sh", "-c", "kill -KILL \"$@\"", "kill"));
-            pids.forEach(p -> kill.add(Long.toString(p)));
-            ExecResult r = execs.run(containerId, kill, Duration.ofSeconds(5));
-            if (r.exitCode() != 0) {
-                log.debug("killing exec {} in container {} exited {}: {}", execId, containerId, r.exitCode(), r.stderr());
-            }
-            return execs.runningPid(execId) == 0;
+            signal(containerId, execId, "KILL", frozen);
+            return awaitExecEnd(execId);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -561,6 +573,29 @@ public final class DockerDriver implements SandboxDriver {
             log.debug("could not kill timed-out exec {} in container {}", execId, containerId, e);
             return false;
         }
+    }
+
+    private void signal(String containerId, String execId, String signal, Collection<Long> pids) throws InterruptedException {
+        List<String> kill = new ArrayList<>(List.of("sh", "-c", "kill -" + signal + " \"$@\"", "kill"));
+        pids.forEach(p -> kill.add(Long.toString(p)));
+        ExecResult r = execs.run(containerId, kill, Duration.ofSeconds(5));
+        if (r.exitCode() != 0) {
+            log.debug("kill -{} for exec {} in container {} exited {}: {}", signal, execId, containerId, r.exitCode(), r.stderr());
+        }
+    }
+
+    /** The engine records a killed exec's end a moment after the kill: look again briefly before saying it lives. */
+    private boolean awaitExecEnd(String execId) throws InterruptedException {
+        long deadline = System.nanoTime() + KILL_CONFIRM_TIMEOUT.toNanos();
+        long pauseNanos = 200_000;
+        while (execs.runningPid(execId) != 0) {
+            if (System.nanoTime() + pauseNanos > deadline) {
+                return false;
+            }
+            Thread.sleep(pauseNanos / 1_000_000, (int) (pauseNanos % 1_000_000));
+            pauseNanos = Math.min(pauseNanos * 2, 20_000_000);
+        }
+        return true;
     }
 
     DockerClient client() {

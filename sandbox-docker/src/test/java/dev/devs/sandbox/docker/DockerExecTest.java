@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -66,7 +67,9 @@ class DockerExecTest {
         assertThat(r.stdout() + r.stderr()).contains("/no/such/program");
     }
 
-    @Test
+    // Repeated: the engine records a killed exec's exit a moment after the kill, and an early look
+    // once made this report "could not be killed" about one time in three.
+    @RepeatedTest(6)
     void commandOutlivingItsTimeoutIsKilledWithItsChildren() {
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> sandbox.exec(List.of("sh", "-c", "echo started; sleep 31; echo never"), Duration.ofMillis(300)))
