@@ -38,6 +38,11 @@ final class Browser implements AutoCloseable {
     static final String PROFILE_PREFIX = "devs-chromium-profile-";
     private static final Duration TERM_GRACE = Duration.ofSeconds(3);
     private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+    static final String TMP_PREFIX = "devs-chromium-tmp-";
+    /** The longest Unix socket path: {@code sun_path} holds 108 bytes including the terminating NUL. */
+    private static final int SOCKET_PATH_MAX = 107;
+    /** What Chromium appends to TMPDIR for its singleton socket (the X's are random). */
+    private static final String SINGLETON_SOCKET = "/org.chromium.Chromium.XXXXXX/SingletonSocket";
 
     /**
      * The flags measured to work on these machines (see the project's ENVIRONMENT notes): headless, no setuid
@@ -59,15 +64,17 @@ final class Browser implements AutoCloseable {
 
     private final Process process;
     private final Path profileDir;
+    private final Path ownTmpDir;
     private final CdpConnection cdp;
     private final long readyNanos;
     private final Deque<String> stderrTail;
     private final Thread shutdownHook;
     private boolean closed;
 
-    private Browser(Process process, Path profileDir, CdpConnection cdp, Deque<String> stderrTail) {
+    private Browser(Process process, Path profileDir, Path ownTmpDir, CdpConnection cdp, Deque<String> stderrTail) {
         this.process = process;
         this.profileDir = profileDir;
+        this.ownTmpDir = ownTmpDir;
         this.cdp = cdp;
         this.stderrTail = stderrTail;
         this.readyNanos = System.nanoTime();
@@ -106,10 +113,19 @@ final class Browser implements AutoCloseable {
         command.add("--user-data-dir=" + profile);
         command.add("about:blank");
         Process process;
+        Path ownTmp = null;
         try {
             // Chromium puts its singleton socket (and, with --disable-dev-shm-usage, shared memory) under TMPDIR and
-            // leaves it there when killed: keep it inside the profile, which close() deletes.
-            Path tmp = Files.createDirectory(profile.resolve("tmp"));
+            // leaves it there when killed: keep it inside the profile, which close() deletes. Unless the socket's path
+            // would be too long for a Unix socket (Chromium then aborts at launch): a deep temp directory, as on CI
+            // or macOS, gets a short TMPDIR of its own in /tmp, deleted with the profile.
+            Path tmp = profile.resolve("tmp");
+            if ((tmp + SINGLETON_SOCKET).getBytes(StandardCharsets.UTF_8).length <= SOCKET_PATH_MAX) {
+                Files.createDirectory(tmp);
+            } else {
+                ownTmp = Files.createTempDirectory(Path.of("/tmp"), TMP_PREFIX);
+                tmp = ownTmp;
+            }
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
@@ -117,6 +133,7 @@ final class Browser implements AutoCloseable {
             process = builder.start();
         } catch (IOException e) {
             deleteTree(profile);
+            deleteTree(ownTmp);
             throw new LaunchException("cannot start Chromium at " + chrome + ": " + e.getMessage(), e);
         }
         Deque<String> tail = new ArrayDeque<>();
@@ -128,23 +145,27 @@ final class Browser implements AutoCloseable {
             URI ws = address.get(remaining(deadline), TimeUnit.NANOSECONDS);
             CdpConnection cdp = CdpConnection.connect(ws, Duration.ofNanos(Math.max(remaining(deadline), 1_000_000)));
             log.info("launched Chromium pid {} (profile {}) with DevTools at {}", process.pid(), profile, ws);
-            return new Browser(process, profile, cdp, tail);
+            return new Browser(process, profile, ownTmp, cdp, tail);
         } catch (TimeoutException e) {
             kill(process);
             deleteTree(profile);
+            deleteTree(ownTmp);
             throw new LaunchException("Chromium at " + chrome + " (pid " + process.pid() + ") did not print its DevTools address within "
                     + timeout + "; last stderr lines:" + format(tail), e);
         } catch (ExecutionException e) {
             kill(process);
             deleteTree(profile);
+            deleteTree(ownTmp);
             throw new LaunchException(e.getCause().getMessage() + "; last stderr lines:" + format(tail), e.getCause());
         } catch (RuntimeException e) {
             kill(process);
             deleteTree(profile);
+            deleteTree(ownTmp);
             throw new LaunchException("cannot connect to Chromium's DevTools socket: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             kill(process);
             deleteTree(profile);
+            deleteTree(ownTmp);
             throw e;
         }
     }
@@ -198,6 +219,11 @@ final class Browser implements AutoCloseable {
 
     Path profileDir() {
         return profileDir;
+    }
+
+    /** The TMPDIR Chromium was given: inside the profile, or a short directory of its own when that path was too long. */
+    Path tmpDir() {
+        return ownTmpDir != null ? ownTmpDir : profileDir.resolve("tmp");
     }
 
     /** {@link System#nanoTime()} when this browser became usable. */
@@ -264,6 +290,7 @@ final class Browser implements AutoCloseable {
             process.destroyForcibly();
         }
         deleteTree(profileDir);
+        deleteTree(ownTmpDir);
         log.info("Chromium pid {} {} and its profile {} removed in {} ms", process.pid(),
                 wasAlive ? "ended" : "had already exited", profileDir, (System.nanoTime() - t0) / 1_000_000);
     }
@@ -296,7 +323,11 @@ final class Browser implements AutoCloseable {
         }
     }
 
+    /** Deletes {@code dir} and everything in it; nothing for null. */
     static void deleteTree(Path dir) {
+        if (dir == null) {
+            return;
+        }
         // Retried: a dying Chromium child may still write a file or two into its profile.
         for (int attempt = 1; attempt <= 5; attempt++) {
             try (Stream<Path> paths = Files.walk(dir)) {

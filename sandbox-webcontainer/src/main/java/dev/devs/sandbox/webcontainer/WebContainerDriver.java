@@ -460,6 +460,16 @@ public final class WebContainerDriver implements SandboxDriver {
         }
     }
 
+    /** The current browser's TMPDIR, if any. */
+    Optional<Path> browserTempDir() {
+        browserLock.lock();
+        try {
+            return browser == null ? Optional.empty() : Optional.of(browser.tmpDir());
+        } finally {
+            browserLock.unlock();
+        }
+    }
+
     /** Whether a browser runs and answers. */
     boolean browserAlive() {
         browserLock.lock();

@@ -27,6 +27,7 @@ final class BrowserLeakCheck {
             p.descendants().forEach(processes::add);
         });
         driver.browserProfileDir().ifPresent(profiles::add);
+        driver.browserTempDir().ifPresent(profiles::add);
     }
 
     /** Chromium processes (any type) that descend from this JVM. */

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** One browser per driver: reused while it lives, relaunched when it died, ended by PID on close. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -120,6 +121,28 @@ class BrowserLifecycleTest {
             }
         }
         assertThat(driver.browserProcess()).isEmpty();
+    }
+
+    @Test
+    void aProfileParentWithALongPathStillLaunchesAndLeavesNothingBehind(@TempDir Path temp) throws Exception {
+        // Chromium puts its singleton socket at <TMPDIR>/org.chromium.Chromium.XXXXXX/SingletonSocket and aborts
+        // when that path exceeds a Unix socket's 107 bytes: a temp dir like a CI's or macOS's must still work.
+        Path parent = Files.createDirectories(temp.resolve("profiles-of-the-webcontainer-driver-under-test"));
+        WebContainerDriver driver = WebContainerDriver.builder().endpoint(runtime.endpoint()).profileParent(parent).build();
+        Path tmp;
+        try (SandboxProvider provider = SandboxProvider.of(driver)) {
+            try (Sandbox sandbox = provider.start(SandboxSpec.builder().build())) {
+                leaks.track(driver);
+                tmp = driver.browserTempDir().orElseThrow();
+                assertThat(sandbox.startType()).isEqualTo(StartType.COLD);
+                assertThat(sandbox.exec("echo", "deep").stdout()).isEqualTo("deep\n");
+            }
+        }
+        driver.close();
+        try (var left = Files.list(parent)) {
+            assertThat(left.toList()).as("left in the profile parent").isEmpty();
+        }
+        assertThat(tmp).as("the browser's own TMPDIR").doesNotExist();
     }
 
     @Test
