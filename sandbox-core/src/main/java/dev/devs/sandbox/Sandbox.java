@@ -90,7 +90,7 @@ public final class Sandbox implements AutoCloseable {
      * Runs a command inside the sandbox and waits for it.
      *
      * @throws IllegalStateException    if the sandbox was stopped
-     * @throws IllegalArgumentException if the command is empty
+     * @throws IllegalArgumentException if the command is empty or the timeout not positive
      * @throws SandboxTimeoutException  if it does not finish within {@code timeout}
      */
     public ExecResult exec(List<String> command, Duration timeout) {
@@ -98,6 +98,10 @@ public final class Sandbox implements AutoCloseable {
         Objects.requireNonNull(timeout, "timeout");
         if (command.isEmpty()) {
             throw new IllegalArgumentException("command is empty: give the program to run and its arguments");
+        }
+        if (timeout.isZero() || timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout " + timeout + " for " + command + " is not positive: give the"
+                    + " longest the command may run, e.g. Duration.ofSeconds(30)");
         }
         if (stopClaimed.get()) {
             throw new IllegalStateException("sandbox " + id + " is stopped: exec is no longer possible");

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -228,5 +229,14 @@ class SandboxProviderTest {
         assertThat(provider.sessionId()).isEqualTo(SandboxProvider.JVM_SESSION_ID);
         assertThatThrownBy(() -> SandboxProvider.builder(driver).sessionId("bad id"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'bad id'");
+    }
+
+    @Test
+    void execRejectsANonPositiveTimeoutNamingIt() {
+        Sandbox sandbox = provider.start(spec);
+        assertThatThrownBy(() -> sandbox.exec(List.of("true"), Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout PT0S");
+        assertThatThrownBy(() -> sandbox.exec(List.of("true"), Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout PT-1S");
     }
 }
