@@ -91,8 +91,9 @@ public final class SandboxProvider implements AutoCloseable {
     }
 
     /**
-     * Subscribes a listener; the returned handle unsubscribes it. The listener sees events of starts
-     * that begin after this call.
+     * Subscribes a listener; the returned handle unsubscribes it. The listener sees the events of starts
+     * and stops that begin after this call, and none of a start already in flight: the listeners of a start
+     * are fixed when it begins, so each of them sees STARTING and its READY or FAILED, or neither.
      */
     public AutoCloseable addListener(SandboxLifecycleListener listener) {
         Objects.requireNonNull(listener, "listener");
@@ -119,11 +120,16 @@ public final class SandboxProvider implements AutoCloseable {
         Objects.requireNonNull(spec, "spec");
         ensureOpen();
         driver.validate(spec);
+        return doStart(spec);
+    }
 
+    private Sandbox doStart(SandboxSpec spec) {
+        // The subscribers of this start, fixed now, so that a listener added or removed meanwhile sees all of it or nothing.
+        SandboxLifecycleListener[] subscribers = listeners.toArray(SandboxLifecycleListener[]::new);
         String id = newSandboxId();
         Instant startedAt = clock.instant();
         long t0 = System.nanoTime();
-        emit(new SandboxLifecycleEvent(SandboxLifecycleEvent.Type.STARTING, id, driver.name(), null, startedAt,
+        emit(subscribers, new SandboxLifecycleEvent(SandboxLifecycleEvent.Type.STARTING, id, driver.name(), null, startedAt,
                 startedAt, null, null, null, null, null));
 
         StartContext ctx = new StartContext(id, sessionId, t0, spec.startupTimeout());
@@ -141,11 +147,12 @@ public final class SandboxProvider implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw failed(id, startedAt, t0, ctx, new SandboxStartException(id, "start of sandbox " + id + " was interrupted", e));
+            throw failed(subscribers, id, startedAt, t0, ctx,
+                    new SandboxStartException(id, "start of sandbox " + id + " was interrupted", e));
         } catch (SandboxStartException e) {
-            throw failed(id, startedAt, t0, ctx, e);
+            throw failed(subscribers, id, startedAt, t0, ctx, e);
         } catch (RuntimeException | Error e) {
-            throw failed(id, startedAt, t0, ctx, new SandboxStartException(id,
+            throw failed(subscribers, id, startedAt, t0, ctx, new SandboxStartException(id,
                     "start of sandbox " + id + " with driver " + driver.name() + " failed: " + e, e));
         }
         long t1 = System.nanoTime();
@@ -154,7 +161,7 @@ public final class SandboxProvider implements AutoCloseable {
         Sandbox sandbox = new Sandbox(this, id, driver.name(), ctx.startType(), spec, startedAt, readyAt, duration,
                 ctx.phases(), ctx.attributes(), handle);
         live.put(id, sandbox);
-        emit(new SandboxLifecycleEvent(SandboxLifecycleEvent.Type.READY, id, driver.name(), ctx.startType(), readyAt,
+        emit(subscribers, new SandboxLifecycleEvent(SandboxLifecycleEvent.Type.READY, id, driver.name(), ctx.startType(), readyAt,
                 startedAt, readyAt, duration, sandbox.phases(), sandbox.attributes(), null));
         if (closed.get()) {
             // close() ran while this start was in flight and could not see it: do its job for it.
@@ -202,27 +209,34 @@ public final class SandboxProvider implements AutoCloseable {
         PhaseTimes phases = new PhaseTimes();
         long t0 = System.nanoTime();
         StopOutcome outcome = StopOutcome.KILLED;
-        RuntimeException failure = null;
+        SandboxException failure = null;
         try {
             outcome = sandbox.handle.stop(sandbox.spec().stopGracePeriod(), phases);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             failure = new SandboxException("stop of sandbox " + sandbox.id() + " was interrupted", e);
-        } catch (RuntimeException e) {
-            failure = e instanceof SandboxException ? e
+        } catch (RuntimeException | Error e) {
+            failure = e instanceof SandboxException se ? se
                     : new SandboxException("stop of sandbox " + sandbox.id() + " failed: " + e, e);
         }
         Duration duration = Duration.ofNanos(System.nanoTime() - t0);
         SandboxLifecycleEvent.Type type = outcome == StopOutcome.STOPPED && failure == null
                 ? SandboxLifecycleEvent.Type.STOPPED : SandboxLifecycleEvent.Type.KILLED;
-        emit(new SandboxLifecycleEvent(type, sandbox.id(), driver.name(), sandbox.startType(), clock.instant(),
-                sandbox.provisioningStartedAt(), sandbox.provisioningReadyAt(), duration,
-                StartContext.toDurations(phases.nanos), sandbox.attributes(), failure));
+        try {
+            emit(listeners.toArray(SandboxLifecycleListener[]::new), new SandboxLifecycleEvent(type, sandbox.id(),
+                    driver.name(), sandbox.startType(), clock.instant(), sandbox.provisioningStartedAt(),
+                    sandbox.provisioningReadyAt(), duration, StartContext.toDurations(phases.nanos), sandbox.attributes(), failure));
+        } finally {
+            // Whatever happens above, a later stop() waits on this and must not wait forever.
+            if (failure != null) {
+                sandbox.stopped.completeExceptionally(failure);
+            } else {
+                sandbox.stopped.complete(outcome);
+            }
+        }
         if (failure != null) {
-            sandbox.stopped.completeExceptionally(failure);
             throw failure;
         }
-        sandbox.stopped.complete(outcome);
         return outcome;
     }
 
@@ -262,9 +276,10 @@ public final class SandboxProvider implements AutoCloseable {
         }
     }
 
-    private SandboxStartException failed(String id, Instant startedAt, long t0, StartContext ctx, SandboxStartException error) {
+    private SandboxStartException failed(SandboxLifecycleListener[] subscribers, String id, Instant startedAt, long t0,
+                                         StartContext ctx, SandboxStartException error) {
         Duration duration = Duration.ofNanos(System.nanoTime() - t0);
-        emit(new SandboxLifecycleEvent(SandboxLifecycleEvent.Type.FAILED, id, driver.name(), ctx.startType(),
+        emit(subscribers, new SandboxLifecycleEvent(SandboxLifecycleEvent.Type.FAILED, id, driver.name(), ctx.startType(),
                 clock.instant(), startedAt, null, duration, ctx.phases(), ctx.attributes(), error));
         return error;
     }
@@ -279,12 +294,15 @@ public final class SandboxProvider implements AutoCloseable {
         }
     }
 
-    private void emit(SandboxLifecycleEvent event) {
-        for (SandboxLifecycleListener listener : listeners) {
+    private static void emit(SandboxLifecycleListener[] subscribers, SandboxLifecycleEvent event) {
+        for (SandboxLifecycleListener listener : subscribers) {
             try {
                 listener.onEvent(event);
-            } catch (RuntimeException e) {
-                // Isolation is part of the contract: one broken listener must not break provisioning.
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
+                // Isolation is part of the contract: one broken listener (even one failing an assert) must not
+                // break provisioning or the other listeners.
                 log.warn("lifecycle listener {} threw on {}; ignored", listener, event.type(), e);
             }
         }

@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -238,5 +239,34 @@ class SandboxProviderTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout PT0S");
         assertThatThrownBy(() -> sandbox.exec(List.of("true"), Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout PT-1S");
+    }
+    @Test
+    void listenerThrowingAnErrorIsIsolatedAndDoesNotLeaveALaterStopWaitingForever() {
+        RecordingListener after = new RecordingListener();
+        try (SandboxProvider p = SandboxProvider.builder(new ScriptedDriver())
+                .listener(e -> { throw new AssertionError("listener bug on " + e.type()); })
+                .listener(after)
+                .build()) {
+            Sandbox sandbox = p.start(spec);
+            assertThat(sandbox.stop()).isEqualTo(StopOutcome.STOPPED);
+            assertThat(sandbox.stop()).isEqualTo(StopOutcome.STOPPED);
+            assertThat(after.types()).containsExactly(STARTING, READY, STOPPED);
+        }
+    }
+
+    @Test
+    void listenerAddedDuringAStartSeesNoHalfOfIt() throws Exception {
+        driver.startGate = new CountDownLatch(1);
+        CompletableFuture<Sandbox> start = provider.startAsync(spec);
+        assertThat(driver.startEntered.await(5, TimeUnit.SECONDS)).isTrue();
+        RecordingListener late = new RecordingListener();
+        provider.addListener(late);
+        driver.startGate.countDown();
+        Sandbox sandbox = start.get(5, TimeUnit.SECONDS);
+
+        // It subscribed after STARTING, so it sees nothing of this start; it does see the stop.
+        assertThat(late.typesOf(sandbox.id())).isEmpty();
+        sandbox.stop();
+        assertThat(late.typesOf(sandbox.id())).containsExactly(STOPPED);
     }
 }

@@ -2,6 +2,7 @@ package dev.devs.sandbox;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -20,6 +21,9 @@ final class ScriptedDriver implements SandboxDriver {
     volatile RuntimeException stopFailure;
     volatile StartType startType = StartType.WARM;
     volatile boolean rejectSpecs;
+    /** When set, start() counts down {@link #startEntered} and blocks until this opens. */
+    volatile CountDownLatch startGate;
+    final CountDownLatch startEntered = new CountDownLatch(1);
 
     @Override
     public String name() {
@@ -36,6 +40,16 @@ final class ScriptedDriver implements SandboxDriver {
     @Override
     public Handle start(SandboxSpec spec, StartContext context) {
         starts.incrementAndGet();
+        CountDownLatch gate = startGate;
+        if (gate != null) {
+            startEntered.countDown();
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted at the start gate", e);
+            }
+        }
         try (var p = context.phase("prepare")) {
             context.attribute("image", String.valueOf(spec.image()));
         }
