@@ -50,6 +50,10 @@ public final class SandboxProvider implements AutoCloseable {
     private final ExecutorService executor;
     private final boolean ownsExecutor;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Guards "register a start" against "close": a start either registers before close or sees it closed. */
+    private final Object startRegistry = new Object();
+    /** Each start in flight, completed when it has finished, with the thread running it. */
+    private final Map<CompletableFuture<Void>, Thread> startsInFlight = new ConcurrentHashMap<>();
 
     private SandboxProvider(Builder b) {
         this.driver = b.driver;
@@ -120,7 +124,17 @@ public final class SandboxProvider implements AutoCloseable {
         Objects.requireNonNull(spec, "spec");
         ensureOpen();
         driver.validate(spec);
-        return doStart(spec);
+        CompletableFuture<Void> inFlight = new CompletableFuture<>();
+        synchronized (startRegistry) {
+            ensureOpen();
+            startsInFlight.put(inFlight, Thread.currentThread());
+        }
+        try {
+            return doStart(spec);
+        } finally {
+            startsInFlight.remove(inFlight);
+            inFlight.complete(null);
+        }
     }
 
     private Sandbox doStart(SandboxSpec spec) {
@@ -164,7 +178,7 @@ public final class SandboxProvider implements AutoCloseable {
         emit(subscribers, new SandboxLifecycleEvent(SandboxLifecycleEvent.Type.READY, id, driver.name(), ctx.startType(), readyAt,
                 startedAt, readyAt, duration, sandbox.phases(), sandbox.attributes(), null));
         if (closed.get()) {
-            // close() ran while this start was in flight and could not see it: do its job for it.
+            // close() ran while this start was in flight and is waiting for it: stop what it made.
             stop(sandbox);
             throw new IllegalStateException("provider was closed while sandbox " + id + " was starting; it has been stopped");
         }
@@ -241,15 +255,27 @@ public final class SandboxProvider implements AutoCloseable {
     }
 
     /**
-     * Stops every live sandbox, then closes the driver and the provider's own executor. Idempotent.
-     * Failures to stop one sandbox are logged and do not keep the others alive.
+     * Stops every live sandbox, waits for starts in flight (bounded by their startup timeouts; each stops the
+     * sandbox it made, which emits READY then STOPPED or KILLED, and throws {@link IllegalStateException}), then
+     * closes the driver and the provider's own executor. Idempotent. Failures to stop one sandbox are logged
+     * and do not keep the others alive.
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        List<CompletableFuture<Void>> stops;
+        synchronized (startRegistry) {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
+            // A start in flight still uses the driver: the driver is closed only once it has finished. Not the
+            // caller's own start (close() from a listener), which would never finish while this waits.
+            stops = new ArrayList<>();
+            startsInFlight.forEach((start, thread) -> {
+                if (thread != Thread.currentThread()) {
+                    stops.add(start);
+                }
+            });
         }
-        List<CompletableFuture<Void>> stops = new ArrayList<>();
         for (Sandbox sandbox : live.values()) {
             // In parallel: stops are independent, and a user closing 20 sandboxes should not wait 20 grace periods.
             stops.add(CompletableFuture.runAsync(() -> {

@@ -233,13 +233,25 @@ class SandboxProviderTest {
     }
 
     @Test
-    void execRejectsANonPositiveTimeoutNamingIt() {
-        Sandbox sandbox = provider.start(spec);
-        assertThatThrownBy(() -> sandbox.exec(List.of("true"), Duration.ZERO))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout PT0S");
-        assertThatThrownBy(() -> sandbox.exec(List.of("true"), Duration.ofSeconds(-1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout PT-1S");
+    void closeDuringAnInFlightStartWaitsForItAndStopsItBeforeClosingTheDriver() throws Exception {
+        driver.startGate = new CountDownLatch(1);
+        CompletableFuture<Sandbox> start = provider.startAsync(spec);
+        assertThat(driver.startEntered.await(5, TimeUnit.SECONDS)).isTrue();
+
+        CompletableFuture<Void> close = CompletableFuture.runAsync(provider::close);
+        // close() must not release the driver under a start that is still using it.
+        assertThat(close).failsWithin(200, TimeUnit.MILLISECONDS);
+        assertThat(driver.closed).isFalse();
+        driver.startGate.countDown();
+        close.get(5, TimeUnit.SECONDS);
+
+        assertThat(driver.calls).containsExactly("stop", "close");
+        assertThatThrownBy(start::join).hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        String id = events.events().get(0).sandboxId();
+        assertThat(events.typesOf(id)).containsExactly(STARTING, READY, STOPPED);
+        assertThat(provider.liveSandboxes()).isEmpty();
     }
+
     @Test
     void listenerThrowingAnErrorIsIsolatedAndDoesNotLeaveALaterStopWaitingForever() {
         RecordingListener after = new RecordingListener();
@@ -268,5 +280,14 @@ class SandboxProviderTest {
         assertThat(late.typesOf(sandbox.id())).isEmpty();
         sandbox.stop();
         assertThat(late.typesOf(sandbox.id())).containsExactly(STOPPED);
+    }
+
+    @Test
+    void execRejectsANonPositiveTimeoutNamingIt() {
+        Sandbox sandbox = provider.start(spec);
+        assertThatThrownBy(() -> sandbox.exec(List.of("true"), Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout PT0S");
+        assertThatThrownBy(() -> sandbox.exec(List.of("true"), Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout PT-1S");
     }
 }

@@ -2,6 +2,8 @@ package dev.devs.sandbox;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,6 +26,8 @@ final class ScriptedDriver implements SandboxDriver {
     /** When set, start() counts down {@link #startEntered} and blocks until this opens. */
     volatile CountDownLatch startGate;
     final CountDownLatch startEntered = new CountDownLatch(1);
+    /** "stop" and "close" in the order they happened, to check what the provider does after closing the driver. */
+    final Queue<String> calls = new ConcurrentLinkedQueue<>();
 
     @Override
     public String name() {
@@ -70,6 +74,7 @@ final class ScriptedDriver implements SandboxDriver {
             @Override
             public StopOutcome stop(Duration gracePeriod, PhaseRecorder phases) {
                 stops.incrementAndGet();
+                calls.add(closed.get() ? "stop after close" : "stop");
                 phases.recordPhase("remove", 2_000_000);
                 if (stopFailure != null) {
                     throw stopFailure;
@@ -86,6 +91,7 @@ final class ScriptedDriver implements SandboxDriver {
 
     @Override
     public void close() {
+        calls.add("close");
         closed.set(true);
     }
 }

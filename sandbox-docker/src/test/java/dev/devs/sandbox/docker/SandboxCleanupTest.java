@@ -1,6 +1,10 @@
 package dev.devs.sandbox.docker;
 
+import static dev.devs.sandbox.docker.DockerTestSupport.TINY_IMAGE;
 import static dev.devs.sandbox.docker.DockerTestSupport.api;
+import static dev.devs.sandbox.docker.DockerTestSupport.containersLabelled;
+import static dev.devs.sandbox.docker.DockerTestSupport.startedId;
+import static dev.devs.sandbox.docker.DockerTestSupport.volumesLabelled;
 import static dev.devs.sandbox.docker.DockerTestSupport.assertNothingLeftOf;
 import static dev.devs.sandbox.docker.DockerTestSupport.cliContainersOf;
 import static dev.devs.sandbox.docker.DockerTestSupport.cliVolumesOf;
@@ -8,13 +12,21 @@ import static dev.devs.sandbox.docker.DockerTestSupport.sleeper;
 import static dev.devs.sandbox.docker.DockerTestSupport.timing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.github.dockerjava.api.exception.NotFoundException;
+import dev.devs.sandbox.RecordingListener;
 import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StopOutcome;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -102,5 +114,32 @@ class SandboxCleanupTest {
         assertThat(second).isEqualTo(first);
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(100));
         assertNothingLeftOf(sb.id());
+    }
+
+    @Test
+    void closeWhileAStartIsInFlightLeavesNothingBehind() throws Exception {
+        RecordingListener events = new RecordingListener();
+        String session = "devs-test-close-" + UUID.randomUUID();
+        SandboxProvider p = SandboxProvider.builder(new DockerDriver()).sessionId(session).listener(events).build();
+        // Ready only when the probe finds the file, about a second after the container starts: long enough to
+        // close the provider while the start still uses the driver, with a scratch volume to leak as well.
+        CompletableFuture<Sandbox> start = p.startAsync(SandboxSpec.builder(TINY_IMAGE)
+                .command("sh", "-c", "sleep 1; touch /tmp/ready; exec sleep 600")
+                .readinessProbe("test", "-f", "/tmp/ready")
+                .scratchVolume("/scratch")
+                .build());
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+                .until(() -> !containersLabelled(DockerDriver.LABEL_SESSION, session).isEmpty());
+
+        p.close();
+
+        assertThatThrownBy(() -> start.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+        String id = startedId(events.events());
+        assertNothingLeftOf(id);
+        assertThat(containersLabelled(DockerDriver.LABEL_SESSION, session)).isEmpty();
+        assertThat(volumesLabelled(DockerDriver.LABEL_SESSION, session)).isEmpty();
+        List<SandboxLifecycleEvent.Type> types = events.typesOf(id);
+        assertThat(types).hasSize(3).startsWith(SandboxLifecycleEvent.Type.STARTING, SandboxLifecycleEvent.Type.READY);
+        assertThat(types.get(2).endsLife()).as("third event %s ends the sandbox's life", types.get(2)).isTrue();
     }
 }
