@@ -63,7 +63,14 @@ final class ExecRunner {
             }
         });
         docker.execStartCmd(execId).withDetach(false).withTty(false).exec(stream);
-        if (!stream.await(Duration.ofNanos(deadline - System.nanoTime()))) {
+        boolean done;
+        try {
+            done = stream.await(Duration.ofNanos(deadline - System.nanoTime()));
+        } catch (InterruptedException e) {
+            stream.close(); // else the attach connection and its reader thread live as long as the command
+            throw e;
+        }
+        if (!done) {
             stream.close();
             throw new ExecTimedOut(execId, new ExecResult(-1, out.text(), err.text(), Duration.ofNanos(System.nanoTime() - t0)));
         }

@@ -109,4 +109,40 @@ class DockerExecTest {
                     .hasMessageContaining("sandbox " + sb.id() + " is not running (status exited");
         }
     }
+
+    @Test
+    void interruptedExecReleasesItsAttachStream() throws Exception {
+        java.util.Set<Thread> before = streamThreads();
+        Thread caller = new Thread(() -> {
+            try {
+                // The sleep outlives the interrupt (as a timed-out one would not) and ends with the sandbox.
+                sandbox.exec(List.of("sleep", "29"), Duration.ofSeconds(25));
+            } catch (RuntimeException expected) {
+                // interrupted
+            }
+        });
+        caller.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !difference(streamThreads(), before).isEmpty());
+        caller.interrupt();
+        caller.join(5000);
+
+        await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
+                .untilAsserted(() -> assertThat(difference(streamThreads(), before)).as("attach stream threads").isEmpty());
+    }
+
+    private static java.util.Set<Thread> streamThreads() {
+        java.util.Set<Thread> out = new java.util.HashSet<>();
+        Thread.getAllStackTraces().keySet().forEach(t -> {
+            if (t.getName().startsWith("docker-java-stream-") && t.isAlive()) {
+                out.add(t);
+            }
+        });
+        return out;
+    }
+
+    private static java.util.Set<Thread> difference(java.util.Set<Thread> a, java.util.Set<Thread> b) {
+        java.util.Set<Thread> d = new java.util.HashSet<>(a);
+        d.removeAll(b);
+        return d;
+    }
 }
