@@ -314,7 +314,14 @@ public final class DockerDriver implements SandboxDriver {
             stream.close();
             throw translateStarting(id, "pull image '" + image.reference() + "'", e);
         }
-        if (!stream.await(ctx.remaining())) {
+        boolean done;
+        try {
+            done = stream.await(ctx.remaining());
+        } catch (InterruptedException e) {
+            stream.close(); // else the pull's connection and reader thread live until the pull ends
+            throw e;
+        }
+        if (!done) {
             stream.close();
             throw new SandboxTimeoutException(id, ctx.timeout(), "sandbox " + id + ": pulling image '" + image.reference()
                     + "' from registry " + image.registry() + " did not finish within startupTimeout " + ctx.timeout()
@@ -712,6 +719,7 @@ public final class DockerDriver implements SandboxDriver {
                 return "(its log could not be read: " + EngineErrors.rootMessage(stream.error()) + ")";
             }
         } catch (InterruptedException e) {
+            stream.close(); // else the log connection and its reader thread outlive this call
             Thread.currentThread().interrupt();
             return "(reading its log was interrupted)";
         } catch (RuntimeException e) {
