@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.devs.sandbox.PhaseRecorder;
 import dev.devs.sandbox.SandboxDriver;
+import dev.devs.sandbox.SandboxException;
 import dev.devs.sandbox.SandboxRuntimeUnavailableException;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
@@ -344,6 +345,12 @@ public final class WebContainerDriver implements SandboxDriver {
                 last = "exit code " + r.exitCode() + ", output " + abbreviate(r.stdout());
             } catch (SandboxTimeoutException e) {
                 last = "it did not finish";
+            } catch (SandboxException e) {
+                if (closed) {
+                    throw new SandboxStartException(ctx.sandboxId(), "WebContainerDriver was closed during phase '"
+                            + PHASE_READINESS + "' of sandbox " + ctx.sandboxId() + "; its browser has been ended", e);
+                }
+                throw e;
             }
             if (ctx.remaining().compareTo(PROBE_INTERVAL) <= 0) {
                 throw new SandboxTimeoutException(ctx.sandboxId(), ctx.timeout(), "readiness probe " + command + " of sandbox "
@@ -354,6 +361,10 @@ public final class WebContainerDriver implements SandboxDriver {
     }
 
     private SandboxStartException translate(CdpException e, String phase, StartContext ctx, Browser used) {
+        if (closed) {
+            return new SandboxStartException(ctx.sandboxId(), "WebContainerDriver was closed during phase '" + phase
+                    + "' of sandbox " + ctx.sandboxId() + "; its browser has been ended", e);
+        }
         if (!used.isAlive()) {
             return new SandboxRuntimeUnavailableException(ctx.sandboxId(), "Chromium (pid " + used.pid()
                     + ") went away during phase '" + phase + "' of sandbox " + ctx.sandboxId() + ": " + e.getMessage()

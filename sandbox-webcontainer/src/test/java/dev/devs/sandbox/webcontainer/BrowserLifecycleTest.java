@@ -170,4 +170,28 @@ class BrowserLifecycleTest {
         assertThat(profile).doesNotExist();
         assertThat(driver.browserProcess()).isEmpty();
     }
+
+    @Test
+    void driverClosedDuringAStartFailsItSayingSoAndLeavesNothingBehind() throws Exception {
+        WebContainerDriver driver = WebContainerDriver.builder().endpoint(runtime.endpoint()).build();
+        RecordingListener events = new RecordingListener();
+        SandboxProvider provider = SandboxProvider.builder(driver).listener(events).build();
+        // Warm the browser first so the start below is inside boot/readiness when the driver goes.
+        provider.start(SandboxSpec.builder().build()).stop();
+        leaks.track(driver);
+        var start = java.util.concurrent.CompletableFuture.supplyAsync(() -> provider.start(SandboxSpec.builder()
+                .readinessProbe("sleep", "5").startupTimeout(Duration.ofSeconds(30)).build()));
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> events.types().size() >= 4); // STARTING of the 2nd
+        Thread.sleep(1500); // past boot, inside the 5 s readiness probe
+
+        driver.close();
+
+        assertThat(start).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
+                .havingRootCause().isNotNull();
+        Throwable error = events.last().error();
+        assertThat(events.last().type()).isEqualTo(SandboxLifecycleEvent.Type.FAILED);
+        assertThat(error).hasMessageMatching("(?s).*WebContainerDriver (was|is) closed.*");
+        assertThat(BrowserLeakCheck.browserProcessesOfThisJvm()).isEmpty();
+        provider.close();
+    }
 }
