@@ -113,7 +113,8 @@ env_ensure_realistic_image() {
     command -v debootstrap >/dev/null 2>&1 || env_apt_install debootstrap || return 1
     local dir; dir=$(mktemp -d "$DEVS_CACHE_DIR/rootfs.XXXXXX")
     env_log "debootstrap bookworm minbase + python3-minimal (about a minute)"
-    debootstrap --variant=minbase --include=python3-minimal bookworm "$dir" http://deb.debian.org/debian \
+    # No mirror argument: debootstrap uses Debian's default archive, the one apt is set up for here.
+    debootstrap --variant=minbase --include=python3-minimal bookworm "$dir" \
       >"$DEVS_RUN_DIR/debootstrap.log" 2>&1 || { tail -20 "$DEVS_RUN_DIR/debootstrap.log" >&2; rm -rf "$dir"; return 1; }
     tar -C "$dir" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
     rm -rf "$dir"
