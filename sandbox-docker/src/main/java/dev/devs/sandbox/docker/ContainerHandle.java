@@ -67,7 +67,7 @@ final class ContainerHandle implements SandboxDriver.Handle {
         // The engine counts whole seconds; rounding up never kills earlier than asked.
         long seconds = (gracePeriod.toNanos() + 999_999_999L) / 1_000_000_000L;
         try {
-            driver.client().stopContainerCmd(containerId).withTimeout((int) Math.min(seconds, Integer.MAX_VALUE)).exec();
+            driver.stopClient(seconds).stopContainerCmd(containerId).withTimeout((int) Math.min(seconds, Integer.MAX_VALUE)).exec();
         } catch (NotModifiedException alreadyStopped) {
             return StopOutcome.KILLED; // it had died on its own before the stop
         } catch (NotFoundException gone) {

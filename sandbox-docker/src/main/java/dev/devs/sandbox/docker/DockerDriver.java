@@ -17,6 +17,7 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import com.github.dockerjava.transport.DockerHttpClient;
 import dev.devs.sandbox.ExecResult;
 import dev.devs.sandbox.ImageNotFoundException;
 import dev.devs.sandbox.SandboxDriver;
@@ -42,6 +43,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -88,16 +90,27 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Engine address</h2>
  * {@link DockerDriver#DockerDriver()} uses {@code DOCKER_HOST} or {@value #DEFAULT_DOCKER_HOST};
- * {@link #builder()} can name another host and the connect timeout. The TLS settings
+ * {@link #builder()} can name another host, the connect timeout and the response timeout. The TLS settings
  * ({@code DOCKER_TLS_VERIFY}, {@code DOCKER_CERT_PATH}) and registry credentials of the Docker CLI's
  * configuration are honoured. Constructing a driver does not contact the engine; an engine that cannot be
  * reached makes each start fail within the connect timeout with a {@link SandboxRuntimeUnavailableException},
  * and so does a server at that address that is not a Docker engine (an HTTP error without the engine's JSON
- * error body), rather than being mistaken for "image not found". The startup timeout bounds the pull, the
- * readiness probe and every wait of the driver's own; single engine calls (create, start, inspect) are not
- * interrupted, so an engine that accepts connections but never answers blocks them.
+ * error body), rather than being mistaken for "image not found".
  *
- * <p>Thread-safe: starts, execs and stops may run concurrently. {@link #close()} releases the HTTP client.
+ * <h2>Timeouts</h2>
+ * The driver holds two HTTP clients on the same host. Request/response calls (inspect image, create, start,
+ * inspect, remove, volume create and remove, exec create and inspect) go through one whose every answer is
+ * awaited at most the response timeout ({@link #DEFAULT_RESPONSE_TIMEOUT}, or
+ * {@link Builder#responseTimeout(Duration)}), on TCP and Unix sockets alike; so a server that accepts
+ * connections but never answers (a wrong {@code DOCKER_HOST}, a hung engine) fails a start within it with
+ * a {@link SandboxRuntimeUnavailableException} saying so, and a start cut there has created nothing. Streams
+ * (pull, logs, exec output) go through the other, without that timeout, since they are rightly silent for as
+ * long as the work they carry; the startup timeout bounds the pull and the readiness probe, the exec timeout
+ * an exec, and every wait of the driver's own is bounded. {@code docker stop -t <grace>} is answered only
+ * after the grace period, so it is allowed the grace plus the response timeout (one extra client per
+ * distinct grace, made on first stop). The warm start's engine calls are the same four as without the timeout.
+ *
+ * <p>Thread-safe: starts, execs and stops may run concurrently. {@link #close()} releases the HTTP clients.
  */
 // "try": phase timers are try-with-resources whose variable is never read, by design of PhaseRecorder.
 @SuppressWarnings("try")
@@ -109,6 +122,8 @@ public final class DockerDriver implements SandboxDriver {
     public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
     /** Default bound on connecting to the engine. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
+    /** Default bound on waiting for the engine's answer to one request/response call. */
+    public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(30);
     /** Label set to {@code true} on every container and volume this driver creates. */
     public static final String LABEL_MANAGED = "dev.devs.sandbox.managed";
     /** Label holding the sandbox id on every container and volume this driver creates. */
@@ -127,11 +142,18 @@ public final class DockerDriver implements SandboxDriver {
 
     private static final Logger log = LoggerFactory.getLogger(DockerDriver.class);
 
+    /** Request/response calls: every answer is awaited at most {@link #responseTimeout}. */
     private final DockerClient docker;
+    /** Streams (pull, logs, exec attach): silent for as long as the work they carry, so no response timeout. */
+    private final DockerClient streams;
+    /** Per stop grace in whole seconds: a client whose response timeout is that grace plus {@link #responseTimeout}. */
+    private final Map<Long, DockerClient> stopClients = new ConcurrentHashMap<>();
+    private final DockerClientConfig config;
     private final ExecRunner execs;
     private final String dockerHost;
     private final String hostSource;
     private final Duration connectTimeout;
+    private final Duration responseTimeout;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /** A driver for the engine at {@code DOCKER_HOST}, or {@value #DEFAULT_DOCKER_HOST} when that is unset. */
@@ -153,19 +175,33 @@ public final class DockerDriver implements SandboxDriver {
         }
         requireValidHost(dockerHost, b.dockerHost != null ? "dockerHost" : env != null && !env.isBlank() ? "DOCKER_HOST" : "dockerHost");
         this.connectTimeout = b.connectTimeout;
-        DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
+        this.responseTimeout = b.responseTimeout;
+        this.config = DefaultDockerClientConfig.createDefaultConfigBuilder()
                 .withDockerHost(dockerHost)
                 .build();
-        ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
-                .dockerHost(config.getDockerHost())
-                .sslConfig(config.getSSLConfig())
-                .connectionTimeout(connectTimeout)
-                .build();
-        this.docker = DockerClientImpl.getInstance(config, http);
-        this.execs = new ExecRunner(docker);
+        this.docker = client(responseTimeout);
+        this.streams = client(null);
+        this.execs = new ExecRunner(docker, streams);
     }
 
-    /** A builder for a driver with a chosen engine address or connect timeout. */
+    /** A client on this driver's host; with a response timeout unless {@code responseTimeout} is null. */
+    private DockerClient client(Duration responseTimeout) {
+        ApacheDockerHttpClient.Builder http = new ApacheDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost())
+                .sslConfig(config.getSSLConfig())
+                .connectionTimeout(connectTimeout);
+        if (responseTimeout == null) {
+            return DockerClientImpl.getInstance(config, http.build());
+        }
+        // The HTTP client's timeout works on TCP only; a Unix socket or named pipe needs the interrupting timer.
+        DockerHttpClient timed = http.responseTimeout(responseTimeout).build();
+        if (!"tcp".equals(config.getDockerHost().getScheme())) {
+            timed = new AnswerDeadline(timed, responseTimeout);
+        }
+        return DockerClientImpl.getInstance(config, timed);
+    }
+
+    /** A builder for a driver with a chosen engine address, connect timeout or response timeout. */
     public static Builder builder() {
         return new Builder();
     }
@@ -248,14 +284,18 @@ public final class DockerDriver implements SandboxDriver {
         }
     }
 
-    /** Closes the HTTP client. Idempotent. Live sandboxes are the provider's to stop before this. */
+    /** Closes the HTTP clients. Idempotent. Live sandboxes are the provider's to stop before this. */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            try {
-                docker.close();
-            } catch (IOException e) {
-                log.debug("closing the Docker client failed", e);
+            List<DockerClient> all = new ArrayList<>(List.of(docker, streams));
+            all.addAll(stopClients.values());
+            for (DockerClient c : all) {
+                try {
+                    c.close();
+                } catch (IOException e) {
+                    log.debug("closing a Docker client failed", e);
+                }
             }
         }
     }
@@ -303,7 +343,7 @@ public final class DockerDriver implements SandboxDriver {
                 streamError.compareAndSet(null, m);
             }
         });
-        PullImageCmd cmd = docker.pullImageCmd(image.pullName());
+        PullImageCmd cmd = streams.pullImageCmd(image.pullName());
         if (image.digest() == null) {
             // Without a tag the engine would pull every tag of the repository.
             cmd.withTag(image.tag());
@@ -609,6 +649,16 @@ public final class DockerDriver implements SandboxDriver {
         return docker;
     }
 
+    /**
+     * The client for {@code docker stop -t <graceSeconds>}: the engine answers only after the grace period
+     * (and the kill), so its response timeout is the grace plus {@link #responseTimeout}. One per distinct
+     * grace, made on first use; specs rarely differ in it.
+     */
+    DockerClient stopClient(long graceSeconds) {
+        ensureOpen();
+        return stopClients.computeIfAbsent(graceSeconds, s -> client(responseTimeout.plusSeconds(s)));
+    }
+
     void ensureOpen() {
         if (closed.get()) {
             throw new IllegalStateException("DockerDriver for " + dockerHost + " is closed");
@@ -632,6 +682,9 @@ public final class DockerDriver implements SandboxDriver {
         if (e instanceof SandboxStartException s) {
             return s;
         }
+        if (EngineErrors.isSilent(e)) {
+            return new SandboxRuntimeUnavailableException(id, silentMessage(what + " for sandbox " + id), e);
+        }
         if (EngineErrors.isUnreachable(e)) {
             return unavailable(id, what, e);
         }
@@ -649,6 +702,9 @@ public final class DockerDriver implements SandboxDriver {
     SandboxException translate(String id, String what, RuntimeException e) {
         if (e instanceof SandboxException s) {
             return s;
+        }
+        if (EngineErrors.isSilent(e)) {
+            return new SandboxException(silentMessage(what + " for sandbox " + id), e);
         }
         if (EngineErrors.isUnreachable(e)) {
             return new SandboxException(unreachableMessage(what + " for sandbox " + id, e), e);
@@ -672,6 +728,14 @@ public final class DockerDriver implements SandboxDriver {
                 + EngineErrors.rootMessage(e) + (dockerHost.startsWith("tcp:") ? " (connect timeout " + connectTimeout + ")" : "")
                 + ". Start the engine there, or point the driver at a running one with the DOCKER_HOST environment variable"
                 + " or DockerDriver.builder().dockerHost(...), e.g. \"" + DEFAULT_DOCKER_HOST + "\" or \"tcp://127.0.0.1:2375\"";
+    }
+
+    private String silentMessage(String what) {
+        return "the server at " + dockerHost + " (" + hostSource + ") accepted the connection but did not answer within the"
+                + " response timeout " + responseTimeout + " when asked to " + what + ". A Docker engine answers such calls in milliseconds: check that DOCKER_HOST or"
+                + " DockerDriver.builder().dockerHost(...) names a Docker engine (e.g. \"" + DEFAULT_DOCKER_HOST
+                + "\" or \"tcp://127.0.0.1:2375\") and that it is not hung, or allow a slow engine more with"
+                + " DockerDriver.builder().responseTimeout(...)";
     }
 
     private String notAnEngineMessage(String what, DockerException e) {
@@ -709,7 +773,7 @@ public final class DockerDriver implements SandboxDriver {
             }
         });
         try {
-            docker.logContainerCmd(containerId).withStdOut(true).withStdErr(true).withTail(LOG_TAIL_LINES).exec(stream);
+            streams.logContainerCmd(containerId).withStdOut(true).withStdErr(true).withTail(LOG_TAIL_LINES).exec(stream);
             boolean done = stream.await(LOG_FETCH_TIMEOUT);
             stream.close();
             if (!done) {
@@ -828,6 +892,7 @@ public final class DockerDriver implements SandboxDriver {
     public static final class Builder {
         private String dockerHost;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
 
         private Builder() {
         }
@@ -857,6 +922,25 @@ public final class DockerDriver implements SandboxDriver {
                 throw new IllegalArgumentException("connectTimeout " + connectTimeout + " must be positive");
             }
             this.connectTimeout = connectTimeout;
+            return this;
+        }
+
+        /**
+         * Bound on waiting for the engine's answer to one request/response call (inspect, create, start,
+         * remove, volume create/remove, exec create and inspect), over TCP and Unix sockets alike; a call
+         * cut by it fails with a message saying the server accepted the connection but did not answer.
+         * {@code docker stop} is allowed the stop grace period on top of it. Streams (pull, logs, exec
+         * output) are not bounded by it; the startup and exec timeouts bound them. Default
+         * {@link DockerDriver#DEFAULT_RESPONSE_TIMEOUT}.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder responseTimeout(Duration responseTimeout) {
+            Objects.requireNonNull(responseTimeout, "responseTimeout");
+            if (responseTimeout.isZero() || responseTimeout.isNegative()) {
+                throw new IllegalArgumentException("responseTimeout " + responseTimeout + " must be positive");
+            }
+            this.responseTimeout = responseTimeout;
             return this;
         }
 

@@ -4,6 +4,7 @@ import com.github.dockerjava.api.exception.DockerException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 
 /** Tells a failure to reach the engine apart from an answer the engine gave. */
 final class EngineErrors {
@@ -31,6 +32,33 @@ final class EngineErrors {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether {@code t} means the server accepted the connection but did not answer within the response
+     * timeout: a {@link SocketTimeoutException} (from the HTTP client on TCP, from {@link AnswerDeadline} on
+     * a Unix socket). A connect timeout is not one, although the HTTP client's {@code ConnectTimeoutException}
+     * extends {@link SocketTimeoutException}: that is told apart by name, so as not to compile against the
+     * transport's internals.
+     */
+    static boolean isSilent(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof DockerException) {
+                return false;
+            }
+            if (c instanceof SocketTimeoutException && !isConnectTimeout(c)) {
+                return true;
+            }
+            if (c.getCause() == c) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isConnectTimeout(Throwable t) {
+        String m = t.getMessage() == null ? "" : t.getMessage().toLowerCase(java.util.Locale.ROOT);
+        return t.getClass().getSimpleName().equals("ConnectTimeoutException") || m.contains("connect timed out");
     }
 
     /**

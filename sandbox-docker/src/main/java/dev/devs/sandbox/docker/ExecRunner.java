@@ -20,9 +20,12 @@ final class ExecRunner {
     private static final String TRUNCATED = "\n[output truncated at 16 MiB by DockerDriver]";
 
     private final DockerClient docker;
+    private final DockerClient streams;
 
-    ExecRunner(DockerClient docker) {
+    /** {@code docker} for the request/response calls, {@code streams} (no response timeout) for the attach. */
+    ExecRunner(DockerClient docker, DockerClient streams) {
         this.docker = docker;
+        this.streams = streams;
     }
 
     /** The command did not finish in time; its attach stream has been closed, the process may still run. */
@@ -62,7 +65,7 @@ final class ExecRunner {
                 default -> { }
             }
         });
-        docker.execStartCmd(execId).withDetach(false).withTty(false).exec(stream);
+        streams.execStartCmd(execId).withDetach(false).withTty(false).exec(stream);
         boolean done;
         try {
             done = stream.await(Duration.ofNanos(deadline - System.nanoTime()));
