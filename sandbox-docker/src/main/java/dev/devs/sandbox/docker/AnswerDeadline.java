@@ -51,16 +51,19 @@ final class AnswerDeadline implements DockerHttpClient {
     @Override
     public Response execute(Request request) {
         Call call = new Call(Thread.currentThread());
+        call.inIo = true; // not yet visible to the timer
         call.timer = TIMER.schedule(call, timeout.toNanos(), TimeUnit.NANOSECONDS);
         Response response;
         try {
             response = delegate.execute(request);
         } catch (RuntimeException | Error e) {
+            call.exitIo();
             if (call.finish()) {
                 throw new RuntimeException(timedOut(e));
             }
             throw e;
         }
+        call.exitIo();
         return new TimedResponse(response, call);
     }
 
@@ -84,6 +87,10 @@ final class AnswerDeadline implements DockerHttpClient {
         private final Thread caller;
         private final AtomicInteger state = new AtomicInteger(RUNNING);
         volatile ScheduledFuture<?> timer;
+        /** Whether the caller is inside the engine I/O right now; guarded by this. */
+        private boolean inIo;
+        /** Whether the timer interrupted the caller; guarded by this. */
+        private boolean interrupted;
 
         Call(Thread caller) {
             this.caller = caller;
@@ -93,10 +100,26 @@ final class AnswerDeadline implements DockerHttpClient {
         public void run() {
             // State change and interrupt under one lock: finish() that sees TIMED_OUT then clears a delivered interrupt.
             synchronized (this) {
-                if (state.compareAndSet(RUNNING, TIMED_OUT)) {
+                // Interrupt only a caller blocked in the engine I/O: one that is elsewhere (parsing between reads, or
+                // holding a response it never closes) must never get a stray interrupt. Outside I/O, the next read
+                // sees the timeout instead (enterIo).
+                if (state.compareAndSet(RUNNING, TIMED_OUT) && inIo) {
+                    interrupted = true;
                     caller.interrupt();
                 }
             }
+        }
+
+        /** Before a read of the answer: fails at once if the timeout has already passed. */
+        synchronized void enterIo(AnswerDeadline owner) throws SocketTimeoutException {
+            if (state.get() == TIMED_OUT) {
+                throw owner.timedOut(null);
+            }
+            inIo = true;
+        }
+
+        synchronized void exitIo() {
+            inIo = false;
         }
 
         boolean timedOut() {
@@ -116,8 +139,11 @@ final class AnswerDeadline implements DockerHttpClient {
                 return false; // finished before (close after a body read)
             }
             synchronized (this) {
-                // Entered only after the timer's interrupt has been delivered, so clearing it here is final.
-                Thread.interrupted();
+                // The timer's interrupt, if it sent one, has been delivered by now: clear it, and only it.
+                if (interrupted) {
+                    interrupted = false;
+                    Thread.interrupted();
+                }
             }
             return true;
         }
@@ -149,19 +175,25 @@ final class AnswerDeadline implements DockerHttpClient {
                 body = new FilterInputStream(delegate.getBody()) {
                     @Override
                     public int read() throws IOException {
+                        call.enterIo(AnswerDeadline.this);
                         try {
                             return super.read();
                         } catch (IOException | RuntimeException e) {
                             throw translate(e);
+                        } finally {
+                            call.exitIo();
                         }
                     }
 
                     @Override
                     public int read(byte[] b, int off, int len) throws IOException {
+                        call.enterIo(AnswerDeadline.this);
                         try {
                             return super.read(b, off, len);
                         } catch (IOException | RuntimeException e) {
                             throw translate(e);
+                        } finally {
+                            call.exitIo();
                         }
                     }
                 };
