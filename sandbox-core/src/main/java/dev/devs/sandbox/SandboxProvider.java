@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -143,8 +144,7 @@ public final class SandboxProvider implements AutoCloseable {
         String id = newSandboxId();
         Instant startedAt = clock.instant();
         long t0 = System.nanoTime();
-        emit(subscribers, new SandboxLifecycleEvent(SandboxLifecycleEvent.Type.STARTING, id, driver.name(), null, startedAt,
-                startedAt, null, null, null, null, null));
+        emit(subscribers, new SandboxLifecycleEvent.Starting(id, driver.name(), startedAt));
 
         StartContext ctx = new StartContext(id, sessionId, t0, spec.startupTimeout());
         SandboxDriver.Handle handle;
@@ -175,8 +175,8 @@ public final class SandboxProvider implements AutoCloseable {
         Sandbox sandbox = new Sandbox(this, id, driver.name(), ctx.startType(), spec, startedAt, readyAt, duration,
                 ctx.phases(), ctx.attributes(), handle);
         live.put(id, sandbox);
-        emit(subscribers, new SandboxLifecycleEvent(SandboxLifecycleEvent.Type.READY, id, driver.name(), ctx.startType(), readyAt,
-                startedAt, readyAt, duration, sandbox.phases(), sandbox.attributes(), null));
+        emit(subscribers, new SandboxLifecycleEvent.Ready(id, driver.name(), ctx.startType(), startedAt, readyAt, duration,
+                sandbox.phases(), sandbox.attributes()));
         if (closed.get()) {
             // close() ran while this start was in flight and is waiting for it: stop what it made.
             stop(sandbox);
@@ -234,12 +234,16 @@ public final class SandboxProvider implements AutoCloseable {
                     : new SandboxException("stop of sandbox " + sandbox.id() + " failed: " + e, e);
         }
         Duration duration = Duration.ofNanos(System.nanoTime() - t0);
-        SandboxLifecycleEvent.Type type = outcome == StopOutcome.STOPPED && failure == null
-                ? SandboxLifecycleEvent.Type.STOPPED : SandboxLifecycleEvent.Type.KILLED;
+        Instant endedAt = clock.instant();
+        Map<String, Duration> stopPhases = StartContext.toDurations(phases.nanos);
+        SandboxLifecycleEvent event = outcome == StopOutcome.STOPPED && failure == null
+                ? new SandboxLifecycleEvent.Stopped(sandbox.id(), driver.name(), sandbox.startType(), endedAt,
+                        sandbox.provisioningStartedAt(), sandbox.provisioningReadyAt(), duration, stopPhases, sandbox.attributes())
+                : new SandboxLifecycleEvent.Killed(sandbox.id(), driver.name(), sandbox.startType(), endedAt,
+                        sandbox.provisioningStartedAt(), sandbox.provisioningReadyAt(), duration, stopPhases, sandbox.attributes(),
+                        Optional.ofNullable(failure));
         try {
-            emit(listeners.toArray(SandboxLifecycleListener[]::new), new SandboxLifecycleEvent(type, sandbox.id(),
-                    driver.name(), sandbox.startType(), clock.instant(), sandbox.provisioningStartedAt(),
-                    sandbox.provisioningReadyAt(), duration, StartContext.toDurations(phases.nanos), sandbox.attributes(), failure));
+            emit(listeners.toArray(SandboxLifecycleListener[]::new), event);
         } finally {
             // Whatever happens above, a later stop() waits on this and must not wait forever.
             if (failure != null) {
@@ -305,8 +309,8 @@ public final class SandboxProvider implements AutoCloseable {
     private SandboxStartException failed(SandboxLifecycleListener[] subscribers, String id, Instant startedAt, long t0,
                                          StartContext ctx, SandboxStartException error) {
         Duration duration = Duration.ofNanos(System.nanoTime() - t0);
-        emit(subscribers, new SandboxLifecycleEvent(SandboxLifecycleEvent.Type.FAILED, id, driver.name(), ctx.startType(),
-                clock.instant(), startedAt, null, duration, ctx.phases(), ctx.attributes(), error));
+        emit(subscribers, new SandboxLifecycleEvent.Failed(id, driver.name(), Optional.ofNullable(ctx.startType()),
+                clock.instant(), startedAt, duration, ctx.phases(), ctx.attributes(), error));
         return error;
     }
 

@@ -14,7 +14,6 @@ public final class StartContext implements PhaseRecorder {
 
     private final String sandboxId;
     private final String sessionId;
-    private final long startNanos;
     private final long deadlineNanos;
     private final Duration timeout;
     private final Map<String, Long> phaseNanos = new LinkedHashMap<>();
@@ -30,7 +29,6 @@ public final class StartContext implements PhaseRecorder {
     public StartContext(String sandboxId, String sessionId, long startNanos, Duration timeout) {
         this.sandboxId = sandboxId;
         this.sessionId = sessionId;
-        this.startNanos = startNanos;
         this.timeout = timeout;
         this.deadlineNanos = startNanos + timeout.toNanos();
     }
@@ -53,11 +51,6 @@ public final class StartContext implements PhaseRecorder {
     /** Time left before the startup timeout; zero or negative once it has run out. */
     public Duration remaining() {
         return Duration.ofNanos(deadlineNanos - System.nanoTime());
-    }
-
-    /** Time since provisioning began. */
-    public Duration elapsed() {
-        return Duration.ofNanos(System.nanoTime() - startNanos);
     }
 
     /**

@@ -44,6 +44,23 @@ public final class RecordingListener implements SandboxLifecycleListener {
         return events.get(events.size() - 1);
     }
 
+    /** The last event, which must be of {@code type}; an {@link AssertionError} names what it was otherwise. */
+    public synchronized <T extends SandboxLifecycleEvent> T last(Class<T> type) {
+        return as(type, last());
+    }
+
+    /** The {@code index}-th event, which must be of {@code type}. */
+    public synchronized <T extends SandboxLifecycleEvent> T get(int index, Class<T> type) {
+        return as(type, events.get(index));
+    }
+
+    private static <T extends SandboxLifecycleEvent> T as(Class<T> type, SandboxLifecycleEvent event) {
+        if (!type.isInstance(event)) {
+            throw new AssertionError("expected a " + type.getSimpleName() + " event but got " + event);
+        }
+        return type.cast(event);
+    }
+
     public synchronized void clear() {
         events.clear();
     }

@@ -3,6 +3,8 @@ package dev.devs.sandbox;
 import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,6 +25,14 @@ final class ScriptedDriver implements SandboxDriver {
     volatile RuntimeException stopFailure;
     volatile StartType startType = StartType.WARM;
     volatile boolean rejectSpecs;
+    /** A start of this image fails as an engine's would: image not found, naming the sandbox. */
+    volatile String missingImage;
+    /** A planted defect for the contract suite's own test: stop() reports success but keeps the sandbox. */
+    volatile boolean leakOnStop;
+    /** A planted defect: start() ignores its caller's interrupt. */
+    volatile boolean ignoreInterrupts;
+    /** The sandboxes started and not yet released, as the contract suite's leak check sees them. */
+    final Set<String> alive = ConcurrentHashMap.newKeySet();
     /** When set, start() counts down {@link #startEntered} and blocks until this opens. */
     volatile CountDownLatch startGate;
     final CountDownLatch startEntered = new CountDownLatch(1);
@@ -42,8 +52,11 @@ final class ScriptedDriver implements SandboxDriver {
     }
 
     @Override
-    public Handle start(SandboxSpec spec, StartContext context) {
+    public Handle start(SandboxSpec spec, StartContext context) throws InterruptedException {
         starts.incrementAndGet();
+        if (!ignoreInterrupts && Thread.interrupted()) {
+            throw new InterruptedException("start of " + context.sandboxId() + " interrupted");
+        }
         CountDownLatch gate = startGate;
         if (gate != null) {
             startEntered.countDown();
@@ -58,6 +71,9 @@ final class ScriptedDriver implements SandboxDriver {
             context.attribute("image", String.valueOf(spec.image()));
         }
         context.recordPhase("boot", 1_000_000);
+        if (spec.image().equals(missingImage)) {
+            throw new ImageNotFoundException(context.sandboxId(), missingImage, "image '" + missingImage + "' not found", null);
+        }
         RuntimeException e = failure.apply(spec);
         if (e != null) {
             throw e;
@@ -65,6 +81,8 @@ final class ScriptedDriver implements SandboxDriver {
         if (startType != null) {
             context.startType(startType);
         }
+        String id = context.sandboxId();
+        alive.add(id);
         return new Handle() {
             @Override
             public ExecResult exec(List<String> command, Duration timeout) {
@@ -76,6 +94,9 @@ final class ScriptedDriver implements SandboxDriver {
                 stops.incrementAndGet();
                 calls.add(closed.get() ? "stop after close" : "stop");
                 phases.recordPhase("remove", 2_000_000);
+                if (!leakOnStop) {
+                    alive.remove(id);
+                }
                 if (stopFailure != null) {
                     throw stopFailure;
                 }
@@ -84,7 +105,7 @@ final class ScriptedDriver implements SandboxDriver {
 
             @Override
             public boolean isAlive() {
-                return true;
+                return alive.contains(id);
             }
         };
     }

@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.ImageNotFoundException;
 import dev.devs.sandbox.RecordingListener;
 import dev.devs.sandbox.SandboxProvider;
@@ -98,8 +99,8 @@ class DockerBadInputTest {
                 .hasMessageContaining("DOCKER_HOST")
                 .hasMessageContaining("Connection refused");
         assertThat(events.types()).containsExactly(STARTING, FAILED);
-        assertThat(events.last().error()).isSameAs(thrown);
-        assertThat(java.util.List.copyOf(events.last().phases().keySet())).containsExactly("inspect-image");
+        assertThat(events.last(SandboxLifecycleEvent.Failed.class).error()).isSameAs(thrown);
+        assertThat(java.util.List.copyOf(events.last(SandboxLifecycleEvent.Failed.class).phases().keySet())).containsExactly("inspect-image");
         assertNothingLeftOf(startedId(events.events()));
     }
 
@@ -235,7 +236,7 @@ class DockerBadInputTest {
                 .hasMessageContaining("main-says-hello")
                 .hasMessageContaining("main-warns");
         assertThat(((SandboxTimeoutException) thrown).timeout()).isEqualTo(Duration.ofMillis(1500));
-        assertThat(java.util.List.copyOf(events.last().phases().keySet()))
+        assertThat(java.util.List.copyOf(events.last(SandboxLifecycleEvent.Failed.class).phases().keySet()))
                 .containsExactly("inspect-image", "create", "start", "ready", "readiness");
         assertFailedAndNothingLeft(thrown);
     }
@@ -288,7 +289,7 @@ class DockerBadInputTest {
 
     private void assertFailedAndNothingLeft(Throwable thrown) {
         assertThat(events.types()).containsExactly(STARTING, FAILED);
-        assertThat(events.last().error()).isSameAs(thrown);
+        assertThat(events.last(SandboxLifecycleEvent.Failed.class).error()).isSameAs(thrown);
         String id = startedId(events.events());
         assertThat(((SandboxStartException) thrown).sandboxId()).isEqualTo(id);
         assertThat(provider.liveSandboxes()).isEmpty();

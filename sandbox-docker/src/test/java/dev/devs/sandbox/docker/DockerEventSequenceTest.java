@@ -58,15 +58,11 @@ class DockerEventSequenceTest {
         Sandbox sb = provider.start(sleeper().build());
 
         assertThat(events.typesOf(sb.id())).containsExactly(STARTING, READY);
-        SandboxLifecycleEvent starting = events.eventsOf(sb.id()).get(0);
+        SandboxLifecycleEvent.Starting starting = events.get(0, SandboxLifecycleEvent.Starting.class);
         assertThat(starting.driver()).isEqualTo("docker");
-        assertThat(starting.startType()).isNull();
         assertThat(starting.provisioningStartedAt()).isNotNull();
-        assertThat(starting.provisioningReadyAt()).isNull();
-        assertThat(starting.duration()).isNull();
-        assertThat(starting.error()).isNull();
 
-        SandboxLifecycleEvent ready = events.eventsOf(sb.id()).get(1);
+        SandboxLifecycleEvent.Ready ready = events.get(1, SandboxLifecycleEvent.Ready.class);
         assertReady(ready, starting, StartType.WARM, WARM_PHASES);
         assertThat(ready.attributes()).containsEntry("image", TINY_IMAGE);
         assertThat(ready.attributes().get("containerId")).matches("[0-9a-f]{64}");
@@ -82,8 +78,8 @@ class DockerEventSequenceTest {
                 .readinessProbe("test", "-f", "/tmp/ready")
                 .build());
 
-        SandboxLifecycleEvent ready = events.eventsOf(sb.id()).get(1);
-        assertReady(ready, events.eventsOf(sb.id()).get(0), StartType.WARM,
+        SandboxLifecycleEvent.Ready ready = events.get(1, SandboxLifecycleEvent.Ready.class);
+        assertReady(ready, events.events().get(0), StartType.WARM,
                 List.of("inspect-image", "create", "start", "ready", "readiness"));
         // The probe could only pass once the file existed, about 300 ms after the process started.
         assertThat(ready.phases().get("readiness")).isGreaterThan(Duration.ofMillis(150));
@@ -96,7 +92,7 @@ class DockerEventSequenceTest {
         String image = DockerTestSupport.pushUniqueCopyToRegistry();
         try {
             Sandbox cold = provider.start(SandboxSpec.builder(image).command("sleep", "600").build());
-            SandboxLifecycleEvent coldReady = events.eventsOf(cold.id()).get(1);
+            SandboxLifecycleEvent.Ready coldReady = (SandboxLifecycleEvent.Ready) events.eventsOf(cold.id()).get(1);
             assertReady(coldReady, events.eventsOf(cold.id()).get(0), StartType.COLD,
                     List.of("inspect-image", "pull", "create", "start", "ready"));
             assertThat(coldReady.attributes()).containsEntry("image", image);
@@ -104,7 +100,7 @@ class DockerEventSequenceTest {
 
             // The pull made it local: the next start of the same image is warm.
             Sandbox warm = provider.start(SandboxSpec.builder(image).command("sleep", "600").build());
-            SandboxLifecycleEvent warmReady = events.eventsOf(warm.id()).get(1);
+            SandboxLifecycleEvent.Ready warmReady = (SandboxLifecycleEvent.Ready) events.eventsOf(warm.id()).get(1);
             assertReady(warmReady, events.eventsOf(warm.id()).get(0), StartType.WARM, WARM_PHASES);
             cold.stop();
             warm.stop();
@@ -124,14 +120,13 @@ class DockerEventSequenceTest {
         assertThat(thrown).isInstanceOf(ImageNotFoundException.class);
         assertThat(events.types()).containsExactly(STARTING, FAILED);
         SandboxLifecycleEvent starting = events.events().get(0);
-        SandboxLifecycleEvent failed = events.events().get(1);
+        SandboxLifecycleEvent.Failed failed = events.get(1, SandboxLifecycleEvent.Failed.class);
         assertThat(failed.sandboxId()).isEqualTo(starting.sandboxId()).isEqualTo(((ImageNotFoundException) thrown).sandboxId());
         assertThat(failed.driver()).isEqualTo("docker");
         assertThat(failed.error()).isSameAs(thrown);
         assertThat(((ImageNotFoundException) failed.error()).image()).isEqualTo(missing);
-        assertThat(failed.startType()).isEqualTo(StartType.COLD); // it had decided to pull
+        assertThat(failed.startType()).contains(StartType.COLD); // it had decided to pull
         assertThat(failed.provisioningStartedAt()).isEqualTo(starting.provisioningStartedAt());
-        assertThat(failed.provisioningReadyAt()).isNull();
         assertThat(failed.duration()).isPositive();
         assertThat(List.copyOf(failed.phases().keySet())).containsExactly("inspect-image", "pull");
         assertThat(failed.attributes()).containsEntry("image", missing).doesNotContainKey("containerId");
@@ -142,14 +137,14 @@ class DockerEventSequenceTest {
     @Test
     void stopOfACooperativeSandboxEmitsStoppedOnceAndASecondStopEmitsNothing() {
         Sandbox sb = provider.start(sleeper().build());
-        SandboxLifecycleEvent ready = events.last();
+        SandboxLifecycleEvent.Ready ready = events.last(SandboxLifecycleEvent.Ready.class);
 
         assertThat(sb.stop()).isEqualTo(StopOutcome.STOPPED);
         assertThat(sb.stop()).isEqualTo(StopOutcome.STOPPED);
         sb.close();
 
         assertThat(events.typesOf(sb.id())).containsExactly(STARTING, READY, STOPPED);
-        SandboxLifecycleEvent stopped = events.last();
+        SandboxLifecycleEvent.Stopped stopped = events.last(SandboxLifecycleEvent.Stopped.class);
         assertEndOfLife(stopped, ready);
         timing("stop (cooperative)", stopped.duration(), stopped.phases());
     }
@@ -157,12 +152,12 @@ class DockerEventSequenceTest {
     @Test
     void sandboxIgnoringSigtermIsKilledAfterTheGracePeriod() {
         Sandbox sb = provider.start(DockerTestSupport.ignoringSigterm().stopGracePeriod(Duration.ofSeconds(1)).build());
-        SandboxLifecycleEvent ready = events.last();
+        SandboxLifecycleEvent.Ready ready = events.last(SandboxLifecycleEvent.Ready.class);
 
         assertThat(sb.stop()).isEqualTo(StopOutcome.KILLED);
 
         assertThat(events.typesOf(sb.id())).containsExactly(STARTING, READY, KILLED);
-        SandboxLifecycleEvent killed = events.last();
+        SandboxLifecycleEvent.Killed killed = events.last(SandboxLifecycleEvent.Killed.class);
         assertEndOfLife(killed, ready);
         assertThat(killed.duration()).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
         assertNothingLeftOf(sb.id());
@@ -172,7 +167,7 @@ class DockerEventSequenceTest {
     @Test
     void sandboxWhoseProcessDiedBeforeStopIsReportedKilled() {
         Sandbox sb = provider.start(sleeper().build());
-        SandboxLifecycleEvent ready = events.last();
+        SandboxLifecycleEvent.Ready ready = events.last(SandboxLifecycleEvent.Ready.class);
         // The main process (child of the engine's init) dies; init exits with it, and so does the container.
         assertThat(sb.exec("sh", "-c", "kill -KILL $(pidof sleep)").exitCode()).isZero();
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> !sb.isAlive());
@@ -180,7 +175,7 @@ class DockerEventSequenceTest {
         assertThat(sb.stop()).isEqualTo(StopOutcome.KILLED);
 
         assertThat(events.typesOf(sb.id())).containsExactly(STARTING, READY, KILLED);
-        assertEndOfLife(events.last(), ready);
+        assertEndOfLife(events.last(SandboxLifecycleEvent.Killed.class), ready);
         assertNothingLeftOf(sb.id());
     }
 
@@ -194,7 +189,7 @@ class DockerEventSequenceTest {
         assertThat(sandboxes.stream().map(Sandbox::id).distinct()).hasSize(5);
         for (Sandbox sb : sandboxes) {
             assertThat(events.typesOf(sb.id())).containsExactly(STARTING, READY);
-            assertReady(events.eventsOf(sb.id()).get(1), events.eventsOf(sb.id()).get(0), StartType.WARM, WARM_PHASES);
+            assertReady((SandboxLifecycleEvent.Ready) events.eventsOf(sb.id()).get(1), events.eventsOf(sb.id()).get(0), StartType.WARM, WARM_PHASES);
             assertThat(sb.exec("cat", "/proc/1/cmdline").stdout()).contains("sleep");
             timing("warm start (1 of 5 at once)", sb.provisioningDuration(), "");
         }
@@ -229,7 +224,7 @@ class DockerEventSequenceTest {
         }
     }
 
-    private static void assertReady(SandboxLifecycleEvent ready, SandboxLifecycleEvent starting, StartType type, List<String> phases) {
+    private static void assertReady(SandboxLifecycleEvent.Ready ready, SandboxLifecycleEvent starting, StartType type, List<String> phases) {
         assertThat(ready.type()).isEqualTo(READY);
         assertThat(ready.sandboxId()).isEqualTo(starting.sandboxId());
         assertThat(ready.driver()).isEqualTo("docker");
@@ -238,15 +233,13 @@ class DockerEventSequenceTest {
         assertThat(ready.provisioningReadyAt()).isNotNull().isAfterOrEqualTo(ready.provisioningStartedAt());
         assertThat(ready.timestamp()).isEqualTo(ready.provisioningReadyAt());
         assertThat(ready.duration()).isPositive();
-        assertThat(ready.durationMs()).isNotNull();
-        assertThat(ready.error()).isNull();
         assertThat(List.copyOf(ready.phases().keySet())).containsExactlyElementsOf(phases);
         assertThat(ready.phases().values()).allSatisfy(d -> assertThat(d).isPositive());
         Duration sum = ready.phases().values().stream().reduce(Duration.ZERO, Duration::plus);
         assertThat(sum).isLessThanOrEqualTo(ready.duration());
     }
 
-    private static void assertEndOfLife(SandboxLifecycleEvent end, SandboxLifecycleEvent ready) {
+    private static void assertEndOfLife(SandboxLifecycleEvent.Ended end, SandboxLifecycleEvent.Ready ready) {
         assertThat(end.sandboxId()).isEqualTo(ready.sandboxId());
         assertThat(end.driver()).isEqualTo("docker");
         assertThat(end.startType()).isEqualTo(ready.startType());
@@ -254,7 +247,9 @@ class DockerEventSequenceTest {
         assertThat(end.provisioningReadyAt()).isEqualTo(ready.provisioningReadyAt());
         assertThat(end.timestamp()).isAfterOrEqualTo(ready.provisioningReadyAt());
         assertThat(end.duration()).isPositive().isLessThan(Duration.ofSeconds(5));
-        assertThat(end.error()).isNull();
+        if (end instanceof SandboxLifecycleEvent.Killed killed) {
+            assertThat(killed.error()).isEmpty();
+        }
         assertThat(List.copyOf(end.phases().keySet())).containsExactlyElementsOf(STOP_PHASES);
         assertThat(end.attributes()).isEqualTo(ready.attributes());
     }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.ExecResult;
 import dev.devs.sandbox.RecordingListener;
 import dev.devs.sandbox.Sandbox;
@@ -127,8 +128,8 @@ class SilentEngineTest {
         // The Unix-socket timer interrupts the caller to unblock it; that interrupt must not leak to the caller.
         assertThat(Thread.currentThread().isInterrupted()).as("caller left interrupted").isFalse();
         assertThat(events.types()).containsExactly(STARTING, FAILED);
-        assertThat(events.last().error()).isSameAs(thrown);
-        assertThat(List.copyOf(events.last().phases().keySet())).containsExactly("inspect-image");
+        assertThat(events.last(SandboxLifecycleEvent.Failed.class).error()).isSameAs(thrown);
+        assertThat(List.copyOf(events.last(SandboxLifecycleEvent.Failed.class).phases().keySet())).containsExactly("inspect-image");
         assertNothingLeftOf(startedId(events.events()));
     }
 

@@ -142,38 +142,32 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
     }
 
     private boolean record(SandboxLifecycleEvent event) {
-        switch (event.type()) {
-            case READY -> {
-                double ms = checkedMillis(event);
-                synchronized (lock) {
-                    driver(event.driver()).series(event.startType(), windowSize).ready(ms, event);
-                    changes++;
-                }
-                return true;
+        if (event instanceof SandboxLifecycleEvent.Ready ready) {
+            double ms = checkedMillis(ready);
+            synchronized (lock) {
+                driver(ready.driver()).series(ready.startType(), windowSize).ready(ms, ready);
+                changes++;
             }
-            case FAILED -> {
-                synchronized (lock) {
-                    DriverState d = driver(event.driver());
-                    if (event.startType() != null) {
-                        d.series(event.startType(), windowSize).failures++;
-                    }
-                    d.failure(event.startType(), event.error());
-                    changes++;
-                }
-                return true;
-            }
-            case STOPPED, KILLED -> {
-                double ms = checkedMillis(event);
-                synchronized (lock) {
-                    driver(event.driver()).stops(windowSize).add(ms, event);
-                    changes++;
-                }
-                return true;
-            }
-            default -> {
-                return false; // STARTING: nothing to keep
-            }
+            return true;
         }
+        if (event instanceof SandboxLifecycleEvent.Failed failed) {
+            synchronized (lock) {
+                DriverState d = driver(failed.driver());
+                failed.startType().ifPresent(t -> d.series(t, windowSize).failures++);
+                d.failure(failed.startType().orElse(null), failed.error());
+                changes++;
+            }
+            return true;
+        }
+        if (event instanceof SandboxLifecycleEvent.Ended ended) {
+            double ms = checkedMillis(ended);
+            synchronized (lock) {
+                driver(ended.driver()).stops(windowSize).add(ms, ended);
+                changes++;
+            }
+            return true;
+        }
+        return false; // STARTING: nothing to keep
     }
 
     /**
@@ -376,11 +370,11 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
     private record Snapshot(long changes, LatencyStats stats, Map<String, JsonNode> sections) {
     }
 
-    private record RawSeries(String driver, StartType startType, RollingWindow.Contents<SandboxLifecycleEvent> window,
+    private record RawSeries(String driver, StartType startType, RollingWindow.Contents<SandboxLifecycleEvent.Timed> window,
                              long count, long failures) {
     }
 
-    private record RawStops(String driver, RollingWindow.Contents<SandboxLifecycleEvent> window, long stopped, long killed) {
+    private record RawStops(String driver, RollingWindow.Contents<SandboxLifecycleEvent.Timed> window, long stopped, long killed) {
     }
 
     /**
@@ -425,24 +419,25 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
         return new Snapshot(changesCopy, new LatencyStats(now, windowSize, series, stops, failures), sectionsCopy);
     }
 
-    private static List<LatencyStats.Sample> samples(RollingWindow.Contents<SandboxLifecycleEvent> w, boolean ready) {
+    private static List<LatencyStats.Sample> samples(RollingWindow.Contents<SandboxLifecycleEvent.Timed> w, boolean ready) {
         List<LatencyStats.Sample> out = new ArrayList<>(w.size());
         for (int i = 0; i < w.size(); i++) {
-            SandboxLifecycleEvent e = w.item(i);
+            SandboxLifecycleEvent.Timed e = w.item(i);
             Map<String, Double> phases = new LinkedHashMap<>();
             e.phases().forEach((name, d) -> phases.put(name, millis(d)));
-            out.add(new LatencyStats.Sample(w.values()[i], ready ? e.provisioningReadyAt() : e.timestamp(),
+            // A READY's timestamp is its provisioningReadyAt; a stop's is when the stop ended.
+            out.add(new LatencyStats.Sample(w.values()[i], e.timestamp(),
                     e.sandboxId(), phases));
         }
         return out;
     }
 
-    private static Map<String, String> attributes(RollingWindow.Contents<SandboxLifecycleEvent> w) {
+    private static Map<String, String> attributes(RollingWindow.Contents<SandboxLifecycleEvent.Timed> w) {
         Map<String, String> out = new LinkedHashMap<>();
         for (String key : SERIES_ATTRIBUTES) {
             Set<String> distinct = new LinkedHashSet<>();
             for (int i = 0; i < w.size(); i++) {
-                SandboxLifecycleEvent e = w.item(i);
+                SandboxLifecycleEvent.Timed e = w.item(i);
                 String v = e.attributes().get(key);
                 if (v != null) {
                     distinct.add(v);
@@ -456,7 +451,7 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
     }
 
     // Refused here rather than kept: one impossible sample in a window would make every later write fail.
-    private static double checkedMillis(SandboxLifecycleEvent event) {
+    private static double checkedMillis(SandboxLifecycleEvent.Timed event) {
         if (event.duration().isNegative()) {
             throw new IllegalArgumentException("duration " + event.duration() + " of " + event.type() + " " + event.sandboxId()
                     + " is negative; a duration must be >= 0");
@@ -514,7 +509,7 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
     }
 
     private static final class SeriesState {
-        final RollingWindow<SandboxLifecycleEvent> window;
+        final RollingWindow<SandboxLifecycleEvent.Timed> window;
         long count;
         long failures;
 
@@ -522,14 +517,14 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
             this.window = new RollingWindow<>(windowSize);
         }
 
-        void ready(double ms, SandboxLifecycleEvent event) {
+        void ready(double ms, SandboxLifecycleEvent.Ready event) {
             window.add(ms, event);
             count++;
         }
     }
 
     private static final class StopState {
-        final RollingWindow<SandboxLifecycleEvent> window;
+        final RollingWindow<SandboxLifecycleEvent.Timed> window;
         long stopped;
         long killed;
 
@@ -537,7 +532,7 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
             this.window = new RollingWindow<>(windowSize);
         }
 
-        void add(double ms, SandboxLifecycleEvent event) {
+        void add(double ms, SandboxLifecycleEvent.Ended event) {
             window.add(ms, event);
             if (event.type() == SandboxLifecycleEvent.Type.STOPPED) {
                 stopped++;

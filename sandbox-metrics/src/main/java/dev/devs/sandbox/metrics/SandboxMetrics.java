@@ -87,31 +87,23 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
 
     @Override
     public void onEvent(SandboxLifecycleEvent event) {
-        switch (event.type()) {
-            case READY -> {
-                SeriesKey key = seen(event.driver(), event.startType());
-                for (Bound b : registries) {
-                    b.provisioning(key).record(event.duration());
-                }
+        if (event instanceof SandboxLifecycleEvent.Ready ready) {
+            SeriesKey key = seen(ready.driver(), ready.startType());
+            for (Bound b : registries) {
+                b.provisioning(key).record(ready.duration());
             }
-            case FAILED -> {
-                if (event.startType() != null) {
-                    seen(event.driver(), event.startType());
-                }
-                for (Bound b : registries) {
-                    b.failures(event.driver()).increment();
-                }
+        } else if (event instanceof SandboxLifecycleEvent.Failed failed) {
+            failed.startType().ifPresent(t -> seen(failed.driver(), t));
+            for (Bound b : registries) {
+                b.failures(failed.driver()).increment();
             }
-            case STOPPED, KILLED -> {
-                String outcome = event.type().name().toLowerCase(Locale.ROOT);
-                for (Bound b : registries) {
-                    b.stop(event.driver(), outcome).record(event.duration());
-                }
-            }
-            default -> {
-                // STARTING: nothing to measure yet
+        } else if (event instanceof SandboxLifecycleEvent.Ended ended) {
+            String outcome = ended.type().name().toLowerCase(Locale.ROOT);
+            for (Bound b : registries) {
+                b.stop(ended.driver(), outcome).record(ended.duration());
             }
         }
+        // STARTING: nothing to measure yet
     }
 
     private SeriesKey seen(String driver, StartType startType) {

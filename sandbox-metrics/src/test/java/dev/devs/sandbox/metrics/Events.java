@@ -2,11 +2,13 @@ package dev.devs.sandbox.metrics;
 
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxLifecycleEvent.Type;
+import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.StartType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Builds the reporter's input directly: lifecycle events as a provider would emit them. */
@@ -26,7 +28,7 @@ final class Events {
     }
 
     static SandboxLifecycleEvent starting(String driver) {
-        return new SandboxLifecycleEvent(Type.STARTING, newId(), driver, null, T0, T0, null, null, null, null, null);
+        return new SandboxLifecycleEvent.Starting(newId(), driver, T0);
     }
 
     static SandboxLifecycleEvent ready(String driver, StartType st, double millis) {
@@ -38,13 +40,13 @@ final class Events {
         phases.put("create", ms(millis * 0.1));
         phases.put("start", ms(millis * 0.9));
         Instant readyAt = T0.plus(ms(millis));
-        return new SandboxLifecycleEvent(Type.READY, newId(), driver, st, readyAt, T0, readyAt, ms(millis), phases,
-                attributes, null);
+        return new SandboxLifecycleEvent.Ready(newId(), driver, st, T0, readyAt, ms(millis), phases, attributes);
     }
 
     static SandboxLifecycleEvent failed(String driver, StartType st, String message) {
-        return new SandboxLifecycleEvent(Type.FAILED, newId(), driver, st, T0, T0, null, ms(5), null, null,
-                new IllegalStateException(message));
+        String id = newId();
+        return new SandboxLifecycleEvent.Failed(id, driver, Optional.ofNullable(st), T0, T0, ms(5), Map.of(), Map.of(),
+                new SandboxStartException(id, message));
     }
 
     static SandboxLifecycleEvent stopped(String driver, Type type, double millis) {
@@ -52,7 +54,13 @@ final class Events {
     }
 
     static SandboxLifecycleEvent stopped(String driver, Type type, double millis, Map<String, String> attributes) {
-        return new SandboxLifecycleEvent(type, newId(), driver, StartType.WARM, T0.plusSeconds(5), T0,
-                T0.plusSeconds(1), ms(millis), Map.of("stop", ms(millis)), attributes, null);
+        String id = newId();
+        return switch (type) {
+            case STOPPED -> new SandboxLifecycleEvent.Stopped(id, driver, StartType.WARM, T0.plusSeconds(5), T0,
+                    T0.plusSeconds(1), ms(millis), Map.of("stop", ms(millis)), attributes);
+            case KILLED -> new SandboxLifecycleEvent.Killed(id, driver, StartType.WARM, T0.plusSeconds(5), T0,
+                    T0.plusSeconds(1), ms(millis), Map.of("stop", ms(millis)), attributes, Optional.empty());
+            default -> throw new IllegalArgumentException("not a stop: " + type);
+        };
     }
 }

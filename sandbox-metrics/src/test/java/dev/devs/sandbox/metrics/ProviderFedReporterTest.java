@@ -101,13 +101,16 @@ class ProviderFedReporterTest {
             LatencyStats stats = reporter.getStats();
             List<SandboxLifecycleEvent> events = recording.events();
             for (StartType st : List.of(StartType.WARM, StartType.COLD)) {
-                List<Double> expected = events.stream().filter(e -> e.type() == Type.READY && e.startType() == st)
-                        .map(e -> SandboxLatencyReporter.millis(e.duration())).toList();
+                List<SandboxLifecycleEvent.Ready> readies = events.stream()
+                        .filter(e -> e instanceof SandboxLifecycleEvent.Ready r && r.startType() == st)
+                        .map(SandboxLifecycleEvent.Ready.class::cast).toList();
+                List<Double> expected = readies.stream().map(e -> SandboxLatencyReporter.millis(e.duration())).toList();
                 LatencyStats.Series s = stats.series("inprocess", st).orElseThrow();
                 assertThat(s.samples()).extracting(LatencyStats.Sample::durationMs).containsExactlyElementsOf(expected);
-                assertThat(s.samples()).extracting(LatencyStats.Sample::sandboxId).containsExactlyElementsOf(events.stream()
-                        .filter(e -> e.type() == Type.READY && e.startType() == st).map(SandboxLifecycleEvent::sandboxId).toList());
-                assertThat(s.failures()).isEqualTo(events.stream().filter(e -> e.type() == Type.FAILED && e.startType() == st).count());
+                assertThat(s.samples()).extracting(LatencyStats.Sample::sandboxId)
+                        .containsExactlyElementsOf(readies.stream().map(SandboxLifecycleEvent::sandboxId).toList());
+                assertThat(s.failures()).isEqualTo(events.stream()
+                        .filter(e -> e instanceof SandboxLifecycleEvent.Failed f && f.startType().equals(java.util.Optional.of(st))).count());
                 assertThat(s.image()).hasValue("inprocess:1");
                 assertThat(s.samples()).allSatisfy(sample -> assertThat(sample.phasesMs()).containsKey("create"));
             }

@@ -244,20 +244,6 @@ class SandboxLatencyReporterTest {
     }
 
     @Test
-    void anImpossibleEventIsLoggedAndIgnoredAndTheReportKeepsBeingWritten() throws IOException {
-        Path report = dir.resolve("r.json");
-        try (SandboxLatencyReporter r = reporter(report)) {
-            r.onEvent(Events.ready("docker", StartType.WARM, 100));
-            r.onEvent(new dev.devs.sandbox.SandboxLifecycleEvent(Type.READY, "sbx-negative", "docker", StartType.WARM,
-                    Events.T0, Events.T0, Events.T0, java.time.Duration.ofMillis(-5), null, null, null));
-            r.onEvent(Events.ready("docker", StartType.WARM, 200));
-            r.flush();
-            assertThat(r.getStats().series("docker", StartType.WARM).orElseThrow().count()).isEqualTo(2);
-        }
-        assertThat(JSON.readTree(report.toFile()).get("series").get(0).get("count").asInt()).isEqualTo(2);
-    }
-
-    @Test
     void badBuilderValuesAreRejectedNamingTheValue() {
         assertThatThrownBy(() -> SandboxLatencyReporter.builder().windowSize(0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("windowSize 0").hasMessageContaining("1 to 100000");

@@ -188,7 +188,7 @@ class BrowserLifecycleTest {
 
         assertThat(start).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
                 .havingRootCause().isNotNull();
-        Throwable error = events.last().error();
+        Throwable error = events.last(SandboxLifecycleEvent.Failed.class).error();
         assertThat(events.last().type()).isEqualTo(SandboxLifecycleEvent.Type.FAILED);
         assertThat(error).hasMessageMatching("(?s).*WebContainerDriver (was|is) closed.*");
         assertThat(BrowserLeakCheck.browserProcessesOfThisJvm()).isEmpty();

@@ -53,14 +53,14 @@ class ProvisioningTimesTest {
         }
         leaks.assertNothingLeft();
 
-        List<SandboxLifecycleEvent> ready = events.events().stream()
-                .filter(e -> e.type() == SandboxLifecycleEvent.Type.READY).toList();
+        List<SandboxLifecycleEvent.Ready> ready = events.events().stream()
+                .filter(SandboxLifecycleEvent.Ready.class::isInstance).map(SandboxLifecycleEvent.Ready.class::cast).toList();
         assertThat(ready).hasSize(cold + warm);
         System.out.println("WebContainer provisioning against the TEST STAND-IN (not StackBlitz), ms, nearest-rank:");
         for (StartType type : List.of(StartType.COLD, StartType.WARM)) {
-            List<SandboxLifecycleEvent> series = ready.stream().filter(e -> e.startType() == type).toList();
+            List<SandboxLifecycleEvent.Ready> series = ready.stream().filter(e -> e.startType() == type).toList();
             Map<String, List<Double>> byPhase = new LinkedHashMap<>();
-            for (SandboxLifecycleEvent e : series) {
+            for (SandboxLifecycleEvent.Ready e : series) {
                 e.phases().forEach((phase, d) -> byPhase.computeIfAbsent(phase, k -> new ArrayList<>()).add(ms(d)));
                 byPhase.computeIfAbsent("total", k -> new ArrayList<>());
             }

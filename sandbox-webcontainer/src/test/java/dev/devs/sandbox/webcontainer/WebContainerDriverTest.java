@@ -87,8 +87,8 @@ class WebContainerDriverTest {
 
         assertThat(events.typesOf(cold.id())).containsExactly(STARTING, READY, STOPPED);
         assertThat(events.typesOf(warm.id())).containsExactly(STARTING, READY, STOPPED);
-        SandboxLifecycleEvent coldReady = events.eventsOf(cold.id()).get(1);
-        SandboxLifecycleEvent warmReady = events.eventsOf(warm.id()).get(1);
+        var coldReady = (SandboxLifecycleEvent.Ready) events.eventsOf(cold.id()).get(1);
+        var warmReady = (SandboxLifecycleEvent.Ready) events.eventsOf(warm.id()).get(1);
         assertThat(coldReady.startType()).isEqualTo(StartType.COLD);
         assertThat(List.copyOf(coldReady.phases().keySet())).containsExactly(WebContainerDriver.PHASE_LAUNCH_BROWSER,
                 WebContainerDriver.PHASE_NEW_CONTEXT, WebContainerDriver.PHASE_LOAD_HARNESS, WebContainerDriver.PHASE_BOOT,
@@ -96,7 +96,7 @@ class WebContainerDriverTest {
         assertThat(warmReady.startType()).isEqualTo(StartType.WARM);
         assertThat(List.copyOf(warmReady.phases().keySet())).containsExactly(WebContainerDriver.PHASE_NEW_CONTEXT,
                 WebContainerDriver.PHASE_LOAD_HARNESS, WebContainerDriver.PHASE_BOOT, WebContainerDriver.PHASE_READINESS);
-        for (SandboxLifecycleEvent ready : List.of(coldReady, warmReady)) {
+        for (SandboxLifecycleEvent.Ready ready : List.of(coldReady, warmReady)) {
             assertThat(ready.provisioningStartedAt()).isNotNull();
             assertThat(ready.provisioningReadyAt()).isAfterOrEqualTo(ready.provisioningStartedAt());
             assertThat(ready.duration()).isPositive();
@@ -107,7 +107,7 @@ class WebContainerDriverTest {
                     .containsEntry("endpoint", runtime.endpoint().toString())
                     .containsEntry("runtime", WebContainerDriver.TEST_STAND_IN);
         }
-        SandboxLifecycleEvent stopped = events.eventsOf(cold.id()).get(2);
+        var stopped = (SandboxLifecycleEvent.Ended) events.eventsOf(cold.id()).get(2);
         assertThat(stopped.phases()).containsOnlyKeys(WebContainerDriver.PHASE_TEARDOWN, WebContainerDriver.PHASE_DISPOSE_CONTEXT);
     }
 

@@ -54,19 +54,24 @@ class AnalyzeLatencyReportTest {
 
     private static SandboxLifecycleEvent ready(String driver, StartType st, double ms, Map<String, String> attributes) {
         Duration d = Duration.ofNanos(Math.round(ms * 1_000_000));
-        return new SandboxLifecycleEvent(Type.READY, "sbx-" + (++ids), driver, st, T0.plus(d), T0, T0.plus(d), d,
-                Map.of("create", d.dividedBy(10)), attributes, null);
+        return new SandboxLifecycleEvent.Ready("sbx-" + (++ids), driver, st, T0, T0.plus(d), d,
+                Map.of("create", d.dividedBy(10)), attributes);
     }
 
     private static SandboxLifecycleEvent stop(Type type, double ms) {
         Duration d = Duration.ofNanos(Math.round(ms * 1_000_000));
-        return new SandboxLifecycleEvent(type, "sbx-" + (++ids), "docker", StartType.WARM, T0.plusSeconds(9), T0,
-                T0.plusSeconds(1), d, Map.of(), Map.of(), null);
+        String id = "sbx-" + (++ids);
+        return type == Type.STOPPED
+                ? new SandboxLifecycleEvent.Stopped(id, "docker", StartType.WARM, T0.plusSeconds(9), T0, T0.plusSeconds(1), d,
+                        Map.of(), Map.of())
+                : new SandboxLifecycleEvent.Killed(id, "docker", StartType.WARM, T0.plusSeconds(9), T0, T0.plusSeconds(1), d,
+                        Map.of(), Map.of(), java.util.Optional.empty());
     }
 
     private static SandboxLifecycleEvent failed(String driver, StartType st) {
-        return new SandboxLifecycleEvent(Type.FAILED, "sbx-" + (++ids), driver, st, T0, T0, null, Duration.ofMillis(15_000),
-                Map.of(), Map.of(), new IllegalStateException("boot timed out"));
+        String id = "sbx-" + (++ids);
+        return new SandboxLifecycleEvent.Failed(id, driver, java.util.Optional.ofNullable(st), T0, T0, Duration.ofMillis(15_000),
+                Map.of(), Map.of(), new dev.devs.sandbox.SandboxStartException(id, "boot timed out"));
     }
 
     private static List<Map<String, Object>> samples(int from, int to) {
@@ -96,8 +101,8 @@ class AnalyzeLatencyReportTest {
             }
             SandboxLifecycleEvent wcReady = ready("webcontainer", StartType.WARM, 490,
                     Map.of("endpoint", "http://127.0.0.1:41234", "runtime", "test-stand-in"));
-            r.onEvent(new SandboxLifecycleEvent(Type.STOPPED, wcReady.sandboxId(), "webcontainer", StartType.WARM,
-                    T0.plusSeconds(9), T0, T0.plusSeconds(1), Duration.ofMillis(22), Map.of(), wcReady.attributes(), null));
+            r.onEvent(new SandboxLifecycleEvent.Stopped(wcReady.sandboxId(), "webcontainer", StartType.WARM,
+                    T0.plusSeconds(9), T0, T0.plusSeconds(1), Duration.ofMillis(22), Map.of(), wcReady.attributes()));
             r.putSection("peers", List.of(
                     Map.of("name", "raw-engine-api", "description", "docker-java create + start + inspect",
                             "image", "devs-sandbox-python:bookworm", "samples", samples(101, 130), "count", 30),

@@ -3,7 +3,6 @@ package dev.devs.sandbox.benchmarks.analyzer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.devs.sandbox.SandboxLifecycleEvent;
-import dev.devs.sandbox.SandboxLifecycleEvent.Type;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.metrics.SandboxLatencyReporter;
 import java.nio.file.Path;
@@ -92,8 +91,8 @@ class ReporterOnEventCostBenchmark {
             Map<String, String> attributes = drivers[s].equals("docker")
                     ? Map.of("image", "devs-sandbox-python:bookworm", "containerId", Long.toHexString(random.nextLong()))
                     : Map.of("endpoint", "http://127.0.0.1:41234", "runtime", "test-stand-in");
-            events[i] = new SandboxLifecycleEvent(Type.READY, String.format("sbx-%012x", i), drivers[s], types[s],
-                    t0.plus(d), t0, t0.plus(d), d, Map.of("create", d.dividedBy(10), "start", d.dividedBy(2)), attributes, null);
+            events[i] = new SandboxLifecycleEvent.Ready(String.format("sbx-%012x", i), drivers[s], types[s],
+                    t0, t0.plus(d), d, Map.of("create", d.dividedBy(10), "start", d.dividedBy(2)), attributes);
         }
         return events;
     }

@@ -1,0 +1,48 @@
+package dev.devs.sandbox.docker;
+
+import dev.devs.sandbox.SandboxDriver;
+import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.tck.SandboxDriverContract;
+import java.util.List;
+import java.util.UUID;
+
+/** The shared driver contract, run against the real Docker engine with the tiny local image. */
+class DockerDriverContractTest extends SandboxDriverContract {
+
+    @Override
+    protected SandboxDriver newDriver() {
+        return new DockerDriver();
+    }
+
+    @Override
+    protected SandboxSpec runningSpec() {
+        return DockerTestSupport.sleeper().build();
+    }
+
+    @Override
+    protected SandboxSpec failingSpec() {
+        // Valid, but in no registry: the pull from the loopback registry fails with "not found".
+        return SandboxSpec.builder(DockerTestSupport.REGISTRY + "/devs-docker-contract-missing-"
+                + UUID.randomUUID().toString().substring(0, 8) + ":1").command("sleep", "600").build();
+    }
+
+    @Override
+    protected SandboxSpec rejectedSpec() {
+        return DockerTestSupport.sleeper().cpus(0.001).build();
+    }
+
+    @Override
+    protected List<String> execCommand() {
+        return List.of("echo", "contract");
+    }
+
+    @Override
+    protected String execOutput() {
+        return "contract";
+    }
+
+    @Override
+    protected void assertNothingLeftBehind(String sandboxId) {
+        DockerTestSupport.assertNothingLeftOf(sandboxId);
+    }
+}
