@@ -1,5 +1,6 @@
 package dev.devs.sandbox;
 
+import dev.devs.sandbox.internal.DaemonThreads;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,12 +65,7 @@ public final class SandboxProvider implements AutoCloseable {
             this.executor = b.executor;
             this.ownsExecutor = false;
         } else {
-            AtomicInteger n = new AtomicInteger();
-            this.executor = Executors.newCachedThreadPool(r -> {
-                Thread t = new Thread(r, "sandbox-" + driver.name() + "-start-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
+            this.executor = Executors.newCachedThreadPool(DaemonThreads.named("sandbox-" + driver.name() + "-start"));
             this.ownsExecutor = true;
         }
     }
