@@ -35,12 +35,26 @@ public final class Sandbox implements AutoCloseable {
     private final Map<String, Duration> phases;
     private final Map<String, String> attributes;
     final SandboxDriver.Handle handle;
-    final AtomicBoolean stopClaimed = new AtomicBoolean();
-    final CompletableFuture<StopOutcome> stopped = new CompletableFuture<>();
+    /** A pooled claim's extra environment for every exec (empty otherwise). */
+    private final Map<String, String> execEnv;
+    /** A pooled claim's working directory for every exec, or null for the sandbox's default. */
+    private final String execWorkingDir;
+    /** Shared by a pooled sandbox and its claim, which are one sandbox: stopping either stops it once. */
+    final AtomicBoolean stopClaimed;
+    final CompletableFuture<StopOutcome> stopped;
 
     Sandbox(SandboxProvider provider, String id, String driver, StartType startType, SandboxSpec spec,
             Instant provisioningStartedAt, Instant provisioningReadyAt, Duration provisioningDuration,
             Map<String, Duration> phases, Map<String, String> attributes, SandboxDriver.Handle handle) {
+        this(provider, id, driver, startType, spec, provisioningStartedAt, provisioningReadyAt, provisioningDuration, phases,
+                attributes, handle, Map.of(), null, new AtomicBoolean(), new CompletableFuture<>());
+    }
+
+    private Sandbox(SandboxProvider provider, String id, String driver, StartType startType, SandboxSpec spec,
+                    Instant provisioningStartedAt, Instant provisioningReadyAt, Duration provisioningDuration,
+                    Map<String, Duration> phases, Map<String, String> attributes, SandboxDriver.Handle handle,
+                    Map<String, String> execEnv, String execWorkingDir, AtomicBoolean stopClaimed,
+                    CompletableFuture<StopOutcome> stopped) {
         this.provider = provider;
         this.id = id;
         this.driver = driver;
@@ -52,6 +66,17 @@ public final class Sandbox implements AutoCloseable {
         this.phases = phases;
         this.attributes = attributes;
         this.handle = handle;
+        this.execEnv = execEnv;
+        this.execWorkingDir = execWorkingDir;
+        this.stopClaimed = stopClaimed;
+        this.stopped = stopped;
+    }
+
+    /** This sandbox as handed out by a pool to one claim: the same handle, the claim's times and customisation. */
+    Sandbox claimed(SandboxSpec claimSpec, Instant acquiredAt, Instant handedOutAt, Duration duration,
+                    Map<String, Duration> claimPhases, Map<String, String> claimAttributes, PoolClaim claim) {
+        return new Sandbox(provider, id, driver, StartType.POOLED, claimSpec, acquiredAt, handedOutAt, duration, claimPhases,
+                claimAttributes, handle, claim.env(), claim.workingDir().orElse(null), stopClaimed, stopped);
     }
 
     /** The id on every event of this sandbox and on every resource the driver created for it. */
@@ -107,10 +132,33 @@ public final class Sandbox implements AutoCloseable {
             throw new IllegalStateException("sandbox " + id + " is stopped: exec is no longer possible");
         }
         try {
-            return handle.exec(List.copyOf(command), timeout);
+            return handle.exec(List.copyOf(command), execEnv, execWorkingDir, timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SandboxException("exec in sandbox " + id + " was interrupted", e);
+        }
+    }
+
+    /**
+     * Writes a file into the sandbox, creating its parent directories. A relative path is resolved against the
+     * spec's {@link SandboxSpec#workDir()} (or a pooled claim's working directory).
+     *
+     * @throws IllegalStateException         if the sandbox was stopped
+     * @throws UnsupportedOperationException if the driver cannot write files
+     * @throws SandboxTimeoutException       if the write does not finish within {@link #DEFAULT_EXEC_TIMEOUT}
+     */
+    public void writeFile(String path, byte[] content) {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(content, "content");
+        if (stopClaimed.get()) {
+            throw new IllegalStateException("sandbox " + id + " is stopped: writing " + path + " is no longer possible");
+        }
+        String absolute = PoolClaim.resolve(execWorkingDir != null ? execWorkingDir : spec.workDir(), path);
+        try {
+            handle.writeFiles(Map.of(absolute, content.clone()), DEFAULT_EXEC_TIMEOUT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SandboxException("writing " + absolute + " in sandbox " + id + " was interrupted", e);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.devs.sandbox;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The service-provider interface a sandbox technology implements. Drivers do the work; the
@@ -52,6 +53,32 @@ public interface SandboxDriver extends AutoCloseable {
          * @throws SandboxTimeoutException when it does not finish within {@code timeout}
          */
         ExecResult exec(List<String> command, Duration timeout) throws InterruptedException;
+
+        /**
+         * Runs a command with extra environment variables (added to the sandbox's own) and in a working
+         * directory ({@code null}: the sandbox's default). This is how a pooled sandbox carries one claim's
+         * customisation. The default handles only the plain case; a driver that cannot honour the options
+         * throws {@link UnsupportedOperationException} naming the option.
+         */
+        default ExecResult exec(List<String> command, Map<String, String> env, String workingDir, Duration timeout)
+                throws InterruptedException {
+            if (env.isEmpty() && workingDir == null) {
+                return exec(command, timeout);
+            }
+            throw new UnsupportedOperationException("this driver cannot run a command with " + (env.isEmpty() ? "" : "extra env ")
+                    + (workingDir == null ? "" : "working directory '" + workingDir + "'"));
+        }
+
+        /**
+         * Writes files into the sandbox, creating parent directories: keys are absolute paths, values the
+         * contents. Either every file is written or the call throws. The default throws
+         * {@link UnsupportedOperationException}: a driver that can write files overrides it.
+         *
+         * @throws SandboxTimeoutException when it does not finish within {@code timeout}
+         */
+        default void writeFiles(Map<String, byte[]> files, Duration timeout) throws InterruptedException {
+            throw new UnsupportedOperationException("this driver cannot write files into a sandbox (asked for " + files.keySet() + ")");
+        }
 
         /**
          * Asks the sandbox to exit, waits up to {@code gracePeriod}, kills it if needed, and removes

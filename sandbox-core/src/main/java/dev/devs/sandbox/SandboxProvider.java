@@ -12,7 +12,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,7 +45,7 @@ public final class SandboxProvider implements AutoCloseable {
     private final SandboxDriver driver;
     private final Clock clock;
     private final String sessionId;
-    private final List<SandboxLifecycleListener> listeners = new CopyOnWriteArrayList<>();
+    private final ListenerSet listeners;
     private final Map<String, Sandbox> live = new ConcurrentHashMap<>();
     private final ExecutorService executor;
     private final boolean ownsExecutor;
@@ -60,7 +59,7 @@ public final class SandboxProvider implements AutoCloseable {
         this.driver = b.driver;
         this.clock = b.clock;
         this.sessionId = b.sessionId;
-        this.listeners.addAll(b.listeners);
+        this.listeners = new ListenerSet(b.listeners);
         if (b.executor != null) {
             this.executor = b.executor;
             this.ownsExecutor = false;
@@ -96,9 +95,7 @@ public final class SandboxProvider implements AutoCloseable {
      * are fixed when it begins, so each of them sees STARTING and its READY or FAILED, or neither.
      */
     public AutoCloseable addListener(SandboxLifecycleListener listener) {
-        Objects.requireNonNull(listener, "listener");
-        listeners.add(listener);
-        return () -> listeners.remove(listener);
+        return listeners.add(listener);
     }
 
     /** The sandboxes started and not yet stopped, in no particular order. */
@@ -135,11 +132,11 @@ public final class SandboxProvider implements AutoCloseable {
 
     private Sandbox doStart(SandboxSpec spec) {
         // The subscribers of this start, fixed now, so that a listener added or removed meanwhile sees all of it or nothing.
-        SandboxLifecycleListener[] subscribers = listeners.toArray(SandboxLifecycleListener[]::new);
+        SandboxLifecycleListener subscribers = listeners.snapshot();
         String id = newSandboxId();
         Instant startedAt = clock.instant();
         long t0 = System.nanoTime();
-        emit(subscribers, new SandboxLifecycleEvent.Starting(id, driver.name(), startedAt));
+        subscribers.onEvent(new SandboxLifecycleEvent.Starting(id, driver.name(), startedAt));
 
         StartContext ctx = new StartContext(id, sessionId, t0, spec.startupTimeout());
         SandboxDriver.Handle handle;
@@ -170,7 +167,7 @@ public final class SandboxProvider implements AutoCloseable {
         Sandbox sandbox = new Sandbox(this, id, driver.name(), ctx.startType(), spec, startedAt, readyAt, duration,
                 ctx.phases(), ctx.attributes(), handle);
         live.put(id, sandbox);
-        emit(subscribers, new SandboxLifecycleEvent.Ready(id, driver.name(), ctx.startType(), startedAt, readyAt, duration,
+        subscribers.onEvent(new SandboxLifecycleEvent.Ready(id, driver.name(), ctx.startType(), startedAt, readyAt, duration,
                 sandbox.phases(), sandbox.attributes()));
         if (closed.get()) {
             // close() ran while this start was in flight and is waiting for it: stop what it made.
@@ -238,7 +235,7 @@ public final class SandboxProvider implements AutoCloseable {
                         sandbox.provisioningStartedAt(), sandbox.provisioningReadyAt(), duration, stopPhases, sandbox.attributes(),
                         Optional.ofNullable(failure));
         try {
-            emit(listeners.toArray(SandboxLifecycleListener[]::new), event);
+            listeners.snapshot().onEvent(event);
         } finally {
             // Whatever happens above, a later stop() waits on this and must not wait forever.
             if (failure != null) {
@@ -301,10 +298,41 @@ public final class SandboxProvider implements AutoCloseable {
         }
     }
 
-    private SandboxStartException failed(SandboxLifecycleListener[] subscribers, String id, Instant startedAt, long t0,
+    /** The provider's clock, for a pool's acquire time. */
+    Instant clockInstant() {
+        return clock.instant();
+    }
+
+    /** The executor of {@link #startAsync}, shared by a pool's {@code acquireAsync}. */
+    ExecutorService asyncExecutor() {
+        return executor;
+    }
+
+    /** The driver's check of a spec, for a pool's template; throws if the provider is closed. */
+    void validate(SandboxSpec spec) {
+        Objects.requireNonNull(spec, "spec");
+        ensureOpen();
+        driver.validate(spec);
+    }
+
+    /** The listeners now, fixed for one step (see {@link ListenerSet}). */
+    SandboxLifecycleListener subscribers() {
+        return listeners.snapshot();
+    }
+
+    /** Makes {@code claimed} the live sandbox in place of {@code pooled}; false if that one was stopped meanwhile. */
+    boolean replaceLive(Sandbox pooled, Sandbox claimed) {
+        return !pooled.stopClaimed.get() && live.replace(pooled.id(), pooled, claimed);
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    private SandboxStartException failed(SandboxLifecycleListener subscribers, String id, Instant startedAt, long t0,
                                          StartContext ctx, SandboxStartException error) {
         Duration duration = Duration.ofNanos(System.nanoTime() - t0);
-        emit(subscribers, new SandboxLifecycleEvent.Failed(id, driver.name(), Optional.ofNullable(ctx.startType()),
+        subscribers.onEvent(new SandboxLifecycleEvent.Failed(id, driver.name(), Optional.ofNullable(ctx.startType()),
                 clock.instant(), startedAt, duration, ctx.phases(), ctx.attributes(), error));
         return error;
     }
@@ -319,27 +347,13 @@ public final class SandboxProvider implements AutoCloseable {
         }
     }
 
-    private static void emit(SandboxLifecycleListener[] subscribers, SandboxLifecycleEvent event) {
-        for (SandboxLifecycleListener listener : subscribers) {
-            try {
-                listener.onEvent(event);
-            } catch (VirtualMachineError e) {
-                throw e;
-            } catch (Throwable e) {
-                // Isolation is part of the contract: one broken listener (even one failing an assert) must not
-                // break provisioning or the other listeners.
-                log.warn("lifecycle listener {} threw on {}; ignored", listener, event.type(), e);
-            }
-        }
-    }
-
     private void ensureOpen() {
         if (closed.get()) {
             throw new IllegalStateException("provider is closed");
         }
     }
 
-    private static String newSandboxId() {
+    static String newSandboxId() {
         // 12 hex digits: short enough for container names, 48 random bits are plenty per session.
         return String.format("sbx-%012x", ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFF_FFFFL);
     }

@@ -78,7 +78,7 @@ class SandboxDriverContractTest {
 
         @Override
         protected String execOutput() {
-            return "echo contract"; // the scripted driver echoes the command line back
+            return "cwd=null echo contract"; // the scripted driver echoes its working directory and the command line
         }
 
         @Override

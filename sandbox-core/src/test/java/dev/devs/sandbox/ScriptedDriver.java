@@ -2,6 +2,7 @@ package dev.devs.sandbox;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,6 +34,10 @@ final class ScriptedDriver implements SandboxDriver {
     volatile boolean ignoreInterrupts;
     /** The sandboxes started and not yet released, as the contract suite's leak check sees them. */
     final Set<String> alive = ConcurrentHashMap.newKeySet();
+    /** Files written into each sandbox, by sandbox id then absolute path. */
+    final Map<String, Map<String, byte[]>> files = new ConcurrentHashMap<>();
+    /** How long each start takes (a refill in flight for that long); zero by default. */
+    volatile Duration startDelay = Duration.ZERO;
     /** When set, start() counts down {@link #startEntered} and blocks until this opens. */
     volatile CountDownLatch startGate;
     final CountDownLatch startEntered = new CountDownLatch(1);
@@ -67,6 +72,9 @@ final class ScriptedDriver implements SandboxDriver {
                 throw new IllegalStateException("interrupted at the start gate", e);
             }
         }
+        if (!startDelay.isZero()) {
+            Thread.sleep(startDelay.toMillis()); // interruptible, as a real start's wait on I/O is
+        }
         try (var p = context.phase("prepare")) {
             context.attribute("image", String.valueOf(spec.image()));
         }
@@ -87,6 +95,20 @@ final class ScriptedDriver implements SandboxDriver {
             @Override
             public ExecResult exec(List<String> command, Duration timeout) {
                 return new ExecResult(0, String.join(" ", command), "", Duration.ZERO);
+            }
+
+            @Override
+            public ExecResult exec(List<String> command, Map<String, String> env, String workingDir, Duration timeout) {
+                // Echoes what it would run with: the claim's env (sorted) and working directory, then the command.
+                StringBuilder out = new StringBuilder();
+                new java.util.TreeMap<>(env).forEach((k, v) -> out.append(k).append('=').append(v).append(' '));
+                out.append("cwd=").append(workingDir).append(' ').append(String.join(" ", command));
+                return new ExecResult(0, out.toString(), "", Duration.ZERO);
+            }
+
+            @Override
+            public void writeFiles(Map<String, byte[]> written, Duration timeout) {
+                files.computeIfAbsent(id, k -> new ConcurrentHashMap<>()).putAll(written);
             }
 
             @Override
