@@ -13,11 +13,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
- * An in-process driver for testing the provider's own bookkeeping (ids, events, idempotence,
+ * A test stand-in: an in-process driver for testing the provider's and the pool's own bookkeeping (ids, events, idempotence,
  * listener isolation). It provisions nothing: the real drivers are tested against a real Docker
  * engine and a real Chromium in their own modules.
  */
-final class ScriptedDriver implements SandboxDriver {
+public final class ScriptedDriver implements SandboxDriver {
     final AtomicInteger starts = new AtomicInteger();
     final AtomicInteger stops = new AtomicInteger();
     final AtomicBoolean closed = new AtomicBoolean();

@@ -1,0 +1,47 @@
+package dev.devs.sandbox.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxPool;
+import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.ScriptedDriver;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Pool meters against a real pool (on the in-process scripted driver), read from a Prometheus scrape. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class SandboxPoolMetricsTest {
+
+    @Test
+    void scrapeShowsThePoolsStatesAndItsHandOutHistogram() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (SandboxProvider provider = SandboxProvider.of(new ScriptedDriver());
+             SandboxPool pool = SandboxPool.builder(provider, SandboxSpec.builder("img:1").build()).name("py")
+                     .minIdle(2).maxSize(3).build()) {
+            SandboxPoolMetrics metrics = new SandboxPoolMetrics(pool);
+            metrics.bindTo(registry);
+            provider.addListener(metrics);
+            await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().idle() == 2);
+
+            Sandbox held = pool.acquire(Duration.ofSeconds(5));
+            await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().idle() == 2);
+            String scrape = registry.scrape();
+
+            assertThat(scrape).contains("sandbox_pool_sandboxes{pool=\"py\",state=\"in_use\"} 1.0")
+                    .contains("sandbox_pool_sandboxes{pool=\"py\",state=\"idle\"} 2.0")
+                    .contains("sandbox_pool_sandboxes{pool=\"py\",state=\"starting\"} 0.0")
+                    .contains("sandbox_pool_handout_duration_seconds_count{driver=\"scripted\",pool=\"py\"} 1")
+                    .contains("sandbox_pool_handout_duration_seconds_bucket{driver=\"scripted\",pool=\"py\",le=\"0.005\"} 1");
+            held.stop();
+            await().atMost(Duration.ofSeconds(10)).until(() -> registry.scrape()
+                    .contains("sandbox_pool_sandboxes{pool=\"py\",state=\"in_use\"} 0.0"));
+        }
+    }
+}
