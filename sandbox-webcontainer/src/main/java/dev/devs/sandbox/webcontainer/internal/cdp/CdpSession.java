@@ -1,4 +1,4 @@
-package dev.devs.sandbox.webcontainer.cdp;
+package dev.devs.sandbox.webcontainer.internal.cdp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
@@ -30,7 +30,7 @@ public final class CdpSession {
     }
 
     /** The session id ({@code sessionId} on the wire). */
-    public String id() {
+    String id() {
         return id;
     }
 
@@ -49,7 +49,7 @@ public final class CdpSession {
         return detached;
     }
 
-    /** Sends a call on this session. */
+    /** Sends a call on this session: the future of its result, failing when the page or the connection goes first. */
     public CompletableFuture<JsonNode> send(String method, Object params) {
         return connection.send(method, params, id);
     }
@@ -96,8 +96,7 @@ public final class CdpSession {
 
     void markDetached(String reason) {
         if (detached.complete(reason)) {
-            connection.failPending(id, reason);
-            connection.forget(this);
+            connection.detached(this, reason);
         }
     }
 

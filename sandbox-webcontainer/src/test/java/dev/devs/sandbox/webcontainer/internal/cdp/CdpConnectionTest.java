@@ -1,9 +1,10 @@
-package dev.devs.sandbox.webcontainer.cdp;
+package dev.devs.sandbox.webcontainer.internal.cdp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.devs.sandbox.webcontainer.internal.DaemonThreads;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -157,15 +158,13 @@ class CdpConnectionTest {
             Matcher m = p.matcher(line);
             if (m.find()) {
                 URI uri = URI.create(m.group(1));
-                Thread drain = new Thread(() -> {
+                DaemonThreads.start("cdp-test-stderr", () -> {
                     try {
                         in.transferTo(java.io.Writer.nullWriter());
                     } catch (IOException ignored) {
                         // the browser went away
                     }
-                }, "cdp-test-stderr");
-                drain.setDaemon(true);
-                drain.start();
+                });
                 return uri;
             }
         }

@@ -1,4 +1,4 @@
-package dev.devs.sandbox.webcontainer.cdp;
+package dev.devs.sandbox.webcontainer.internal.cdp;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.Locale;

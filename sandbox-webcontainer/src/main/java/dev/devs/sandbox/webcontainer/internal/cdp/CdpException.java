@@ -1,4 +1,4 @@
-package dev.devs.sandbox.webcontainer.cdp;
+package dev.devs.sandbox.webcontainer.internal.cdp;
 
 /**
  * A DevTools protocol call that failed: the browser answered with an error, the call timed out, or the
@@ -10,12 +10,13 @@ public class CdpException extends RuntimeException {
     private final String method;
     private final Integer code;
 
-    public CdpException(String method, Integer code, String message, Throwable cause) {
+    CdpException(String method, Integer code, String message, Throwable cause) {
         super(message, cause);
         this.method = method;
         this.code = code;
     }
 
+    /** A failure on this side (no protocol error code), e.g. a page that went away while a call waited. */
     public CdpException(String method, String message) {
         this(method, null, message, null);
     }

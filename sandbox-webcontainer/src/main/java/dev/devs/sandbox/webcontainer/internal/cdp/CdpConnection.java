@@ -1,10 +1,13 @@
-package dev.devs.sandbox.webcontainer.cdp;
+package dev.devs.sandbox.webcontainer.internal.cdp;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.devs.sandbox.webcontainer.internal.DaemonThreads;
+import dev.devs.sandbox.webcontainer.internal.Waits;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -17,15 +20,12 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,10 +34,10 @@ import org.slf4j.LoggerFactory;
  * A small client of the Chrome DevTools protocol over one browser-level WebSocket (JDK
  * {@code java.net.http}), with Jackson for the messages.
  *
- * <p>Calls carry increasing ids and complete a future when the answer with that id arrives; every
- * blocking call has a timeout. Events are dispatched to subscribers by (session id, method). Pages are
- * reached through flat sessions ({@code Target.attachToTarget} with {@code flatten: true}), so one socket
- * serves the browser and all its pages ({@link CdpSession}).
+ * <p>Calls carry increasing ids and complete a future when the answer with that id arrives ({@link PendingCalls});
+ * every blocking call has a timeout. Events are dispatched to subscribers by (session id, method)
+ * ({@link Subscriptions}). Pages are reached through flat sessions ({@code Target.attachToTarget} with
+ * {@code flatten: true}), so one socket serves the browser and all its pages ({@link CdpSession}).
  *
  * <p>Thread-safe. Event handlers run on the connection's single reader thread, in the order the browser
  * sent the messages; they must be quick and must not block (complete a future, add to a set). When the
@@ -50,20 +50,18 @@ public final class CdpConnection implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private static final AtomicInteger CONNECTIONS = new AtomicInteger();
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(1);
 
     private final URI url;
     private final ExecutorService executor;
-    private final AtomicLong ids = new AtomicLong();
-    private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
-    private final Map<String, List<Consumer<JsonNode>>> handlers = new ConcurrentHashMap<>();
+    private final PendingCalls pending = new PendingCalls();
+    private final Subscriptions subscriptions = new Subscriptions();
     private final Map<String, CdpSession> sessions = new ConcurrentHashMap<>();
     private final CompletableFuture<String> closed = new CompletableFuture<>();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final Object sendLock = new Object();
     private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
     private volatile WebSocket socket;
-
-    private record Pending(String method, String sessionId, CompletableFuture<JsonNode> future) { }
 
     private CdpConnection(URI url, ExecutorService executor) {
         this.url = url;
@@ -73,23 +71,17 @@ public final class CdpConnection implements AutoCloseable {
     /**
      * Opens the browser-level socket, e.g. {@code ws://127.0.0.1:9222/devtools/browser/<id>}.
      *
-     * @throws CdpException when it cannot connect within {@code timeout}
+     * @throws CdpException         when it cannot connect within {@code timeout}
+     * @throws InterruptedException when the calling thread is interrupted; nothing is left open
      */
     public static CdpConnection connect(URI url, Duration timeout) throws InterruptedException {
         Objects.requireNonNull(url, "url");
-        int n = CONNECTIONS.incrementAndGet();
-        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "cdp-" + n);
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService executor = Executors.newSingleThreadExecutor(DaemonThreads.factory("cdp-" + CONNECTIONS.incrementAndGet()));
         CdpConnection connection = new CdpConnection(url, executor);
         HttpClient client = HttpClient.newBuilder().executor(executor).connectTimeout(timeout).build();
         try {
-            connection.socket = client.newWebSocketBuilder()
-                    .connectTimeout(timeout)
-                    .buildAsync(url, connection.new Listener())
-                    .get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            connection.socket = Waits.get(client.newWebSocketBuilder().connectTimeout(timeout)
+                    .buildAsync(url, connection.new Listener()), timeout);
             return connection;
         } catch (ExecutionException | TimeoutException e) {
             executor.shutdownNow();
@@ -99,11 +91,6 @@ public final class CdpConnection implements AutoCloseable {
             executor.shutdownNow();
             throw e;
         }
-    }
-
-    /** The socket's address. */
-    public URI url() {
-        return url;
     }
 
     /** Whether the socket is open (neither side closed it). */
@@ -119,14 +106,14 @@ public final class CdpConnection implements AutoCloseable {
     /**
      * Sends a call and returns the future of its {@code result}. The future fails with a {@link CdpException}
      * when the browser answers with an error or the connection closes first; it never times out by itself
-     * (see {@link #await}).
+     * (see {@link #await}). Cancelling it forgets the call.
      *
      * @param params    a Jackson-serialisable object (Map, record, ObjectNode) or null
      * @param sessionId the flat session to address, or null for the browser
      */
-    public CompletableFuture<JsonNode> send(String method, Object params, String sessionId) {
+    CompletableFuture<JsonNode> send(String method, Object params, String sessionId) {
         Objects.requireNonNull(method, "method");
-        long id = ids.incrementAndGet();
+        long id = pending.nextId();
         CompletableFuture<JsonNode> future = new CompletableFuture<>();
         if (!isOpen()) {
             future.completeExceptionally(new CdpException(method, "DevTools connection is closed (" + closed.getNow("") + ")"));
@@ -146,47 +133,67 @@ public final class CdpConnection implements AutoCloseable {
             future.completeExceptionally(new CdpException(method, null, "cannot encode params of " + method + ": " + e, e));
             return future;
         }
-        pending.put(id, new Pending(method, sessionId, future));
+        pending.add(id, method, sessionId, future);
         // The JDK WebSocket allows one outstanding send at a time: chain them.
         synchronized (sendLock) {
             lastSend = lastSend.handle((r, e) -> null)
                     .thenCompose(x -> socket.sendText(text, true))
                     .whenComplete((ws, e) -> {
                         if (e != null) {
-                            Pending p = pending.remove(id);
-                            if (p != null) {
-                                p.future.completeExceptionally(new CdpException(method, null, "sending " + method + " failed: " + e, e));
-                            }
+                            pending.fail(id, "sending " + method + " failed: " + e, e);
                         }
                     });
         }
-        // A caller that gives up (timeout) cancels; forget the id so the map does not grow.
-        future.whenComplete((r, e) -> pending.remove(id));
         return future;
     }
 
     /** Sends a browser-level call and waits for its result. */
-    public JsonNode call(String method, Object params, Duration timeout) throws InterruptedException {
+    JsonNode call(String method, Object params, Duration timeout) throws InterruptedException {
         return await(method, send(method, params, null), timeout);
     }
 
     /**
-     * Waits for a call's future.
+     * Waits for a call's future, at most {@code timeout}; the future is cancelled when the wait ends without its
+     * result (timeout or interrupt).
      *
-     * @throws CdpException the call failed, or no answer came within {@code timeout} (the future is then cancelled)
+     * @throws CdpException         the call failed, or no answer came within {@code timeout}
+     * @throws InterruptedException the waiting thread was interrupted (its interrupt is the caller's to handle)
      */
-    public static JsonNode await(String method, CompletableFuture<JsonNode> future, Duration timeout) throws InterruptedException {
+    public static <T> T await(String method, CompletableFuture<T> future, Duration timeout) throws InterruptedException {
+        return await(method, future, timeout, method + " got no answer within " + timeout);
+    }
+
+    /** Like {@link #await(String, CompletableFuture, Duration)}, with the message a timeout fails with. */
+    public static <T> T await(String method, CompletableFuture<T> future, Duration timeout, String timeoutMessage)
+            throws InterruptedException {
         try {
-            return future.get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
+            return Waits.get(future, timeout);
         } catch (TimeoutException e) {
-            future.cancel(false);
+            throw new CdpException(method, null, timeoutMessage, e);
+        } catch (ExecutionException e) {
+            throw failure(method, e);
+        }
+    }
+
+    /**
+     * Like {@link #await(String, CompletableFuture, Duration)} for clean-up that must run on an interrupted thread:
+     * an interrupt does not end the wait (still bounded by {@code timeout}) and is set again on the thread after it.
+     */
+    public static <T> T awaitUninterruptibly(String method, CompletableFuture<T> future, Duration timeout) {
+        try {
+            return Waits.getUninterruptibly(future, timeout);
+        } catch (TimeoutException e) {
             throw new CdpException(method, null, method + " got no answer within " + timeout, e);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof CdpException c) {
-                throw new CdpException(c.method(), c.code(), c.getMessage(), c);
-            }
-            throw new CdpException(method, null, method + " failed: " + e.getCause(), e.getCause());
+            throw failure(method, e);
         }
+    }
+
+    private static CdpException failure(String method, ExecutionException e) {
+        if (e.getCause() instanceof CdpException c) {
+            return new CdpException(c.method(), c.code(), c.getMessage(), c);
+        }
+        return new CdpException(method, null, method + " failed: " + e.getCause(), e.getCause());
     }
 
     /**
@@ -194,30 +201,38 @@ public final class CdpConnection implements AutoCloseable {
      * {@code sessionId} is null). Closing the returned handle unsubscribes. The handler gets the event's
      * {@code params}.
      */
-    public AutoCloseable on(String method, String sessionId, Consumer<JsonNode> handler) {
+    AutoCloseable on(String method, String sessionId, Consumer<JsonNode> handler) {
         Objects.requireNonNull(handler, "handler");
-        String key = key(sessionId, method);
-        List<Consumer<JsonNode>> list = handlers.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>());
-        list.add(handler);
-        return () -> list.remove(handler);
+        return subscriptions.add(sessionId, method, handler);
     }
 
     /** Like {@link #on(String, String, Consumer)}, with the params bound to a typed record. */
-    public <T> AutoCloseable on(String method, String sessionId, Class<T> type, Consumer<T> handler) {
+    <T> AutoCloseable on(String method, String sessionId, Class<T> type, Consumer<T> handler) {
         Objects.requireNonNull(type, "type");
         return on(method, sessionId, params -> handler.accept(JSON.convertValue(params, type)));
     }
 
     // ---- Target domain, typed --------------------------------------------------------------------------
 
-    /** {@code Target.createBrowserContext}: a fresh, isolated context (own cookies, storage, cache). */
-    public String createBrowserContext(Duration timeout) throws InterruptedException {
-        return call("Target.createBrowserContext", Map.of("disposeOnDetach", true), timeout).path("browserContextId").asText();
+    /** {@code Target.createBrowserContext}, sent: the future of a fresh, isolated context's id (own cookies, storage, cache). */
+    public CompletableFuture<String> createBrowserContext() {
+        return send("Target.createBrowserContext", Map.of("disposeOnDetach", true), null)
+                .thenApply(result -> result.path("browserContextId").asText());
     }
 
-    /** {@code Target.disposeBrowserContext}: closes every page of the context and forgets it. */
+    /** {@code Target.createBrowserContext}, waited for. */
+    public String createBrowserContext(Duration timeout) throws InterruptedException {
+        return await("Target.createBrowserContext", createBrowserContext(), timeout);
+    }
+
+    /** {@code Target.disposeBrowserContext}, sent: closes every page of the context and forgets it. */
+    public CompletableFuture<JsonNode> disposeBrowserContext(String browserContextId) {
+        return send("Target.disposeBrowserContext", Map.of("browserContextId", browserContextId), null);
+    }
+
+    /** {@code Target.disposeBrowserContext}, waited for. */
     public void disposeBrowserContext(String browserContextId, Duration timeout) throws InterruptedException {
-        call("Target.disposeBrowserContext", Map.of("browserContextId", browserContextId), timeout);
+        await("Target.disposeBrowserContext", disposeBrowserContext(browserContextId), timeout);
     }
 
     /** {@code Target.getBrowserContexts}: the ids of the contexts created over DevTools and still open. */
@@ -252,7 +267,7 @@ public final class CdpConnection implements AutoCloseable {
     }
 
     /** A target as {@code Target.getTargets} describes it. */
-    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record TargetInfo(String targetId, String type, String url, String browserContextId, boolean attached) { }
 
     /** Closes the socket; pending calls fail. Idempotent. The browser keeps running. */
@@ -264,9 +279,7 @@ public final class CdpConnection implements AutoCloseable {
         WebSocket ws = socket;
         if (ws != null && !ws.isOutputClosed()) {
             try {
-                ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(1, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                Waits.getUninterruptibly(ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye"), CLOSE_TIMEOUT);
             } catch (ExecutionException | TimeoutException e) {
                 log.debug("closing DevTools socket {} did not complete cleanly: {}", url, e.toString());
             }
@@ -276,30 +289,23 @@ public final class CdpConnection implements AutoCloseable {
         executor.shutdown();
     }
 
-    void forget(CdpSession session) {
+    /** A session whose target went away: its pending calls fail and its subscriptions go. */
+    void detached(CdpSession session, String reason) {
+        pending.failAll(session.id(), method -> method + " cannot be answered: " + reason);
         sessions.remove(session.id());
-        // No event comes for a detached session any more: drop its subscriptions (the session's own crash
-        // watchers are never unsubscribed), or a long-lived browser collects a few per sandbox forever.
-        String prefix = key(session.id(), "");
-        handlers.keySet().removeIf(k -> k.startsWith(prefix));
+        subscriptions.removeSession(session.id());
     }
 
     /** How many (session, event) keys have subscribers; tests check that sessions leave none behind. */
     int subscribedKeys() {
-        return handlers.size();
+        return subscriptions.keys();
     }
 
     private void onClosed(String reason) {
         if (!closed.complete(reason)) {
             return;
         }
-        for (Long id : List.copyOf(pending.keySet())) {
-            Pending p = pending.remove(id);
-            if (p != null) {
-                p.future.completeExceptionally(new CdpException(p.method, "DevTools connection closed before " + p.method
-                        + " was answered (" + reason + ")"));
-            }
-        }
+        pending.failAll(null, method -> "DevTools connection closed before " + method + " was answered (" + reason + ")");
         for (CdpSession s : List.copyOf(sessions.values())) {
             s.markDetached("browser connection closed (" + reason + ")");
         }
@@ -313,26 +319,16 @@ public final class CdpConnection implements AutoCloseable {
             log.warn("ignoring a DevTools message that is not JSON: {}", e.toString());
             return;
         }
-        JsonNode sessionNode = message.get("sessionId");
-        String sessionId = sessionNode == null ? null : sessionNode.asText();
         if (message.has("id")) {
-            Pending p = pending.remove(message.get("id").asLong());
-            if (p == null) {
-                return; // answer to a call its caller gave up on
-            }
-            JsonNode error = message.get("error");
-            if (error != null) {
-                p.future.completeExceptionally(new CdpException(p.method, error.path("code").asInt(),
-                        p.method + " failed: " + error.path("message").asText() + describeData(error), null));
-            } else {
-                p.future.complete(message.path("result"));
-            }
+            pending.answer(message.get("id").asLong(), message);
             return;
         }
         String method = message.path("method").asText(null);
         if (method == null) {
             return;
         }
+        JsonNode sessionNode = message.get("sessionId");
+        String sessionId = sessionNode == null ? null : sessionNode.asText();
         JsonNode params = message.path("params");
         if (sessionId == null && "Target.detachedFromTarget".equals(method)) {
             CdpSession s = sessions.get(params.path("sessionId").asText());
@@ -340,35 +336,7 @@ public final class CdpConnection implements AutoCloseable {
                 s.markDetached("target detached");
             }
         }
-        List<Consumer<JsonNode>> list = handlers.get(key(sessionId, method));
-        if (list != null) {
-            for (Consumer<JsonNode> h : list) {
-                try {
-                    h.accept(params);
-                } catch (RuntimeException e) {
-                    log.warn("DevTools event handler for {} threw; ignored", method, e);
-                }
-            }
-        }
-    }
-
-    /** Fails the pending calls of a session that went away; called by {@link CdpSession}. */
-    void failPending(String sessionId, String reason) {
-        for (Map.Entry<Long, Pending> e : List.copyOf(pending.entrySet())) {
-            Pending p = e.getValue();
-            if (sessionId.equals(p.sessionId) && pending.remove(e.getKey(), p)) {
-                p.future.completeExceptionally(new CdpException(p.method, p.method + " cannot be answered: " + reason));
-            }
-        }
-    }
-
-    private static String describeData(JsonNode error) {
-        JsonNode data = error.get("data");
-        return data == null ? "" : " (" + data.asText() + ")";
-    }
-
-    private static String key(String sessionId, String method) {
-        return (sessionId == null ? "" : sessionId) + '|' + method;
+        subscriptions.dispatch(sessionId, method, params);
     }
 
     private final class Listener implements WebSocket.Listener {
