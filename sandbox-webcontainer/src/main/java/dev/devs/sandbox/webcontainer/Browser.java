@@ -1,12 +1,14 @@
 package dev.devs.sandbox.webcontainer;
 
-import dev.devs.sandbox.webcontainer.cdp.CdpConnection;
+import dev.devs.sandbox.webcontainer.internal.DaemonThreads;
+import dev.devs.sandbox.webcontainer.internal.Waits;
+import dev.devs.sandbox.webcontainer.internal.cdp.CdpConnection;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -38,6 +40,9 @@ final class Browser implements AutoCloseable {
     static final String PROFILE_PREFIX = "devs-chromium-profile-";
     private static final Duration TERM_GRACE = Duration.ofSeconds(3);
     private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+    private static final Duration CHILD_POLL = Duration.ofMillis(10);
+    private static final Duration DELETE_RETRY = Duration.ofMillis(50);
+    private static final Duration DELETE_TIMEOUT = Duration.ofMillis(250);
     static final String TMP_PREFIX = "devs-chromium-tmp-";
     /** The longest Unix socket path: {@code sun_path} holds 108 bytes including the terminating NUL. */
     private static final int SOCKET_PATH_MAX = 107;
@@ -45,8 +50,9 @@ final class Browser implements AutoCloseable {
     private static final String SINGLETON_SOCKET = "/org.chromium.Chromium.XXXXXX/SingletonSocket";
 
     /**
-     * The flags measured to work on these machines (see the project's ENVIRONMENT notes): headless, no setuid
-     * sandbox (we run as root in a container), nothing that phones home or runs in the background.
+     * The flags a headless Chromium needs to launch reliably in a container: headless, no setuid sandbox (the build
+     * machines run it as root in a container, where Chromium refuses its sandbox), nothing that phones home or runs
+     * in the background.
      */
     static final List<String> FLAGS = List.of(
             "--headless",
@@ -138,35 +144,27 @@ final class Browser implements AutoCloseable {
         }
         Deque<String> tail = new ArrayDeque<>();
         CompletableFuture<URI> address = new CompletableFuture<>();
-        Thread reader = new Thread(() -> drainStderr(process, tail, address), "chromium-" + process.pid() + "-stderr");
-        reader.setDaemon(true);
-        reader.start();
+        DaemonThreads.start("chromium-" + process.pid() + "-stderr", () -> drainStderr(process, tail, address));
         try {
-            URI ws = address.get(remaining(deadline), TimeUnit.NANOSECONDS);
+            URI ws = Waits.get(address, Duration.ofNanos(remaining(deadline)));
             CdpConnection cdp = CdpConnection.connect(ws, Duration.ofNanos(Math.max(remaining(deadline), 1_000_000)));
             log.info("launched Chromium pid {} (profile {}) with DevTools at {}", process.pid(), profile, ws);
             return new Browser(process, profile, ownTmp, cdp, tail);
-        } catch (TimeoutException e) {
+        } catch (TimeoutException | ExecutionException | RuntimeException | InterruptedException e) {
             kill(process);
             deleteTree(profile);
             deleteTree(ownTmp);
-            throw new LaunchException("Chromium at " + chrome + " (pid " + process.pid() + ") did not print its DevTools address within "
-                    + timeout + "; last stderr lines:" + format(tail), e);
-        } catch (ExecutionException e) {
-            kill(process);
-            deleteTree(profile);
-            deleteTree(ownTmp);
-            throw new LaunchException(e.getCause().getMessage() + "; last stderr lines:" + format(tail), e.getCause());
-        } catch (RuntimeException e) {
-            kill(process);
-            deleteTree(profile);
-            deleteTree(ownTmp);
+            if (e instanceof InterruptedException interrupted) {
+                throw interrupted;
+            }
+            if (e instanceof TimeoutException) {
+                throw new LaunchException("Chromium at " + chrome + " (pid " + process.pid() + ") did not print its DevTools"
+                        + " address within " + timeout + "; last stderr lines:" + format(tail), e);
+            }
+            if (e instanceof ExecutionException) {
+                throw new LaunchException(e.getCause().getMessage() + "; last stderr lines:" + format(tail), e.getCause());
+            }
             throw new LaunchException("cannot connect to Chromium's DevTools socket: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            kill(process);
-            deleteTree(profile);
-            deleteTree(ownTmp);
-            throw e;
         }
     }
 
@@ -279,10 +277,7 @@ final class Browser implements AutoCloseable {
                     child.destroyForcibly();
                 }
             }
-            long deadline = System.nanoTime() + KILL_WAIT.toNanos();
-            while (children.stream().anyMatch(Browser::isRunning) && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            Waits.poll(CHILD_POLL, KILL_WAIT, () -> children.stream().noneMatch(Browser::isRunning));
             children.stream().filter(Browser::isRunning).forEach(c -> log.warn("child pid {} of Chromium pid {} did not exit within {}",
                     c.pid(), process.pid(), KILL_WAIT));
         } catch (InterruptedException e) {
@@ -329,32 +324,30 @@ final class Browser implements AutoCloseable {
             return;
         }
         // Retried: a dying Chromium child may still write a file or two into its profile.
-        for (int attempt = 1; attempt <= 5; attempt++) {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-                return;
-            } catch (NoSuchFileException e) {
-                return;
-            } catch (DirectoryNotEmptyException e) {
-                sleepQuietly(50);
-            } catch (IOException | java.io.UncheckedIOException e) {
-                if (attempt == 5) {
-                    log.warn("cannot delete Chromium profile {}: {}", dir, e.toString());
-                    return;
-                }
-                sleepQuietly(50);
-            }
+        String[] problem = {null};
+        boolean deleted;
+        try {
+            deleted = Waits.poll(DELETE_RETRY, DELETE_TIMEOUT, () -> tryDelete(dir, problem));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the caller's to handle: this still tries once more, without waiting
+            deleted = tryDelete(dir, problem);
         }
-        log.warn("Chromium profile {} was still being written to; left behind", dir);
+        if (!deleted) {
+            log.warn("cannot delete Chromium profile {}; left behind: {}", dir, problem[0]);
+        }
     }
 
-    private static void sleepQuietly(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    private static boolean tryDelete(Path dir, String[] problem) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+            return true;
+        } catch (NoSuchFileException e) {
+            return true;
+        } catch (IOException | UncheckedIOException e) {
+            problem[0] = e.toString();
+            return false;
         }
     }
 

@@ -1,7 +1,7 @@
 /**
  * The WebContainer driver: {@link dev.devs.sandbox.webcontainer.WebContainerDriver} boots StackBlitz's
  * {@code @webcontainer/api} client (bundled from npm at build time) in headless Chromium, which it drives over
- * the DevTools protocol ({@link dev.devs.sandbox.webcontainer.cdp}). One browser per driver, one browser
+ * the DevTools protocol ({@link dev.devs.sandbox.webcontainer.internal.cdp}). One browser per driver, one browser
  * context and page per sandbox. Everything else in this package is internal.
  */
 package dev.devs.sandbox.webcontainer;

@@ -85,7 +85,7 @@ class BrowserLifecycleTest {
             assertThat(BrowserLeakCheck.browserProcessesOfThisJvm()).hasSize(1);
             assertThat(driver.browserConnection().orElseThrow().browserContextIds(Duration.ofSeconds(5))).hasSize(4);
             for (Sandbox s : sandboxes) {
-                assertThat(s.exec("cat", WebContainerDriver.READINESS_FILE).stdout()).isEqualTo("ready " + s.id());
+                assertThat(s.exec("cat", Readiness.FILE).stdout()).isEqualTo("ready " + s.id());
             }
             sandboxes.forEach(Sandbox::stop);
             assertThat(driver.browserConnection().orElseThrow().browserContextIds(Duration.ofSeconds(5))).isEmpty();

@@ -27,13 +27,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Runtimes that cannot serve a WebContainer: the start fails within the boot timeout with the browser's own
- * network error in the message, emits FAILED, and leaves no browser context behind; the browser stays usable.
+ * Runtimes that cannot serve a WebContainer: the start fails with the browser's own network error in the message,
+ * emits FAILED, and leaves no browser context behind; the browser stays usable.
+ *
+ * <p>No test here reads a clock. A runtime the browser cannot load must fail the start on the browser's network
+ * error, not on a timer: those tests give the driver the longest boot timeout there is ({@link #NO_TIMER}), far
+ * beyond the {@code @Timeout}, so a driver that waited for the timer fails them.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WebContainerFailureTest {
 
     private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(3);
+    private static final Duration NO_TIMER = Duration.ofMinutes(5);
     private static final BrowserLeakCheck leaks = new BrowserLeakCheck();
 
     private final RecordingListener events = new RecordingListener();
@@ -52,26 +57,21 @@ class WebContainerFailureTest {
     }
 
     @Test
-    void unreachableEndpointFailsFastWithTheConnectionErrorAndLeavesNoPage() throws Exception {
+    void unreachableEndpointFailsOnTheConnectionErrorNotATimerAndLeavesNoPage() throws Exception {
         String endpoint = "http://127.0.0.1:" + closedPort();
-        try (WebContainerDriver driver = driver(endpoint); SandboxProvider provider = provider(driver)) {
-            long t0 = System.nanoTime();
+        try (WebContainerDriver driver = driver(endpoint, NO_TIMER); SandboxProvider provider = provider(driver)) {
             Throwable error = catchThrowable(() -> provider.start(SandboxSpec.builder().build()));
-            Duration took = Duration.ofNanos(System.nanoTime() - t0);
             leaks.track(driver);
 
             assertThat(error).isInstanceOf(SandboxRuntimeUnavailableException.class)
                     .hasMessageContaining(endpoint)
                     .hasMessageContaining("net::ERR_CONNECTION_REFUSED");
-            assertThat(took).isLessThan(BOOT_TIMEOUT.plusSeconds(2)); // includes the cold browser launch
             assertFailedEventAndNoContextLeft(driver, endpoint);
 
-            // The failed page was thrown away: a second start in the same (now warm) browser fails the same way,
-            // at once, instead of waiting on the first boot.
-            long t1 = System.nanoTime();
+            // The failed page was thrown away: a second start in the same (now warm) browser fails the same way
+            // instead of waiting on the first boot.
             Throwable again = catchThrowable(() -> provider.start(SandboxSpec.builder().build()));
             assertThat(again).isInstanceOf(SandboxRuntimeUnavailableException.class).hasMessageContaining("net::ERR_CONNECTION_REFUSED");
-            assertThat(Duration.ofNanos(System.nanoTime() - t1)).isLessThan(BOOT_TIMEOUT);
             assertThat(((SandboxLifecycleEvent.Failed) events.eventsOf(((SandboxRuntimeUnavailableException) again).sandboxId()).get(1))
                     .startType()).contains(dev.devs.sandbox.StartType.WARM);
             assertFailedEventAndNoContextLeft(driver, endpoint);
@@ -83,10 +83,8 @@ class WebContainerFailureTest {
         fake = fakeRuntime(200, Map.of("Cross-Origin-Embedder-Policy", "require-corp", "Cross-Origin-Resource-Policy", "cross-origin"),
                 "<!doctype html><title>not a runtime</title>");
         String endpoint = "http://127.0.0.1:" + fake.getAddress().getPort();
-        try (WebContainerDriver driver = driver(endpoint); SandboxProvider provider = provider(driver)) {
-            long t0 = System.nanoTime();
+        try (WebContainerDriver driver = driver(endpoint, BOOT_TIMEOUT); SandboxProvider provider = provider(driver)) {
             Throwable error = catchThrowable(() -> provider.start(SandboxSpec.builder().build()));
-            Duration took = Duration.ofNanos(System.nanoTime() - t0);
             leaks.track(driver);
 
             assertThat(error).isInstanceOf(SandboxTimeoutException.class)
@@ -94,7 +92,6 @@ class WebContainerFailureTest {
                     .hasMessageContaining("bootTimeout " + BOOT_TIMEOUT)
                     .hasMessageContaining("loaded (HTTP 200) but never answered");
             assertThat(((SandboxTimeoutException) error).timeout()).isEqualTo(BOOT_TIMEOUT);
-            assertThat(took).isBetween(BOOT_TIMEOUT, BOOT_TIMEOUT.plusSeconds(5));
             assertFailedEventAndNoContextLeft(driver, endpoint);
             assertThat(driver.browserAlive()).isTrue();
         }
@@ -105,7 +102,7 @@ class WebContainerFailureTest {
         // No isolation headers either, as on most error pages: the status must still be what the message says.
         fake = fakeRuntime(404, Map.of(), "no such page");
         String endpoint = "http://127.0.0.1:" + fake.getAddress().getPort();
-        try (WebContainerDriver driver = driver(endpoint); SandboxProvider provider = provider(driver)) {
+        try (WebContainerDriver driver = driver(endpoint, NO_TIMER); SandboxProvider provider = provider(driver)) {
             Throwable error = catchThrowable(() -> provider.start(SandboxSpec.builder().build()));
             leaks.track(driver);
 
@@ -120,7 +117,7 @@ class WebContainerFailureTest {
     void runtimePageWithoutCrossOriginResourcePolicyIsReportedAsBlocked() throws Exception {
         fake = fakeRuntime(200, Map.of(), "<!doctype html><title>missing CORP and COEP</title>");
         String endpoint = "http://127.0.0.1:" + fake.getAddress().getPort();
-        try (WebContainerDriver driver = driver(endpoint); SandboxProvider provider = provider(driver)) {
+        try (WebContainerDriver driver = driver(endpoint, NO_TIMER); SandboxProvider provider = provider(driver)) {
             Throwable error = catchThrowable(() -> provider.start(SandboxSpec.builder().build()));
             leaks.track(driver);
 
@@ -132,8 +129,8 @@ class WebContainerFailureTest {
         }
     }
 
-    private WebContainerDriver driver(String endpoint) {
-        return WebContainerDriver.builder().endpoint(endpoint).bootTimeout(BOOT_TIMEOUT).build();
+    private WebContainerDriver driver(String endpoint, Duration bootTimeout) {
+        return WebContainerDriver.builder().endpoint(endpoint).bootTimeout(bootTimeout).build();
     }
 
     private SandboxProvider provider(WebContainerDriver driver) {
