@@ -1,6 +1,6 @@
 package dev.devs.sandbox.webcontainer;
 
-import dev.devs.sandbox.webcontainer.internal.DaemonThreads;
+import dev.devs.sandbox.internal.DaemonThreads;
 import dev.devs.sandbox.webcontainer.internal.Waits;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpConnection;
 import java.io.BufferedReader;
@@ -144,7 +144,7 @@ final class Browser implements AutoCloseable {
         }
         Deque<String> tail = new ArrayDeque<>();
         CompletableFuture<URI> address = new CompletableFuture<>();
-        DaemonThreads.start("chromium-" + process.pid() + "-stderr", () -> drainStderr(process, tail, address));
+        DaemonThreads.named("chromium-" + process.pid() + "-stderr").newThread(() -> drainStderr(process, tail, address)).start();
         try {
             URI ws = Waits.get(address, Duration.ofNanos(remaining(deadline)));
             CdpConnection cdp = CdpConnection.connect(ws, Duration.ofNanos(Math.max(remaining(deadline), 1_000_000)));

@@ -2,7 +2,7 @@ package dev.devs.sandbox.webcontainer;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.devs.sandbox.webcontainer.internal.DaemonThreads;
+import dev.devs.sandbox.internal.DaemonThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -57,7 +57,7 @@ final class HarnessServer implements AutoCloseable {
     /** Binds 127.0.0.1 on a free port and serves. */
     static HarnessServer start() {
         ExecutorService executor = Executors.newFixedThreadPool(4,
-                DaemonThreads.factory("webcontainer-harness-" + SERVERS.incrementAndGet()));
+                DaemonThreads.named("webcontainer-harness-" + SERVERS.incrementAndGet()));
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
             HarnessServer harness = new HarnessServer(server, executor);

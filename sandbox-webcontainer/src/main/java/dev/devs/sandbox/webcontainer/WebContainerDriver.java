@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * One Chromium process per driver, launched by the first {@code start()} ({@link StartType#COLD}) and reused
  * by the next ones ({@link StartType#WARM}); if it died, the next start launches a new one (cold again).
  * Starts that run while another start launches the browser wait for that launch and are cold as well (their
- * {@code launch-browser} phase is the wait).
+ * {@code launch-browser} phase is the wait); see {@code docs/design.md}, section "Start types".
  * Every sandbox gets its own browser context and page, because a page can boot only one WebContainer.
  * The page is the driver's harness, served from a loopback server inside the driver with the
  * cross-origin-isolation headers WebContainers need. The phases, in order, on READY and FAILED:

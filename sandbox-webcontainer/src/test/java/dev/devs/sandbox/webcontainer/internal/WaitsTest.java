@@ -3,6 +3,7 @@ package dev.devs.sandbox.webcontainer.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.devs.sandbox.internal.DaemonThreads;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The module's bounded waits and thread factory: what happens to the future and to the caller's interrupt. */
+/** The module's bounded waits: what happens to the future and to the caller's interrupt. */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class WaitsTest {
 
@@ -47,7 +48,7 @@ class WaitsTest {
         CountDownLatch waiting = new CountDownLatch(1);
         AtomicReference<String> result = new AtomicReference<>();
         AtomicBoolean interruptedAfter = new AtomicBoolean();
-        Thread caller = DaemonThreads.start("waits-test-caller", () -> {
+        Thread caller = DaemonThreads.named("waits-test-caller").newThread(() -> {
             waiting.countDown();
             try {
                 result.set(Waits.getUninterruptibly(later, Duration.ofSeconds(5)));
@@ -56,6 +57,7 @@ class WaitsTest {
             }
             interruptedAfter.set(Thread.currentThread().isInterrupted());
         });
+        caller.start();
         waiting.await();
         caller.interrupt();
         later.complete("done");
@@ -92,21 +94,5 @@ class WaitsTest {
         assertThatThrownBy(() -> Waits.poll(Duration.ofMillis(1), Duration.ofSeconds(5), () -> tries.incrementAndGet() < 0))
                 .isInstanceOf(InterruptedException.class);
         assertThat(tries).hasValue(1);
-    }
-
-    @Test
-    void daemonThreadsAreDaemonsNamedForTheirOwner() throws Exception {
-        Thread single = DaemonThreads.factory("owner").newThread(() -> { });
-        var pool = DaemonThreads.factory("pool");
-        Thread first = pool.newThread(() -> { });
-        Thread second = pool.newThread(() -> { });
-        assertThat(single.isDaemon()).isTrue();
-        assertThat(single.getName()).isEqualTo("owner");
-        assertThat(first.getName()).isEqualTo("pool");
-        assertThat(second.getName()).isEqualTo("pool-2");
-        Thread started = DaemonThreads.start("started", () -> { });
-        started.join();
-        assertThat(started.isDaemon()).isTrue();
-        assertThat(started.getName()).isEqualTo("started");
     }
 }

@@ -3,7 +3,7 @@ package dev.devs.sandbox.webcontainer.testing;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.devs.sandbox.webcontainer.WebContainerDriver;
-import dev.devs.sandbox.webcontainer.internal.DaemonThreads;
+import dev.devs.sandbox.internal.DaemonThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -84,7 +84,7 @@ public final class StandInRuntime implements AutoCloseable {
             }
         }
         int n = COUNT.incrementAndGet();
-        ExecutorService executor = Executors.newFixedThreadPool(4, DaemonThreads.factory("webcontainer-test-stand-in-" + n));
+        ExecutorService executor = Executors.newFixedThreadPool(4, DaemonThreads.named("webcontainer-test-stand-in-" + n));
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
             StandInRuntime runtime = new StandInRuntime(server, executor);

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.devs.sandbox.webcontainer.internal.DaemonThreads;
+import dev.devs.sandbox.internal.DaemonThreads;
 import dev.devs.sandbox.webcontainer.internal.Waits;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -76,7 +76,7 @@ public final class CdpConnection implements AutoCloseable {
      */
     public static CdpConnection connect(URI url, Duration timeout) throws InterruptedException {
         Objects.requireNonNull(url, "url");
-        ExecutorService executor = Executors.newSingleThreadExecutor(DaemonThreads.factory("cdp-" + CONNECTIONS.incrementAndGet()));
+        ExecutorService executor = Executors.newSingleThreadExecutor(DaemonThreads.named("cdp-" + CONNECTIONS.incrementAndGet()));
         CdpConnection connection = new CdpConnection(url, executor);
         HttpClient client = HttpClient.newBuilder().executor(executor).connectTimeout(timeout).build();
         try {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.devs.sandbox.webcontainer.internal.DaemonThreads;
+import dev.devs.sandbox.internal.DaemonThreads;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -158,13 +158,13 @@ class CdpConnectionTest {
             Matcher m = p.matcher(line);
             if (m.find()) {
                 URI uri = URI.create(m.group(1));
-                DaemonThreads.start("cdp-test-stderr", () -> {
+                DaemonThreads.named("cdp-test-stderr").newThread(() -> {
                     try {
                         in.transferTo(java.io.Writer.nullWriter());
                     } catch (IOException ignored) {
                         // the browser went away
                     }
-                });
+                }).start();
                 return uri;
             }
         }

@@ -1,0 +1,91 @@
+package dev.devs.sandbox.webcontainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.devs.sandbox.SandboxDriver;
+import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.tck.SandboxDriverContract;
+import dev.devs.sandbox.webcontainer.internal.cdp.CdpConnection;
+import dev.devs.sandbox.webcontainer.testing.StandInRuntime;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The shared driver contract, run against real Chromium booting the real client against the loopback TEST STAND-IN
+ * of the runtime. A WebContainer sandbox's only resource is its browser context; a closed driver leaves no browser.
+ */
+class WebContainerDriverContractTest extends SandboxDriverContract {
+
+    private static StandInRuntime runtime;
+    private static final BrowserLeakCheck leaks = new BrowserLeakCheck();
+    private WebContainerDriver driver;
+
+    @BeforeAll
+    static void startStandIn() {
+        runtime = StandInRuntime.start();
+    }
+
+    @AfterAll
+    static void stopStandInAndCheckLeaks() {
+        runtime.close();
+        leaks.assertNothingLeft();
+    }
+
+    /** Runs before the contract's own clean-up closes the provider, while the browser can still be tracked. */
+    @AfterEach
+    void trackBrowser() {
+        leaks.track(driver);
+    }
+
+    @Override
+    protected SandboxDriver newDriver() {
+        driver = WebContainerDriver.builder().endpoint(runtime.endpoint()).build();
+        return driver;
+    }
+
+    @Override
+    protected SandboxSpec runningSpec() {
+        return SandboxSpec.builder().build();
+    }
+
+    @Override
+    protected SandboxSpec failingSpec() {
+        // Valid, but its readiness probe never exits 0: the start fails at its startup timeout.
+        return SandboxSpec.builder().readinessProbe("false").startupTimeout(Duration.ofSeconds(3)).build();
+    }
+
+    @Override
+    protected SandboxSpec rejectedSpec() {
+        return SandboxSpec.builder("devs-sandbox-busybox:1").build();
+    }
+
+    @Override
+    protected List<String> execCommand() {
+        return List.of("echo", "contract");
+    }
+
+    @Override
+    protected String execOutput() {
+        return "contract";
+    }
+
+    /**
+     * Each live sandbox holds exactly one browser context, so with no sandbox live the browser holds none; once the
+     * driver is closed, no Chromium of this JVM may run and no profile directory may remain.
+     */
+    @Override
+    protected void assertNothingLeftBehind(String sandboxId) throws Exception {
+        leaks.track(driver);
+        Optional<CdpConnection> cdp = driver.browserConnection();
+        if (cdp.isPresent()) {
+            assertThat(cdp.get().browserContextIds(Duration.ofSeconds(5)))
+                    .as("browser contexts once sandbox %s ended", sandboxId).hasSize(provider.liveSandboxes().size());
+        } else {
+            leaks.assertNothingLeft();
+        }
+    }
+}
