@@ -72,7 +72,7 @@ public record LatencyStats(Instant generatedAt, int windowSize, List<Series> ser
             }
             Objects.requireNonNull(timestamp, "timestamp");
             Objects.requireNonNull(sandboxId, "sandboxId");
-            phasesMs = phasesMs == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(phasesMs));
+            phasesMs = phasesMs == null ? Map.of() : ordered(phasesMs);
         }
     }
 
@@ -87,8 +87,10 @@ public record LatencyStats(Instant generatedAt, int windowSize, List<Series> ser
      * @param p99Ms      nearest-rank P99 over {@code samples}
      * @param count      READY events seen over the reporter's lifetime (not just the window)
      * @param failures   FAILED events seen with this start type over the reporter's lifetime
-     * @param attributes driver facts of the window's samples: {@code endpoint}, {@code runtime}, {@code image};
-     *                   when samples disagree, the distinct values joined by {@code ", "} in order of appearance
+     * @param attributes driver facts of the window's samples, as named by the reporter's
+     *                   {@link SandboxLatencyReporter.Builder#seriesAttributes series attributes} and in that order
+     *                   (by default {@code endpoint}, {@code runtime}, {@code image}); when samples disagree, the
+     *                   distinct values joined by {@code ", "} in order of appearance
      */
     public record Series(String driver, StartType startType, List<Sample> samples, OptionalDouble p50Ms,
                          OptionalDouble p95Ms, OptionalDouble p99Ms, long count, long failures,
@@ -100,22 +102,12 @@ public record LatencyStats(Instant generatedAt, int windowSize, List<Series> ser
             Objects.requireNonNull(p50Ms, "p50Ms");
             Objects.requireNonNull(p95Ms, "p95Ms");
             Objects.requireNonNull(p99Ms, "p99Ms");
-            attributes = Map.copyOf(attributes);
+            attributes = ordered(attributes);
         }
 
-        /** The WebContainer runtime origin the samples booted against, if the driver reported one. */
-        public Optional<String> endpoint() {
-            return Optional.ofNullable(attributes.get("endpoint"));
-        }
-
-        /** {@code stackblitz}, {@code self-hosted} or {@code test-stand-in}, if the driver reported it. */
-        public Optional<String> runtime() {
-            return Optional.ofNullable(attributes.get("runtime"));
-        }
-
-        /** The image reference the samples started, if the driver reported one. */
-        public Optional<String> image() {
-            return Optional.ofNullable(attributes.get("image"));
+        /** The attribute {@code key} of this series' samples (e.g. {@code image}), if the driver reported it. */
+        public Optional<String> attribute(String key) {
+            return Optional.ofNullable(attributes.get(key));
         }
     }
 
@@ -141,12 +133,12 @@ public record LatencyStats(Instant generatedAt, int windowSize, List<Series> ser
             Objects.requireNonNull(p50Ms, "p50Ms");
             Objects.requireNonNull(p95Ms, "p95Ms");
             Objects.requireNonNull(p99Ms, "p99Ms");
-            attributes = Map.copyOf(attributes);
+            attributes = ordered(attributes);
         }
 
-        /** The runtime the stopped sandboxes ran on, if the driver reported one. */
-        public Optional<String> runtime() {
-            return Optional.ofNullable(attributes.get("runtime"));
+        /** The attribute {@code key} of the stopped sandboxes (e.g. {@code runtime}), if the driver reported it. */
+        public Optional<String> attribute(String key) {
+            return Optional.ofNullable(attributes.get(key));
         }
     }
 
@@ -165,5 +157,15 @@ public record LatencyStats(Instant generatedAt, int windowSize, List<Series> ser
                 throw new IllegalArgumentException("failures count " + count + " must be >= 1");
             }
         }
+    }
+
+    /** An unmodifiable copy that keeps the order (the report writes keys in it); Map.copyOf would not. */
+    private static <V> Map<String, V> ordered(Map<String, V> map) {
+        Map<String, V> copy = new java.util.LinkedHashMap<>(map);
+        copy.forEach((k, v) -> {
+            Objects.requireNonNull(k, "key");
+            Objects.requireNonNull(v, k);
+        });
+        return java.util.Collections.unmodifiableMap(copy);
     }
 }

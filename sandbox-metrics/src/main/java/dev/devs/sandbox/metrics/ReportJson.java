@@ -17,8 +17,8 @@ import java.util.OptionalDouble;
 import java.util.Set;
 
 /**
- * The report's JSON shape (DESIGN.md "Report contract"). Key order is fixed so that reports diff well:
- * headline first (the seed's keys), then the metadata, the series, the stops, the failures, then the
+ * The report's JSON shape (docs/design.md "Report contract"). Key order is fixed so that reports diff well:
+ * headline first (the keys the original specification checks), then the metadata, the series, the stops, the failures, then the
  * extra sections in the order they were first put.
  */
 final class ReportJson {
@@ -27,6 +27,10 @@ final class ReportJson {
     static final Set<String> RESERVED_KEYS = Set.of("driver", "startType", "samples", "p50Ms", "p95Ms", "p99Ms",
             "generatedAt", "windowSize", "series", "stops", "failures");
 
+    /** Keys of every series and stop series entry; a series attribute may not use them. */
+    static final Set<String> SERIES_KEYS = Set.of("driver", "startType", "samples", "p50Ms", "p95Ms", "p99Ms", "count",
+            "failures", "stopped", "killed");
+
     static final ObjectMapper MAPPER = JsonMapper.builder()
             .addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -34,7 +38,7 @@ final class ReportJson {
             .build();
 
     // Always milliseconds and a Z: Instant.toString drops zero fractions and prints nanos, which makes
-    // columns ragged and surprises parsers that expect the seed's "...51.123Z".
+    // columns ragged and surprises parsers that expect "...51.123Z" (docs/design.md "Report contract").
     private static final DateTimeFormatter TIMESTAMP =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
@@ -97,13 +101,9 @@ final class ReportJson {
         return MAPPER.writeValueAsBytes(root);
     }
 
+    // In the map's order, which is the order the reporter was told to copy them in.
     private static void putAttributes(ObjectNode n, Map<String, String> attributes) {
-        for (String key : SandboxLatencyReporter.SERIES_ATTRIBUTES) {
-            String value = attributes.get(key);
-            if (value != null) {
-                n.put(key, value);
-            }
-        }
+        attributes.forEach(n::put);
     }
 
     private static ArrayNode samples(List<LatencyStats.Sample> samples) {

@@ -9,26 +9,20 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalDouble;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
+import java.util.TreeSet;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps provisioning and stop latency per (driver, start type) and persists it as the JSON report
- * {@code .devs/reports/sandbox_latency_benchmark.json} (DESIGN.md "Report contract").
+ * {@code .devs/reports/sandbox_latency_benchmark.json} (docs/design.md "Report contract").
  *
  * <pre>{@code
  * try (SandboxLatencyReporter reporter = SandboxLatencyReporter.builder().build();
@@ -44,22 +38,22 @@ import org.slf4j.LoggerFactory;
  * computed, with the nearest-rank definition of {@link Percentiles}; lifetime READY and FAILED counts. For
  * every driver: a window of stop durations with STOPPED and KILLED counts. STARTING changes nothing.
  * Durations are kept in milliseconds rounded to microseconds, exactly as written to the report, so a
- * percentile recomputed from the report's samples equals the one in it.
+ * percentile recomputed from the report's samples equals the one in it. A series also carries the
+ * {@link Builder#seriesAttributes event attributes} named for it (by default {@link #DEFAULT_SERIES_ATTRIBUTES}).
  *
  * <h2>Threading and cost</h2>
- * {@link #onEvent} may be called by any number of providers at once. It updates the in-memory state under
- * a short lock (no allocation beyond a map entry for a new series, no I/O) and wakes one writer thread,
- * which takes a snapshot and writes it. Bursts coalesce: while a write is in progress further events only
- * mark the state dirty, and the next write carries the latest state. So a slow or failing file system can
- * delay the report, never the provider. A failed write is logged and retried after the next event (or
- * {@link #flush()}); the reporter keeps serving {@link #getStats()}.
+ * {@link #onEvent} may be called by any number of providers at once. It records the event in memory under a
+ * short lock (no I/O, no waiting on the file system) and asks the reporter's own writer thread for a write.
+ * Requests coalesce: at most one write waits behind the one running, and it carries the latest state, so a
+ * burst of events costs one or two writes, and a slow or failing file system delays the report, never the
+ * provider. A failed write is logged (once per outage) and retried with the next event or {@link #flush()};
+ * the reporter keeps serving {@link #getStats()}.
  *
  * <h2>Writing</h2>
  * Nothing is written before the first event or {@link #putSection}. Each write replaces the whole file
  * atomically (temp file in the same directory, then {@code ATOMIC_MOVE}), creating the directory when
  * missing; a reader sees the previous or the next report, never a partial one. {@link #close()} writes the
- * last state and stops the writer. Events after {@code close()} still update {@link #getStats()} but are no
- * longer written.
+ * last state and stops the writer thread; events after {@code close()} are ignored (logged once).
  */
 public final class SandboxLatencyReporter implements SandboxLifecycleListener, AutoCloseable {
 
@@ -69,8 +63,15 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
     /** Samples kept per series unless told otherwise. */
     public static final int DEFAULT_WINDOW_SIZE = 100;
 
-    /** The event attributes copied to a series; never the container id (unbounded, and it is per sandbox). */
-    static final List<String> SERIES_ATTRIBUTES = List.of("endpoint", "runtime", "image");
+    /**
+     * The event attributes copied to a series unless told otherwise: the low-cardinality facts the bundled
+     * drivers report ({@code endpoint}, {@code runtime}, {@code image}). Never a per-sandbox value such as a
+     * container id: a series describes many sandboxes.
+     */
+    public static final List<String> DEFAULT_SERIES_ATTRIBUTES = List.of("endpoint", "runtime", "image");
+
+    /** How long {@link #close()} waits for the last write before it gives up on it. */
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private static final Logger log = LoggerFactory.getLogger(SandboxLatencyReporter.class);
 
@@ -78,35 +79,24 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
     private final int windowSize;
     private final Clock clock;
     private final AtomicFiles.Writer fileWriter;
-
-    // Guarded by lock: the latency state, the extra sections and a change counter.
-    private final Object lock = new Object();
-    private final TreeMap<String, DriverState> drivers = new TreeMap<>();
-    private final LinkedHashMap<String, JsonNode> sections = new LinkedHashMap<>();
-    private long changes;
-
-    // The hand-off to the writer: set by onEvent, cleared by the writer just before it snapshots.
-    private final AtomicBoolean writeRequested = new AtomicBoolean();
-    private final Thread writer;
-    private volatile boolean stopping;
+    private final Duration closeTimeout;
+    private final LatencyWindows windows;
+    private final CoalescingWriter writer;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean lateEventLogged = new AtomicBoolean();
 
-    // Guarded by progress: what the writer has done, for flush().
-    private final Object progress = new Object();
+    // Confined to the writer thread: what the file holds, and whether the last write failed.
     private long writtenChanges;
-    private long attempts;
-    private long lastAttemptChanges;
-    private Exception lastFailure;
+    private boolean failing;
 
     private SandboxLatencyReporter(Builder b) {
         this.reportPath = b.reportPath;
         this.windowSize = b.windowSize;
         this.clock = b.clock;
         this.fileWriter = b.fileWriter;
-        this.writer = new Thread(this::runWriter, "sandbox-latency-report-writer");
-        // Daemon: a reporter someone forgot to close must not keep the JVM alive; close() is what flushes.
-        writer.setDaemon(true);
-        writer.start();
+        this.closeTimeout = b.closeTimeout;
+        this.windows = new LatencyWindows(b.windowSize, b.seriesAttributes);
+        this.writer = new CoalescingWriter("sandbox-latency-report-writer", this::writeLatest);
     }
 
     /** A builder with the defaults: {@link #DEFAULT_REPORT_PATH}, {@link #DEFAULT_WINDOW_SIZE}, the UTC system clock. */
@@ -125,55 +115,31 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
     }
 
     /**
-     * Records the event; cheap and non-blocking (see the class documentation). Never throws: a bad event
-     * is logged and ignored, as a listener must.
+     * Records the event and asks for a write; cheap and non-blocking (see the class documentation). Never
+     * throws: a bad event is logged and ignored, as a listener must; after {@link #close()} every event is
+     * ignored (logged once).
      */
     @Override
     public void onEvent(SandboxLifecycleEvent event) {
+        if (closed.get()) {
+            ignoredAfterClose(event);
+            return;
+        }
         try {
-            if (!record(event)) {
+            if (!windows.record(event)) {
                 return;
             }
         } catch (RuntimeException e) {
             log.warn("latency reporter could not record {}; ignored", event, e);
             return;
         }
-        requestWrite();
-    }
-
-    private boolean record(SandboxLifecycleEvent event) {
-        if (event instanceof SandboxLifecycleEvent.Ready ready) {
-            double ms = checkedMillis(ready);
-            synchronized (lock) {
-                driver(ready.driver()).series(ready.startType(), windowSize).ready(ms, ready);
-                changes++;
-            }
-            return true;
-        }
-        if (event instanceof SandboxLifecycleEvent.Failed failed) {
-            synchronized (lock) {
-                DriverState d = driver(failed.driver());
-                failed.startType().ifPresent(t -> d.series(t, windowSize).failures++);
-                d.failure(failed.startType().orElse(null), failed.error());
-                changes++;
-            }
-            return true;
-        }
-        if (event instanceof SandboxLifecycleEvent.Ended ended) {
-            double ms = checkedMillis(ended);
-            synchronized (lock) {
-                driver(ended.driver()).stops(windowSize).add(ms, ended);
-                changes++;
-            }
-            return true;
-        }
-        return false; // STARTING: nothing to keep
+        writer.request();
     }
 
     /**
      * Adds (or replaces) an extra top-level section of the report, included in every later write; a null
      * value removes it. The value is converted to JSON now (so later changes to the caller's object do not
-     * leak into the report) and a write is requested.
+     * leak into the report) and a write is requested. Ignored (logged once) after {@link #close()}.
      *
      * @param key   a top-level key that the report contract does not use
      * @param value anything Jackson can serialise (records, maps, lists, {@link java.time} types), or null
@@ -188,26 +154,23 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
         }
         if (ReportJson.RESERVED_KEYS.contains(key)) {
             throw new IllegalArgumentException("section key '" + key + "' is reserved by the report contract; "
-                    + "reserved: " + new java.util.TreeSet<>(ReportJson.RESERVED_KEYS));
+                    + "reserved: " + new TreeSet<>(ReportJson.RESERVED_KEYS));
         }
         JsonNode node = null;
         if (value != null) {
             node = value instanceof JsonNode j ? j.deepCopy() : ReportJson.MAPPER.valueToTree(value);
         }
-        synchronized (lock) {
-            if (node == null) {
-                sections.remove(key);
-            } else {
-                sections.put(key, node);
-            }
-            changes++;
+        if (closed.get()) {
+            ignoredAfterClose("section '" + key + "'");
+            return;
         }
-        requestWrite();
+        windows.putSection(key, node);
+        writer.request();
     }
 
     /** An immutable snapshot of every series, stop and failure statistic, taken now. */
     public LatencyStats getStats() {
-        return snapshot().stats;
+        return windows.snapshot(clock.instant()).stats();
     }
 
     /**
@@ -218,55 +181,33 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
      */
     public OptionalDouble percentileMs(String driver, StartType startType, double p) {
         Percentiles.rank(0, p); // validates p before taking the lock
-        synchronized (lock) {
-            DriverState d = drivers.get(driver);
-            SeriesState s = d == null ? null : d.series.get(startType);
-            return s == null ? OptionalDouble.empty() : s.window.percentile(p);
-        }
+        return windows.percentile(driver, startType, p);
     }
 
     /**
-     * Blocks until the state as of this call is on disk. Returns at once if nothing was ever recorded, after
-     * {@link #close()}, or (with the interrupt flag set) when the calling thread is interrupted.
+     * Writes the current state and waits for that write: when it returns, everything recorded before the call
+     * is on disk. Returns at once if nothing was ever recorded or the file already holds the latest state.
+     * After {@link #close()} it reports the outcome of the closing write. If the calling thread is
+     * interrupted, it stops waiting and returns with the thread's interrupt status set.
      *
-     * @throws UncheckedIOException if the write of that state failed (the reporter keeps working, and
-     *                              retries with the next event)
+     * @throws UncheckedIOException if that write failed (the reporter keeps working, and retries with the next
+     *                              event or flush)
      */
     public void flush() {
-        long target;
-        synchronized (lock) {
-            target = changes;
-        }
-        synchronized (progress) {
-            if (target == 0 || writtenChanges >= target || !writer.isAlive()) {
-                return;
-            }
-            long attemptsBefore = attempts;
-            requestWrite(true);
-            while (writtenChanges < target) {
-                if (attempts > attemptsBefore && lastAttemptChanges >= target && lastFailure != null) {
-                    Exception f = lastFailure;
-                    throw f instanceof IOException io
-                            ? new UncheckedIOException("writing the latency report " + reportPath + " failed: " + io, io)
-                            : new IllegalStateException("writing the latency report " + reportPath + " failed: " + f, f);
-                }
-                if (!writer.isAlive()) {
-                    return;
-                }
-                try {
-                    progress.wait(100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
+        try {
+            writer.flush();
+        } catch (Exception e) {
+            throw writeFailure(e);
         }
     }
 
     /**
-     * Writes the last state (like {@link #flush()}) and stops the writer thread. Idempotent.
+     * Writes the last state (like {@link #flush()}), waiting for it at most 30 seconds, and stops the writer
+     * thread. Idempotent: a second call returns at once. Events after {@code close()} are ignored; a
+     * {@link #flush()} racing it waits for this last write and reports its outcome.
      *
-     * @throws UncheckedIOException if that last write failed; the writer is stopped anyway
+     * @throws UncheckedIOException if that last write failed or did not finish in time; the writer thread is
+     *                              stopped anyway
      */
     @Override
     public void close() {
@@ -274,15 +215,12 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
             return;
         }
         try {
-            flush();
-        } finally {
-            stopping = true;
-            LockSupport.unpark(writer);
-            try {
-                writer.join(TimeUnit.SECONDS.toMillis(10));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            writer.close(closeTimeout);
+        } catch (TimeoutException e) {
+            throw new UncheckedIOException(new IOException("writing the latency report " + reportPath
+                    + " did not finish within " + closeTimeout.toSeconds() + " s; the writer was stopped", e));
+        } catch (Exception e) {
+            throw writeFailure(e);
         }
     }
 
@@ -291,264 +229,40 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
         return "SandboxLatencyReporter[" + reportPath + ", window " + windowSize + "]";
     }
 
-    // ---- the writer side ----
-
-    private void requestWrite() {
-        requestWrite(false);
+    private void ignoredAfterClose(Object what) {
+        if (lateEventLogged.compareAndSet(false, true)) {
+            log.warn("latency reporter {} is closed; ignoring {} and whatever comes after it", reportPath, what);
+        }
     }
 
-    private void requestWrite(boolean force) {
-        if (closed.get() && !force) {
+    private RuntimeException writeFailure(Exception e) {
+        String message = "writing the latency report " + reportPath + " failed: " + e;
+        return e instanceof IOException io ? new UncheckedIOException(message, io) : new IllegalStateException(message, e);
+    }
+
+    /** The writer thread's job: the latest state to the file, unless the file already holds it. */
+    private void writeLatest() throws Exception {
+        LatencyWindows.Snapshot snap = windows.snapshot(clock.instant());
+        if (snap.changes() == 0 || snap.changes() <= writtenChanges) {
             return;
         }
-        // Only the event that flips the flag pays for the unpark; during a burst the flag is already set.
-        if (!writeRequested.get() && writeRequested.compareAndSet(false, true)) {
-            LockSupport.unpark(writer);
-        } else if (force) {
-            LockSupport.unpark(writer);
-        }
-    }
-
-    private void runWriter() {
-        while (true) {
-            while (!writeRequested.get()) {
-                if (stopping) {
-                    return;
-                }
-                LockSupport.park(this);
-            }
-            // Cleared before the snapshot: an event that lands after this point requests another write,
-            // one that landed before is in the snapshot. Nothing is lost; at worst one write too many.
-            writeRequested.set(false);
-            writeOnce();
-        }
-    }
-
-    private void writeOnce() {
-        long snapChanges;
-        synchronized (lock) {
-            snapChanges = changes;
-        }
-        if (snapChanges == 0) {
-            return;
-        }
-        Exception failure = null;
         try {
-            Snapshot snap = snapshot();
-            snapChanges = snap.changes;
-            fileWriter.write(reportPath, ReportJson.render(snap.stats, snap.sections));
+            fileWriter.write(reportPath, ReportJson.render(snap.stats(), snap.sections()));
         } catch (Exception e) {
-            // Whatever went wrong (I/O, a bug in rendering), it is recorded like a failed write: flush()
-            // reports it instead of waiting forever, and the writer stays alive for the next event.
-            failure = e;
-        }
-        boolean hadFailed;
-        synchronized (progress) {
-            hadFailed = lastFailure != null;
-            attempts++;
-            lastAttemptChanges = snapChanges;
-            lastFailure = failure;
-            if (failure == null) {
-                writtenChanges = Math.max(writtenChanges, snapChanges);
-            }
-            progress.notifyAll();
-        }
-        if (failure != null) {
-            // Once per outage at WARN, so a full disk during a burst does not flood the log.
-            if (hadFailed) {
-                log.debug("writing the latency report {} failed again: {}", reportPath, failure.toString());
+            // Whatever went wrong (I/O, a bug in rendering) counts as a failed write. Once per outage at WARN,
+            // so that a full disk during a burst does not flood the log.
+            if (failing) {
+                log.debug("writing the latency report {} failed again: {}", reportPath, e.toString());
             } else {
-                log.warn("writing the latency report {} failed; will retry on the next event", reportPath, failure);
+                log.warn("writing the latency report {} failed; will retry on the next event", reportPath, e);
             }
-        } else if (hadFailed) {
+            failing = true;
+            throw e;
+        }
+        writtenChanges = snap.changes();
+        if (failing) {
+            failing = false;
             log.info("writing the latency report {} works again", reportPath);
-        }
-    }
-
-    // ---- snapshots ----
-
-    private record Snapshot(long changes, LatencyStats stats, Map<String, JsonNode> sections) {
-    }
-
-    private record RawSeries(String driver, StartType startType, RollingWindow.Contents<SandboxLifecycleEvent.Timed> window,
-                             long count, long failures) {
-    }
-
-    private record RawStops(String driver, RollingWindow.Contents<SandboxLifecycleEvent.Timed> window, long stopped, long killed) {
-    }
-
-    /**
-     * Copies the state under the lock (array copies only), then builds the immutable stats outside it, so
-     * a snapshot holds up {@link #onEvent} callers for as short a time as possible.
-     */
-    private Snapshot snapshot() {
-        List<RawSeries> rawSeries = new ArrayList<>();
-        List<RawStops> rawStops = new ArrayList<>();
-        List<LatencyStats.Failures> failures = new ArrayList<>();
-        Map<String, JsonNode> sectionsCopy;
-        long changesCopy;
-        Instant now;
-        synchronized (lock) {
-            changesCopy = changes;
-            now = clock.instant();
-            for (Map.Entry<String, DriverState> e : drivers.entrySet()) {
-                DriverState d = e.getValue();
-                d.series.forEach((st, s) -> rawSeries.add(new RawSeries(e.getKey(), st, s.window.contents(), s.count, s.failures)));
-                if (d.stops != null) {
-                    rawStops.add(new RawStops(e.getKey(), d.stops.window.contents(), d.stops.stopped, d.stops.killed));
-                }
-                if (d.unknownStartFailures != null) {
-                    failures.add(d.unknownStartFailures.toStats(e.getKey(), null));
-                }
-                d.failures.forEach((st, f) -> failures.add(f.toStats(e.getKey(), st)));
-            }
-            sectionsCopy = new LinkedHashMap<>(sections);
-        }
-        List<LatencyStats.Series> series = new ArrayList<>(rawSeries.size());
-        for (RawSeries r : rawSeries) {
-            series.add(new LatencyStats.Series(r.driver, r.startType, samples(r.window, true),
-                    r.window.percentile(50), r.window.percentile(95), r.window.percentile(99),
-                    r.count, r.failures, attributes(r.window)));
-        }
-        List<LatencyStats.Stops> stops = new ArrayList<>(rawStops.size());
-        for (RawStops r : rawStops) {
-            stops.add(new LatencyStats.Stops(r.driver, samples(r.window, false),
-                    r.window.percentile(50), r.window.percentile(95), r.window.percentile(99),
-                    r.stopped + r.killed, r.stopped, r.killed, attributes(r.window)));
-        }
-        return new Snapshot(changesCopy, new LatencyStats(now, windowSize, series, stops, failures), sectionsCopy);
-    }
-
-    private static List<LatencyStats.Sample> samples(RollingWindow.Contents<SandboxLifecycleEvent.Timed> w, boolean ready) {
-        List<LatencyStats.Sample> out = new ArrayList<>(w.size());
-        for (int i = 0; i < w.size(); i++) {
-            SandboxLifecycleEvent.Timed e = w.item(i);
-            Map<String, Double> phases = new LinkedHashMap<>();
-            e.phases().forEach((name, d) -> phases.put(name, millis(d)));
-            // A READY's timestamp is its provisioningReadyAt; a stop's is when the stop ended.
-            out.add(new LatencyStats.Sample(w.values()[i], e.timestamp(),
-                    e.sandboxId(), phases));
-        }
-        return out;
-    }
-
-    private static Map<String, String> attributes(RollingWindow.Contents<SandboxLifecycleEvent.Timed> w) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String key : SERIES_ATTRIBUTES) {
-            Set<String> distinct = new LinkedHashSet<>();
-            for (int i = 0; i < w.size(); i++) {
-                SandboxLifecycleEvent.Timed e = w.item(i);
-                String v = e.attributes().get(key);
-                if (v != null) {
-                    distinct.add(v);
-                }
-            }
-            if (!distinct.isEmpty()) {
-                out.put(key, String.join(", ", distinct));
-            }
-        }
-        return out;
-    }
-
-    // Refused here rather than kept: one impossible sample in a window would make every later write fail.
-    private static double checkedMillis(SandboxLifecycleEvent.Timed event) {
-        if (event.duration().isNegative()) {
-            throw new IllegalArgumentException("duration " + event.duration() + " of " + event.type() + " " + event.sandboxId()
-                    + " is negative; a duration must be >= 0");
-        }
-        return millis(event.duration());
-    }
-
-    /** Milliseconds rounded to 3 decimals: what the report holds, so recomputed percentiles match. */
-    static double millis(Duration d) {
-        long micros = Math.round(d.toNanos() / 1_000.0);
-        return micros / 1_000.0;
-    }
-
-    // ---- state (guarded by lock) ----
-
-    private DriverState driver(String name) {
-        return drivers.computeIfAbsent(name, n -> new DriverState());
-    }
-
-    private static final class DriverState {
-        final EnumMap<StartType, SeriesState> series = new EnumMap<>(StartType.class);
-        final EnumMap<StartType, FailureState> failures = new EnumMap<>(StartType.class);
-        FailureState unknownStartFailures;
-        StopState stops;
-
-        SeriesState series(StartType st, int windowSize) {
-            SeriesState s = series.get(st);
-            if (s == null) {
-                s = new SeriesState(windowSize);
-                series.put(st, s);
-            }
-            return s;
-        }
-
-        StopState stops(int windowSize) {
-            if (stops == null) {
-                stops = new StopState(windowSize);
-            }
-            return stops;
-        }
-
-        void failure(StartType st, Throwable error) {
-            FailureState f;
-            if (st == null) {
-                if (unknownStartFailures == null) {
-                    unknownStartFailures = new FailureState();
-                }
-                f = unknownStartFailures;
-            } else {
-                f = failures.computeIfAbsent(st, k -> new FailureState());
-            }
-            f.count++;
-            f.last = error;
-        }
-    }
-
-    private static final class SeriesState {
-        final RollingWindow<SandboxLifecycleEvent.Timed> window;
-        long count;
-        long failures;
-
-        SeriesState(int windowSize) {
-            this.window = new RollingWindow<>(windowSize);
-        }
-
-        void ready(double ms, SandboxLifecycleEvent.Ready event) {
-            window.add(ms, event);
-            count++;
-        }
-    }
-
-    private static final class StopState {
-        final RollingWindow<SandboxLifecycleEvent.Timed> window;
-        long stopped;
-        long killed;
-
-        StopState(int windowSize) {
-            this.window = new RollingWindow<>(windowSize);
-        }
-
-        void add(double ms, SandboxLifecycleEvent.Ended event) {
-            window.add(ms, event);
-            if (event.type() == SandboxLifecycleEvent.Type.STOPPED) {
-                stopped++;
-            } else {
-                killed++;
-            }
-        }
-    }
-
-    private static final class FailureState {
-        long count;
-        Throwable last;
-
-        LatencyStats.Failures toStats(String driver, StartType st) {
-            // toString here, on the writer's side, not in onEvent.
-            return new LatencyStats.Failures(driver, st, count, last == null ? null : last.toString());
         }
     }
 
@@ -558,6 +272,8 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
         private int windowSize = DEFAULT_WINDOW_SIZE;
         private Clock clock = Clock.systemUTC();
         private AtomicFiles.Writer fileWriter = AtomicFiles.DEFAULT;
+        private List<String> seriesAttributes = DEFAULT_SERIES_ATTRIBUTES;
+        private Duration closeTimeout = CLOSE_TIMEOUT;
 
         private Builder() {
         }
@@ -589,13 +305,47 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
             return this;
         }
 
+        /**
+         * The event attributes copied to every series and stop series, in this order (the report writes them
+         * as keys of the series). Name only values that describe many sandboxes alike (an image, a runtime),
+         * never one per sandbox. Default {@link #DEFAULT_SERIES_ATTRIBUTES}; empty copies none.
+         *
+         * @throws IllegalArgumentException if a key is blank, repeated, or one of the series' own keys
+         *                                  ({@code driver, startType, samples, p50Ms, p95Ms, p99Ms, count,
+         *                                  failures, stopped, killed})
+         */
+        public Builder seriesAttributes(List<String> keys) {
+            Objects.requireNonNull(keys, "keys");
+            Set<String> seen = new java.util.HashSet<>();
+            for (String key : keys) {
+                if (key == null || key.isBlank()) {
+                    throw new IllegalArgumentException("series attribute '" + key + "' is blank; name an event attribute such as 'image'");
+                }
+                if (ReportJson.SERIES_KEYS.contains(key)) {
+                    throw new IllegalArgumentException("series attribute '" + key + "' is a key the report uses for every series; "
+                            + "reserved: " + new TreeSet<>(ReportJson.SERIES_KEYS));
+                }
+                if (!seen.add(key)) {
+                    throw new IllegalArgumentException("series attribute '" + key + "' is named twice in " + keys);
+                }
+            }
+            this.seriesAttributes = new ArrayList<>(keys);
+            return this;
+        }
+
+        /** For tests: how long close() waits for the last write. */
+        Builder closeTimeout(Duration closeTimeout) {
+            this.closeTimeout = Objects.requireNonNull(closeTimeout, "closeTimeout");
+            return this;
+        }
+
         /** For tests: how the bytes reach the disk (e.g. a deliberately slow or failing writer). */
         Builder fileWriter(AtomicFiles.Writer fileWriter) {
             this.fileWriter = Objects.requireNonNull(fileWriter, "fileWriter");
             return this;
         }
 
-        /** Builds the reporter and starts its writer thread; close it to write the last state. */
+        /** Builds the reporter with its own writer thread; close it to write the last state and stop that thread. */
         public SandboxLatencyReporter build() {
             return new SandboxLatencyReporter(this);
         }

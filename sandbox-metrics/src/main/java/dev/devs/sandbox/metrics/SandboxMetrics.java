@@ -19,19 +19,19 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Sandbox latency as Micrometer meters, with the Prometheus names of DESIGN.md:
+ * Sandbox latency as Micrometer meters, with the Prometheus names of docs/design.md "Prometheus":
  * <ul>
  *   <li>gauges {@code sandbox_provisioning_duration_p50_ms}, {@code _p95_ms}, {@code _p99_ms}, tags
  *       {@code driver} and {@code start_type}: the reporter's rolling-window percentiles (NaN while a
  *       series has no sample). Handy for a dashboard, but a percentile cannot be averaged across hosts,
  *       hence also:</li>
  *   <li>timer {@code sandbox.provisioning.duration} (Prometheus {@code sandbox_provisioning_duration_seconds},
- *       tags {@code driver}, {@code start_type}) with a percentile histogram and buckets at the 10 s and 30 s
- *       targets, so {@code histogram_quantile} works over any number of hosts and any time range;</li>
+ *       tags {@code driver}, {@code start_type}) with a percentile histogram and buckets at the
+ *       {@link LatencyTargets} provisioning targets (10 s and 30 s), so {@code histogram_quantile} works over any number of hosts and any time range;</li>
  *   <li>counter {@code sandbox.provisioning.failures} ({@code sandbox_provisioning_failures_total}, tag
  *       {@code driver});</li>
  *   <li>timer {@code sandbox.stop.duration} ({@code sandbox_stop_duration_seconds}, tags {@code driver},
- *       {@code outcome} = {@code stopped} | {@code killed}), with a bucket at the 5 s target.</li>
+ *       {@code outcome} = {@code stopped} | {@code killed}), with a bucket at the {@link LatencyTargets#STOP} target (5 s).</li>
  * </ul>
  * No meter is tagged by sandbox id (unbounded cardinality).
  *
@@ -61,6 +61,9 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
     public static final String STOP_TIMER = "sandbox.stop.duration";
 
     private static final Map<String, Double> GAUGES = Map.of(P50_GAUGE, 50.0, P95_GAUGE, 95.0, P99_GAUGE, 99.0);
+
+    // Histogram buckets at the targets, so that "share of starts within target" is exact in PromQL.
+    private static final Duration[] PROVISIONING_BOUNDARIES = LatencyTargets.provisioningTargets().toArray(Duration[]::new);
 
     private final SandboxLatencyReporter reporter;
     private final List<Bound> registries = new CopyOnWriteArrayList<>();
@@ -149,7 +152,7 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
                     .description("Time from start() to a ready sandbox")
                     .tags(k.tags())
                     .publishPercentileHistogram()
-                    .serviceLevelObjectives(Duration.ofSeconds(10), Duration.ofSeconds(30))
+                    .serviceLevelObjectives(PROVISIONING_BOUNDARIES)
                     .minimumExpectedValue(Duration.ofMillis(1))
                     .maximumExpectedValue(Duration.ofMinutes(2))
                     .register(registry));
@@ -167,7 +170,7 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
                     .description("Time from stop() until the sandbox and its resources are gone")
                     .tags("driver", driver, "outcome", outcome)
                     .publishPercentileHistogram()
-                    .serviceLevelObjectives(Duration.ofSeconds(5))
+                    .serviceLevelObjectives(LatencyTargets.stop())
                     .minimumExpectedValue(Duration.ofMillis(1))
                     .maximumExpectedValue(Duration.ofMinutes(1))
                     .register(registry));

@@ -104,14 +104,14 @@ class ProviderFedReporterTest {
                 List<SandboxLifecycleEvent.Ready> readies = events.stream()
                         .filter(e -> e instanceof SandboxLifecycleEvent.Ready r && r.startType() == st)
                         .map(SandboxLifecycleEvent.Ready.class::cast).toList();
-                List<Double> expected = readies.stream().map(e -> SandboxLatencyReporter.millis(e.duration())).toList();
+                List<Double> expected = readies.stream().map(e -> LatencyWindows.millis(e.duration())).toList();
                 LatencyStats.Series s = stats.series("inprocess", st).orElseThrow();
                 assertThat(s.samples()).extracting(LatencyStats.Sample::durationMs).containsExactlyElementsOf(expected);
                 assertThat(s.samples()).extracting(LatencyStats.Sample::sandboxId)
                         .containsExactlyElementsOf(readies.stream().map(SandboxLifecycleEvent::sandboxId).toList());
                 assertThat(s.failures()).isEqualTo(events.stream()
                         .filter(e -> e instanceof SandboxLifecycleEvent.Failed f && f.startType().equals(java.util.Optional.of(st))).count());
-                assertThat(s.image()).hasValue("inprocess:1");
+                assertThat(s.attribute("image")).hasValue("inprocess:1");
                 assertThat(s.samples()).allSatisfy(sample -> assertThat(sample.phasesMs()).containsKey("create"));
             }
             LatencyStats.Stops stops = stats.stops("inprocess").orElseThrow();

@@ -1,6 +1,7 @@
 package dev.devs.sandbox.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,9 +18,14 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -96,7 +102,7 @@ class SandboxLatencyReporterTest {
             assertThat(cold.count()).isEqualTo(1);
             assertThat(cold.failures()).isEqualTo(1);
             assertThat(cold.attributes()).containsOnly(Map.entry("image", "localhost:5000/py:1"));
-            assertThat(stats.series("docker", StartType.WARM).orElseThrow().image()).hasValue("busybox:1, python:3");
+            assertThat(stats.series("docker", StartType.WARM).orElseThrow().attribute("image")).hasValue("busybox:1, python:3");
             LatencyStats.Series wcCold = stats.series("webcontainer", StartType.COLD).orElseThrow();
             assertThat(wcCold.samples()).isEmpty();
             assertThat(wcCold.p95Ms()).isEmpty();
@@ -128,7 +134,7 @@ class SandboxLatencyReporterTest {
         assertThat(wc.get("endpoint").asText()).isEqualTo("http://127.0.0.1:41234");
         assertThat(wc.get("runtime").asText()).isEqualTo("test-stand-in");
         assertThat(json.get("series").get(2).has("p50Ms")).as("empty window: no percentile key").isFalse();
-        assertThat(json.toString()).doesNotContain("abc123").as("container ids are never reported");
+        assertThat(json.toString()).as("container ids are never reported").doesNotContain("abc123");
         JsonNode stop = json.get("stops").get(0);
         assertThat(stop.get("driver").asText()).isEqualTo("docker");
         assertThat(stop.get("stopped").asInt()).isEqualTo(1);
@@ -231,16 +237,183 @@ class SandboxLatencyReporterTest {
     void aReportPathThatIsADirectoryFailsTheWriteNotTheProvider() throws IOException {
         Path report = Files.createDirectories(dir.resolve("occupied"));
         Files.writeString(report.resolve("keep"), "x"); // a non-empty directory cannot be replaced by a rename
-        try (SandboxLatencyReporter r = reporter(report)) {
-            r.onEvent(Events.ready("docker", StartType.WARM, 100));
-            assertThatThrownBy(r::flush).isInstanceOf(UncheckedIOException.class).hasMessageContaining(report.toString());
+        SandboxLatencyReporter r = reporter(report);
+        try {
+            // The provider's side: recording never touches the file system, so it cannot see the failure.
+            assertThatCode(() -> r.onEvent(Events.ready("docker", StartType.WARM, 100))).doesNotThrowAnyException();
             assertThat(r.getStats().series()).hasSize(1);
-            try (var files = Files.list(dir)) {
-                assertThat(files.map(p -> p.getFileName().toString())).as("temp file removed").containsExactly("occupied");
-            }
-        } catch (UncheckedIOException expectedOnClose) {
-            // close() flushes too, and the path is still a directory
+            // The caller who asked for the file: flush() and close() say why it is not there.
+            assertThatThrownBy(r::flush).isInstanceOf(UncheckedIOException.class).hasMessageContaining(report.toString());
+            assertThatCode(() -> r.onEvent(Events.ready("docker", StartType.WARM, 200))).doesNotThrowAnyException();
+        } finally {
+            assertThatThrownBy(r::close).as("close() writes the last state, and the path is still a directory")
+                    .isInstanceOf(UncheckedIOException.class).hasMessageContaining(report.toString());
         }
+        assertThat(r.getStats().series("docker", StartType.WARM).orElseThrow().count()).isEqualTo(2);
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).as("temp file removed").containsExactly("occupied");
+        }
+    }
+
+    /** The 101st sample evicts exactly the 1st: samples 2..101 remain, and the percentiles are theirs. */
+    @Test
+    void theHundredAndFirstSampleEvictsExactlyTheFirst() {
+        try (SandboxLatencyReporter r = reporter(dir.resolve("r.json"))) {
+            // The first sample is the largest, so that keeping it by mistake would move P95 and P99.
+            r.onEvent(Events.ready("docker", StartType.WARM, 10_000));
+            for (int i = 2; i <= 100; i++) {
+                r.onEvent(Events.ready("docker", StartType.WARM, i));
+            }
+            LatencyStats.Series full = r.getStats().series("docker", StartType.WARM).orElseThrow();
+            assertThat(full.samples()).hasSize(100);
+            assertThat(full.samples().get(0).durationMs()).isEqualTo(10_000);
+            assertThat(full.p99Ms()).as("P99 of 2..100 and 10000: the 99th of 100").hasValue(100);
+            assertThat(r.percentileMs("docker", StartType.WARM, 100)).hasValue(10_000);
+
+            r.onEvent(Events.ready("docker", StartType.WARM, 101));
+
+            LatencyStats.Series s = r.getStats().series("docker", StartType.WARM).orElseThrow();
+            assertThat(s.count()).isEqualTo(101);
+            assertThat(s.samples()).extracting(LatencyStats.Sample::durationMs)
+                    .containsExactlyElementsOf(IntStream.rangeClosed(2, 101).mapToObj(i -> (double) i).toList());
+            // Nearest rank over 2..101: P50 is the 50th value (51), P95 the 95th (96), P99 the 99th (100).
+            assertThat(s.p50Ms()).hasValue(51);
+            assertThat(s.p95Ms()).hasValue(96);
+            assertThat(s.p99Ms()).hasValue(100);
+            assertThat(r.percentileMs("docker", StartType.WARM, 100)).as("the evicted maximum is gone").hasValue(101);
+        }
+    }
+
+    @Test
+    void eventsAfterCloseAreIgnoredWithoutAnExceptionAndNothingIsWritten() throws IOException {
+        Path report = dir.resolve("r.json");
+        SandboxLatencyReporter r = reporter(report);
+        r.onEvent(Events.ready("docker", StartType.WARM, 100));
+        r.close();
+        byte[] atClose = Files.readAllBytes(report);
+        Files.delete(report);
+
+        assertThatCode(() -> {
+            r.onEvent(Events.ready("docker", StartType.WARM, 200));
+            r.onEvent(Events.failed("docker", StartType.WARM, "late"));
+            r.onEvent(Events.stopped("docker", Type.STOPPED, 60));
+            r.putSection("late", 1);
+            r.flush();
+            r.close();
+        }).doesNotThrowAnyException();
+
+        assertThat(report).as("nothing written after close()").doesNotExist();
+        LatencyStats.Series s = r.getStats().series("docker", StartType.WARM).orElseThrow();
+        assertThat(s.count()).as("late READY not recorded").isEqualTo(1);
+        assertThat(s.failures()).as("late FAILED not recorded").isZero();
+        assertThat(r.getStats().stops()).as("late STOPPED not recorded").isEmpty();
+        assertThat(JSON.readTree(atClose).get("series").get(0).get("count").asInt()).isEqualTo(1);
+    }
+
+    /**
+     * flush() and close() at once while every write fails: neither hangs, flush() reports the write's error
+     * (its own write's or the closing one's), close() completes (reporting it too) and stops the writer thread.
+     */
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void concurrentFlushAndCloseWithAFailingWriterReportTheErrorAndFinish() throws Exception {
+        for (int round = 0; round < 20; round++) {
+            AtomicInteger attempts = new AtomicInteger();
+            AtomicReference<Thread> writer = new AtomicReference<>();
+            AtomicFiles.Writer failing = (path, bytes) -> {
+                writer.set(Thread.currentThread());
+                attempts.incrementAndGet();
+                throw new IOException("disk full (simulated)");
+            };
+            SandboxLatencyReporter r = SandboxLatencyReporter.builder().reportPath(dir.resolve("r.json"))
+                    .fileWriter(failing).build();
+            r.onEvent(Events.ready("docker", StartType.WARM, 100));
+            CountDownLatch go = new CountDownLatch(1);
+            ExecutorService callers = Executors.newFixedThreadPool(2);
+            try {
+                Future<Throwable> flush = callers.submit(() -> outcome(go, r::flush));
+                Future<Throwable> close = callers.submit(() -> outcome(go, r::close));
+                go.countDown();
+                assertThat(flush.get()).as("flush() in round %d", round)
+                        .isInstanceOf(UncheckedIOException.class).hasMessageContaining("disk full");
+                assertThat(close.get()).as("close() in round %d", round)
+                        .isInstanceOf(UncheckedIOException.class).hasMessageContaining("disk full");
+            } finally {
+                callers.shutdownNow();
+            }
+            assertThat(attempts.get()).as("writes attempted in round %d", round).isPositive();
+            assertThat(ends(writer)).as("writer thread stopped in round %d", round).isTrue();
+        }
+    }
+
+    private static Throwable outcome(CountDownLatch go, Runnable call) throws InterruptedException {
+        go.await();
+        try {
+            call.run();
+            return null;
+        } catch (RuntimeException e) {
+            return e;
+        }
+    }
+
+    /** Whether the writer thread (seen from inside the file writer) ends, allowing it a moment to finish its last task. */
+    private static boolean ends(AtomicReference<Thread> writer) throws InterruptedException {
+        Thread t = writer.get();
+        assertThat(t).as("the file writer ran").isNotNull();
+        t.join(TimeUnit.SECONDS.toMillis(5));
+        return !t.isAlive();
+    }
+
+    /** A write that never finishes costs close() its bound, not forever, and the writer thread is stopped. */
+    @Test
+    void closeGivesUpOnAStuckWriteAfterItsBound() throws Exception {
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch never = new CountDownLatch(1);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        AtomicReference<Thread> writer = new AtomicReference<>();
+        AtomicFiles.Writer stuck = (path, bytes) -> {
+            writer.set(Thread.currentThread());
+            writing.countDown();
+            try {
+                never.await();
+            } catch (InterruptedException e) {
+                interrupted.set(true);
+                throw new java.io.InterruptedIOException("interrupted while stuck");
+            }
+        };
+        SandboxLatencyReporter r = SandboxLatencyReporter.builder().reportPath(dir.resolve("r.json")).fileWriter(stuck)
+                .closeTimeout(java.time.Duration.ofMillis(200)).build();
+        r.onEvent(Events.ready("docker", StartType.WARM, 100));
+        assertThat(writing.await(10, TimeUnit.SECONDS)).as("the write started").isTrue();
+        assertThatThrownBy(r::close).isInstanceOf(UncheckedIOException.class)
+                .hasMessageContaining("did not finish within").hasMessageContaining(dir.resolve("r.json").toString());
+        assertThat(ends(writer)).as("writer thread stopped").isTrue();
+        assertThat(interrupted).as("the stuck write was interrupted on the writer's own thread").isTrue();
+    }
+
+    @Test
+    void seriesCarryTheConfiguredAttributesInTheirOrder() throws IOException {
+        Path report = dir.resolve("r.json");
+        try (SandboxLatencyReporter r = SandboxLatencyReporter.builder().reportPath(report)
+                .seriesAttributes(List.of("pool", "image")).build()) {
+            r.onEvent(Events.ready("firecracker", StartType.WARM, 120,
+                    Map.of("image", "vm:1", "pool", "small", "endpoint", "not copied", "vmId", "per-sandbox")));
+            r.flush();
+            LatencyStats.Series s = r.getStats().series("firecracker", StartType.WARM).orElseThrow();
+            assertThat(s.attributes()).containsExactly(Map.entry("pool", "small"), Map.entry("image", "vm:1"));
+            assertThat(s.attribute("endpoint")).isEmpty();
+        }
+        List<String> keys = new ArrayList<>();
+        JSON.readTree(report.toFile()).get("series").get(0).fieldNames().forEachRemaining(keys::add);
+        assertThat(keys).containsExactly("driver", "startType", "samples", "p50Ms", "p95Ms", "p99Ms", "count", "failures",
+                "pool", "image");
+
+        assertThatThrownBy(() -> SandboxLatencyReporter.builder().seriesAttributes(List.of("image", "count")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'count'").hasMessageContaining("reserved");
+        assertThatThrownBy(() -> SandboxLatencyReporter.builder().seriesAttributes(List.of("image", "image")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'image' is named twice");
+        assertThatThrownBy(() -> SandboxLatencyReporter.builder().seriesAttributes(List.of(" ")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blank");
     }
 
     @Test

@@ -85,7 +85,7 @@ class SandboxMetricsTest {
                 "sandbox_stop_duration_seconds_count{driver=\"docker\",outcome=\"killed\"} 1");
         // A series with failures only has gauges, and they say NaN, not 0.
         assertThat(text).contains("sandbox_provisioning_duration_p95_ms{driver=\"webcontainer\",start_type=\"cold\"} NaN");
-        assertThat(text).doesNotContain("sbx-").as("never tagged by sandbox id");
+        assertThat(text).as("never tagged by sandbox id").doesNotContain("sbx-");
     }
 
     @Test
