@@ -16,13 +16,16 @@
 #
 # Exit code: the analyzer's (0 every P95 within target, 1 a P95 over target, 2 report missing or malformed),
 # except 1 when a benchmark test failed although the analyzer found the report fine, 2 when the run did not
-# write .devs/reports/metrics.prom, and 3 when the environment is incomplete (nothing was measured).
+# write .devs/reports/metrics.prom, and 3 when the environment is incomplete (nothing was measured); the
+# decision is scripts/lib/verdict.sh.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 3
 # shellcheck source=lib/env.sh
 . "$ROOT/scripts/lib/env.sh"
+# shellcheck source=lib/verdict.sh
+. "$ROOT/scripts/lib/verdict.sh"
 
 REPORTS_DIR=$ROOT/.devs/reports
 REPORT_JSON=$REPORTS_DIR/sandbox_latency_benchmark.json
@@ -34,8 +37,6 @@ DEVS_COLD_IMAGE=${DEVS_COLD_IMAGE:-localhost:${DEVS_REGISTRY_ADDR##*:}/devs-sand
 # (other test runs may share the engine).
 DEVS_BENCHMARK_SESSION=${DEVS_BENCHMARK_SESSION:-benchmark-$(date -u +%Y%m%dT%H%M%SZ)-$$}
 export DEVS_COLD_IMAGE DEVS_BENCHMARK_SESSION
-
-say() { printf '[benchmark] %s\n' "$*" >&2; }
 
 sweep_session() {
   local ids
@@ -69,9 +70,7 @@ else
 fi
 env_ensure_chromium || missing+=("Chromium (Debian: apt-get install chromium, or set CHROME_PATH)")
 env_ensure_node || missing+=("Node.js and npm (Debian: apt-get install nodejs npm)")
-if [ ${#missing[@]} -gt 0 ]; then
-  say "cannot run the benchmark; missing:"
-  for m in "${missing[@]}"; do say "  - $m"; done
+if ! verdict_environment "${missing[@]}"; then
   if ! env_can_install; then say "(this script installs those itself only on Debian, as root)"; fi
   exit 3
 fi
@@ -121,29 +120,8 @@ mvn -B -ntp -Dstyle.color=never verify -Pbenchmark 2>&1 | tee "$REPORT_TXT"
 mvn_rc=${PIPESTATUS[0]}
 say "maven finished with code $mvn_rc after $((SECONDS - started)) s"
 
-prom_ok=1
-if [ ! -s "$METRICS_PROM" ]; then
-  say "the run did not write $METRICS_PROM"
-  prom_ok=0
-else
-  for gauge in sandbox_provisioning_duration_p50_ms sandbox_provisioning_duration_p95_ms sandbox_provisioning_duration_p99_ms; do
-    grep -q "^$gauge" "$METRICS_PROM" || { say "$METRICS_PROM lacks $gauge"; prom_ok=0; }
-  done
-fi
-
-# --- 4. the analysis ----------------------------------------------------------------------------------
-if [ -x "$ROOT/scripts/analyze_sandbox_latency.sh" ]; then
-  "$ROOT/scripts/analyze_sandbox_latency.sh" "$REPORT_JSON"
-  rc=$?
-else
-  say "scripts/analyze_sandbox_latency.sh is missing or not executable: cannot judge the report"
-  rc=2
-fi
-
-if [ $rc -eq 0 ] && [ $prom_ok -eq 0 ]; then rc=2; fi
-if [ $rc -eq 0 ] && [ "$mvn_rc" -ne 0 ]; then
-  say "a benchmark test failed (see $REPORT_TXT), although every P95 is within its target"
-  rc=1
-fi
+# --- 4. the verdict: the scrape text, the analyzer on the report, the tests' outcome ----------------------
+verdict_run "$mvn_rc" "$REPORT_JSON" "$METRICS_PROM" "$REPORT_TXT"
+rc=$?
 say "done in $((SECONDS - started)) s, exit code $rc"
 exit $rc

@@ -105,7 +105,7 @@ file_is_static() { # busybox-static's binary works in a FROM scratch image; the 
   ! (ldd "$1" 2>&1 | grep -q '=>')
 }
 
-# The realistic image: Debian minbase with python3, about 235 MB, for cold-start benchmarks.
+# The realistic image: Debian minbase with python3 (its size: README), for the benchmarks.
 env_ensure_realistic_image() {
   if docker image inspect "$DEVS_REALISTIC_IMAGE" >/dev/null 2>&1; then return 0; fi
   local tarball=$DEVS_CACHE_DIR/bookworm-python-rootfs.tar
@@ -159,16 +159,6 @@ env_ensure_maven() {
 env_ensure_node() {
   command -v npm >/dev/null 2>&1 && return 0
   env_apt_install nodejs npm || { env_log "need Node.js and npm: the WebContainer harness is bundled from npm at build time"; return 1; }
-}
-
-# Removes sandboxes a run left behind (the driver labels everything it creates).
-env_sweep_sandboxes() {
-  local ids
-  ids=$(docker ps -aq --filter label=dev.devs.sandbox.managed 2>/dev/null)
-  [ -n "$ids" ] && docker rm -fv $ids >/dev/null 2>&1
-  ids=$(docker volume ls -q --filter label=dev.devs.sandbox.managed 2>/dev/null)
-  [ -n "$ids" ] && docker volume rm -f $ids >/dev/null 2>&1
-  return 0
 }
 
 # Stops, by the PIDs recorded above, what this run started; leaves what was running before.

@@ -22,7 +22,7 @@ import java.util.Map;
  */
 final class BenchmarkEnvironment {
 
-    /** Local image for warm starts, peers, concurrency and memory: Debian minbase + python3, ~230 MB. */
+    /** Local image for warm starts, peers, concurrency and memory: Debian minbase + python3 (scripts/lib/env.sh). */
     static final String REALISTIC_IMAGE = env("DEVS_REALISTIC_IMAGE", "devs-sandbox-python:bookworm");
 
     /**

@@ -12,7 +12,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,13 +29,15 @@ final class BenchmarkRun implements AutoCloseable {
 
     static final String REPORT_FILE = "sandbox_latency_benchmark.json";
     static final String METRICS_FILE = "metrics.prom";
-    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    /** The report section that holds the warm-up samples, apart from the measured series. */
+    static final String WARMUP_SECTION = "warmup";
 
     private final Path reportsDir;
     private final SandboxLatencyReporter reporter;
     private final PrometheusMeterRegistry registry;
     private final SandboxMetrics metrics;
     private final List<String> summaries = new ArrayList<>();
+    private final Map<String, List<Measurements.Sample>> warmups = new LinkedHashMap<>(); // guarded by this
 
     private BenchmarkRun(Path reportsDir) {
         this.reportsDir = reportsDir;
@@ -77,26 +78,45 @@ final class BenchmarkRun implements AutoCloseable {
         reporter.putSection(key, value);
     }
 
+    /**
+     * Reports a warm-up sample of {@code series} (e.g. {@code "docker warm docker-driver"}) in the report's
+     * {@value #WARMUP_SECTION} section: shown, so that a slow first start is visible, but never part of the
+     * measured series that the targets judge and the peers are compared with.
+     */
+    synchronized void warmup(String series, Measurements.Sample sample) {
+        warmups.computeIfAbsent(series, k -> new ArrayList<>()).add(sample);
+        List<WarmupSeries> section = new ArrayList<>();
+        warmups.forEach((name, samples) -> section.add(new WarmupSeries(name, List.copyOf(samples), samples.size())));
+        reporter.putSection(WARMUP_SECTION, section);
+        System.out.println("[benchmark] warm-up " + series + ": " + Measurements.fmt(sample.durationMs()) + " (not measured)");
+    }
+
+    /** One entry of the {@value #WARMUP_SECTION} section. */
+    record WarmupSeries(String name, List<Measurements.Sample> samples, int count) {
+    }
+
     /** Prints a one-line summary now and again at the end of the run. */
     synchronized void summary(String line) {
         System.out.println("[benchmark] " + line);
         summaries.add(line);
     }
 
-    /** Writes the final report and {@code metrics.prom}; called by JUnit after the last test of the run. */
+    /**
+     * Writes the final report and {@code metrics.prom}; called by JUnit after the last test of the run. The
+     * reporter's close() bounds its own last write, so it is called here directly. A report that could not be
+     * written is said loudly and thrown after the scrape text is written (the main command then finds the
+     * report missing or stale and says so).
+     */
     @Override
     public void close() {
+        RuntimeException reportFailure = null;
         try {
-            // JUnit gives a store's close() no timeout: bound the last write here, so that a stuck writer costs
-            // this run half a minute, not the rest of its time budget.
-            Thread closer = new Thread(reporter::close, "benchmark-report-close");
-            closer.setDaemon(true);
-            closer.start();
-            closer.join(CLOSE_TIMEOUT.toMillis());
-            if (closer.isAlive()) {
-                System.out.println("[benchmark] ERROR: the report writer did not finish within " + CLOSE_TIMEOUT
-                        + "; " + reporter.reportPath() + " may be stale");
-            }
+            reporter.close();
+        } catch (RuntimeException e) {
+            System.out.println("[benchmark] ERROR: " + e.getMessage() + "; " + reporter.reportPath() + " may be stale");
+            reportFailure = e;
+        }
+        try {
             Path prom = PrometheusText.write(registry, reportsDir.resolve(METRICS_FILE));
             synchronized (this) {
                 System.out.println("[benchmark] ---- summary of the run ----");
@@ -104,11 +124,16 @@ final class BenchmarkRun implements AutoCloseable {
             }
             System.out.println("[benchmark] wrote " + reporter.reportPath() + " and " + prom);
         } catch (IOException e) {
-            throw new UncheckedIOException("writing " + reportsDir.resolve(METRICS_FILE) + " failed", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            UncheckedIOException failure = new UncheckedIOException("writing " + reportsDir.resolve(METRICS_FILE) + " failed", e);
+            if (reportFailure != null) {
+                failure.addSuppressed(reportFailure);
+            }
+            throw failure;
         } finally {
             registry.close();
+        }
+        if (reportFailure != null) {
+            throw reportFailure;
         }
     }
 

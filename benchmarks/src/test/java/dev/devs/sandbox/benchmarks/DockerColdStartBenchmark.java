@@ -15,6 +15,7 @@ import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.docker.DockerDriver;
 import dev.devs.sandbox.metrics.LatencyStats;
+import dev.devs.sandbox.metrics.LatencyTargets;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,9 +39,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Docker cold start: the image is absent locally and must be pulled from the registry on loopback. Seed target:
- * ready within 30 s (the JUnit timeout is 35 s per sample). The image is the realistic one (Debian minbase +
- * python3, ~230 MB); its registry copy carries one extra file so that no local image shares its layer, and it
+ * Docker cold start: the image is absent locally and must be pulled from the registry on loopback. Target: the
+ * series' P95 within {@link LatencyTargets#DOCKER_COLD} (the JUnit timeout of 35 s per sample only stops a hung
+ * sample). The image is the realistic one (Debian minbase + python3, built by scripts/lib/env.sh); its registry copy carries one extra file so that no local image shares its layer, and it
  * is removed locally ({@code docker rmi}) before every sample, so every sample downloads and extracts it all.
  */
 @Tag("benchmark")
@@ -50,7 +51,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class DockerColdStartBenchmark {
 
     static final int SAMPLES = 5;
-    static final Duration TARGET = Duration.ofSeconds(30);
+    static final Duration TARGET = LatencyTargets.provisioning("docker", StartType.COLD).orElseThrow();
 
     private static BenchmarkRun run;
     private static DockerClient docker;
@@ -64,9 +65,11 @@ class DockerColdStartBenchmark {
         docker = BenchmarkEnvironment.dockerClient();
         requireInRegistry(COLD_IMAGE);
         provider = SandboxProvider.builder(new DockerDriver()).sessionId(BenchmarkEnvironment.SESSION).build();
-        // Warm-up, not recorded: one cold start end to end (JIT, connection pools, the registry's page cache).
+        // Warm-up, outside the measured series (reported in the warmup section): one cold start end to end
+        // (JIT, connection pools, the registry's page cache).
         removeLocally(COLD_IMAGE);
         try (Sandbox warmUp = provider.start(SPEC)) {
+            run.warmup("docker cold", Measurements.Sample.of(warmUp));
             assertThat(warmUp.startType()).as("start type of the warm-up after docker rmi").isEqualTo(StartType.COLD);
         }
         requireLayerNotShared(COLD_IMAGE);
@@ -82,14 +85,13 @@ class DockerColdStartBenchmark {
     @RepeatedTest(value = SAMPLES, name = "cold start {currentRepetition}/{totalRepetitions}")
     @Timeout(35)
     @Order(1)
-    void coldStartIsReadyWithinThirtySeconds(RepetitionInfo info) {
+    void coldStartPullsTheImage(RepetitionInfo info) {
         Sandbox sandbox = provider.start(SPEC);
         try {
             System.out.printf("[benchmark] docker cold %d/%d: %s (%s)%n", info.getCurrentRepetition(), SAMPLES,
                     fmt(ms(sandbox.provisioningDuration())), Measurements.phases(sandbox.phases()));
             assertThat(sandbox.startType()).isEqualTo(StartType.COLD);
             assertThat(sandbox.phases()).as("phases of a cold start").containsKey("pull");
-            assertThat(sandbox.provisioningDuration()).as("cold start of %s", sandbox.id()).isLessThanOrEqualTo(TARGET);
         } finally {
             Measurements.stopAndCheck(docker, sandbox);
         }
@@ -97,7 +99,7 @@ class DockerColdStartBenchmark {
 
     @Test
     @Order(2)
-    void coldSeriesP95IsWithinThirtySeconds() {
+    void coldSeriesP95IsWithinItsTarget() {
         LatencyStats.Series cold = run.reporter().getStats().series("docker", StartType.COLD).orElseThrow(
                 () -> new AssertionError("the reporter has no docker/cold series: no cold sample succeeded"));
         double p95 = cold.p95Ms().orElseThrow();

@@ -52,8 +52,10 @@ class DockerConcurrentStartBenchmark {
         run = benchmarkRun;
         docker = BenchmarkEnvironment.dockerClient();
         provider = SandboxProvider.builder(new DockerDriver()).sessionId(BenchmarkEnvironment.SESSION).build();
-        // Warm-up, not measured: the driver's client and connection pool.
-        provider.start(SPEC).stop();
+        // Warm-up, outside the measured samples (reported in the warmup section): the driver's client and pool.
+        try (Sandbox sandbox = provider.start(SPEC)) {
+            run.warmup("docker concurrent", Measurements.Sample.of(sandbox));
+        }
     }
 
     @Test
@@ -73,7 +75,7 @@ class DockerConcurrentStartBenchmark {
 
             List<Measurements.Sample> samples = new ArrayList<>();
             for (Sandbox s : sandboxes) {
-                samples.add(new Measurements.Sample(ms(s.provisioningDuration()), s.provisioningReadyAt(), s.id()));
+                samples.add(Measurements.Sample.of(s));
                 System.out.printf("[benchmark] docker concurrent %s: %s (%s)%n", s.id(),
                         fmt(ms(s.provisioningDuration())), Measurements.phases(s.phases()));
             }

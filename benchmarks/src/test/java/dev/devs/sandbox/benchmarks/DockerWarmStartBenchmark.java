@@ -13,6 +13,7 @@ import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.docker.DockerDriver;
 import dev.devs.sandbox.metrics.LatencyStats;
+import dev.devs.sandbox.metrics.LatencyTargets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,11 +35,13 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Docker warm start (image present locally), seed target 10 s with a 15 s timeout per sample, measured beside
+ * Docker warm start (image present locally), target: the series' P95 within {@link LatencyTargets#DOCKER_WARM}
+ * (the 15 s timeout per sample only stops a hung sample), measured beside
  * three peers on the same image, command and host settings: the raw engine API, {@code docker run -d} and
  * Testcontainers. Samples are taken round-robin (ours, then each peer, the order rotating every round), so
  * that drift of the machine during the run (page cache, another process, thermal) hits all four alike. Every
- * stop of our sandboxes is checked against the 5 s stop target and recorded as the reporter's stop series.
+ * stop of our sandboxes is recorded as the reporter's stop series, whose P95 is held to {@link LatencyTargets#STOP}.
+ * The warm-up rounds are reported in the report's warmup section, apart from the measured series.
  */
 @Tag("benchmark")
 @Order(2)
@@ -49,7 +52,7 @@ class DockerWarmStartBenchmark {
     /** Samples per starter (ours and each peer's): equal counts, so the ratios compare like with like. */
     static final int SAMPLES = 30;
     static final int WARM_UP_ROUNDS = 3;
-    static final Duration TARGET = Duration.ofSeconds(10);
+    static final Duration TARGET = LatencyTargets.provisioning("docker", StartType.WARM).orElseThrow();
     static final String OURS = "docker-driver";
 
     private static final SandboxSpec SPEC = BenchmarkEnvironment.spec(REALISTIC_IMAGE, Duration.ofSeconds(14));
@@ -77,13 +80,16 @@ class DockerWarmStartBenchmark {
         provider = SandboxProvider.builder(new DockerDriver()).sessionId(BenchmarkEnvironment.SESSION).build();
         peers = List.of(new RawEngineApiPeer(docker), new DockerCliPeer(docker), new TestcontainersPeer());
         peers.forEach(p -> peerSamples.put(p.name(), new ArrayList<>()));
-        // Warm-up, not recorded: class loading, JIT, connection pools, Testcontainers' discovery, page cache.
+        // Warm-up, outside the measured series (reported in the warmup section): class loading, JIT, connection
+        // pools, Testcontainers' discovery, page cache.
         for (int round = 0; round < WARM_UP_ROUNDS; round++) {
             try (Sandbox sandbox = provider.start(SPEC)) {
+                run.warmup("docker warm " + OURS, Measurements.Sample.of(sandbox));
                 assertThat(sandbox.startType()).isEqualTo(StartType.WARM);
             }
             for (Peer peer : peers) {
-                peer.sample(SPEC, Measurements.sampleId("peer-warmup"));
+                Duration d = peer.sample(SPEC, Measurements.sampleId("peer-warmup"));
+                run.warmup("docker warm peer " + peer.name(), Measurements.Sample.of(d, Instant.now()));
             }
         }
         run.record(provider);
@@ -97,7 +103,7 @@ class DockerWarmStartBenchmark {
     @RepeatedTest(value = SAMPLES * 4, name = "warm sample {currentRepetition}/{totalRepetitions}")
     @Timeout(15)
     @Order(1)
-    void warmStartIsReadyWithinTenSeconds(RepetitionInfo info) throws Exception {
+    void warmSample(RepetitionInfo info) throws Exception {
         int i = info.getCurrentRepetition() - 1;
         int round = i / 4;
         int starter = (i % 4 + round) % 4;
@@ -116,7 +122,6 @@ class DockerWarmStartBenchmark {
                     fmt(ms(sandbox.provisioningDuration())), Measurements.phases(sandbox.phases()));
             assertThat(sandbox.startType()).isEqualTo(StartType.WARM);
             ourSamples.add(ms(sandbox.provisioningDuration()));
-            assertThat(sandbox.provisioningDuration()).as("warm start of %s", sandbox.id()).isLessThanOrEqualTo(TARGET);
         } finally {
             stop = Measurements.stopAndCheck(docker, sandbox);
         }
@@ -132,7 +137,7 @@ class DockerWarmStartBenchmark {
 
     @Test
     @Order(2)
-    void warmSeriesP95IsWithinTenSecondsBesideThePeers() {
+    void warmSeriesP95IsWithinItsTargetBesideThePeers() {
         LatencyStats.Series warm = run.reporter().getStats().series("docker", StartType.WARM).orElseThrow(
                 () -> new AssertionError("the reporter has no docker/warm series: no warm sample succeeded"));
         List<Measurements.PeerSeries> section = new ArrayList<>();
@@ -160,16 +165,17 @@ class DockerWarmStartBenchmark {
 
     @Test
     @Order(3)
-    void everyStopTakesAtMostFiveSeconds() {
+    void stopSeriesP95IsWithinItsTarget() {
         LatencyStats.Stops stops = run.reporter().getStats().stops("docker").orElseThrow(
                 () -> new AssertionError("the reporter has no docker stop series"));
         double max = stops.samples().stream().mapToDouble(LatencyStats.Sample::durationMs).max().orElseThrow();
-        run.summary(String.format("docker stop: n=%d P50=%s P95=%s P99=%s max=%s (stopped %d, killed %d), target <= %s each: %s",
-                stops.samples().size(), fmt(stops.p50Ms()), fmt(stops.p95Ms()), fmt(stops.p99Ms()), fmt(max),
-                stops.stopped(), stops.killed(), fmt(Measurements.STOP_TARGET.toMillis()),
-                max <= Measurements.STOP_TARGET.toMillis() ? "ok" : "MISSED"));
+        double p95 = stops.p95Ms().orElseThrow();
+        long target = LatencyTargets.stop().toMillis();
+        run.summary(String.format("docker stop: n=%d P50=%s P95=%s P99=%s max=%s (stopped %d, killed %d), target P95 <= %s: %s",
+                stops.samples().size(), fmt(stops.p50Ms()), fmt(p95), fmt(stops.p99Ms()), fmt(max),
+                stops.stopped(), stops.killed(), fmt(target), p95 <= target ? "ok" : "MISSED"));
         assertThat(stops.samples()).hasSizeGreaterThanOrEqualTo(stopSamples.size());
-        assertThat(max).as("slowest docker stop (ms)").isLessThanOrEqualTo(Measurements.STOP_TARGET.toMillis());
+        assertThat(p95).as("docker stop P95 (ms)").isLessThanOrEqualTo(target);
     }
 
     @AfterAll

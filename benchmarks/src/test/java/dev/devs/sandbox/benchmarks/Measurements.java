@@ -19,9 +19,6 @@ import java.util.concurrent.ThreadLocalRandom;
 /** Small shared pieces of the benchmark classes: formatting, stop checks, the peer section's records. */
 final class Measurements {
 
-    /** The seed's stop target, per sandbox. */
-    static final Duration STOP_TARGET = Duration.ofSeconds(5);
-
     private Measurements() {
     }
 
@@ -60,14 +57,14 @@ final class Measurements {
     }
 
     /**
-     * Stops {@code sandbox}, asserts the stop took at most {@link #STOP_TARGET} and that nothing of it is left
-     * in the engine ({@code docker ps -a} by its id label), and returns how long the stop took.
+     * Stops {@code sandbox}, asserts that nothing of it is left in the engine ({@code docker ps -a} by its id
+     * label), and returns how long the stop took. The time is not judged here: the stop series' P95 is, against
+     * {@link dev.devs.sandbox.metrics.LatencyTargets#STOP}.
      */
     static Duration stopAndCheck(DockerClient docker, Sandbox sandbox) {
         long t0 = System.nanoTime();
         sandbox.stop();
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
-        assertThat(took).as("stop of %s", sandbox.id()).isLessThanOrEqualTo(STOP_TARGET);
         if (docker != null) {
             assertThat(BenchmarkEnvironment.containersOf(docker, sandbox.id()))
                     .as("containers of %s after stop()", sandbox.id()).isEmpty();
@@ -102,6 +99,10 @@ final class Measurements {
 
         static Sample of(Duration d, Instant at) {
             return new Sample(ms(d), at, null);
+        }
+
+        static Sample of(Sandbox sandbox) {
+            return new Sample(ms(sandbox.provisioningDuration()), sandbox.provisioningReadyAt(), sandbox.id());
         }
     }
 

@@ -10,6 +10,7 @@ import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.metrics.LatencyStats;
+import dev.devs.sandbox.metrics.LatencyTargets;
 import dev.devs.sandbox.webcontainer.WebContainerDriver;
 import dev.devs.sandbox.webcontainer.testing.StandInRuntime;
 import java.time.Duration;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * WebContainer start, seed target 10 s (JUnit timeout 15 s per sample), cold (Chromium launched for the sandbox)
+ * WebContainer start, target: each series' P95 within {@link LatencyTargets#WEBCONTAINER} (the JUnit timeout of
+ * 15 s per sample only stops a hung sample), cold (Chromium launched for the sandbox)
  * and warm (Chromium already running), in real headless Chromium with the unmodified {@code @webcontainer/api}
  * client.
  *
@@ -44,7 +46,7 @@ class WebContainerStartBenchmark {
     static final int COLD_SAMPLES = 3;
     static final int WARM_SAMPLES = 30;
     static final int WARM_UP_STARTS = 3;
-    static final Duration TARGET = Duration.ofSeconds(10);
+    static final Duration TARGET = LatencyTargets.WEBCONTAINER;
     static final String STAND_IN_NOTE = "against the loopback TEST STAND-IN runtime, not StackBlitz";
 
     private static final SandboxSpec SPEC = SandboxSpec.builder().startupTimeout(Duration.ofSeconds(14)).build();
@@ -59,9 +61,13 @@ class WebContainerStartBenchmark {
         run = benchmarkRun;
         runtime = StandInRuntime.start();
         warmProvider = SandboxProvider.builder(newDriver()).sessionId(BenchmarkEnvironment.SESSION).build();
-        // Warm-up, not recorded: the first start launches Chromium (cold); the next ones warm the JIT and the browser.
+        // Warm-up, outside the measured series (reported in the warmup section): the first start launches
+        // Chromium (cold); the next ones warm the JIT and the browser.
         for (int i = 0; i < WARM_UP_STARTS; i++) {
-            warmProvider.start(SPEC).stop();
+            try (Sandbox sandbox = warmProvider.start(SPEC)) {
+                run.warmup("webcontainer " + sandbox.startType().wireName() + " [" + sandbox.attributes().get("runtime") + "]",
+                        Measurements.Sample.of(sandbox));
+            }
         }
         run.record(warmProvider);
     }
@@ -70,7 +76,7 @@ class WebContainerStartBenchmark {
     @RepeatedTest(value = COLD_SAMPLES, name = "cold start {currentRepetition}/{totalRepetitions}")
     @Timeout(15)
     @Order(1)
-    void coldStartIsReadyWithinTenSeconds(RepetitionInfo info) {
+    void coldSample(RepetitionInfo info) {
         SandboxProvider.Builder builder = SandboxProvider.builder(newDriver()).sessionId(BenchmarkEnvironment.SESSION);
         for (SandboxLifecycleListener l : run.listeners()) {
             builder.listener(l);
@@ -82,8 +88,6 @@ class WebContainerStartBenchmark {
                         COLD_SAMPLES, STAND_IN_NOTE, fmt(ms(sandbox.provisioningDuration())), Measurements.phases(sandbox.phases()));
                 assertThat(sandbox.startType()).isEqualTo(StartType.COLD);
                 assertThat(sandbox.attributes()).containsEntry("runtime", WebContainerDriver.TEST_STAND_IN);
-                assertThat(sandbox.provisioningDuration()).as("webcontainer cold start of %s", sandbox.id())
-                        .isLessThanOrEqualTo(TARGET);
             } finally {
                 sandbox.stop();
             }
@@ -93,15 +97,13 @@ class WebContainerStartBenchmark {
     @RepeatedTest(value = WARM_SAMPLES, name = "warm start {currentRepetition}/{totalRepetitions}")
     @Timeout(15)
     @Order(2)
-    void warmStartIsReadyWithinTenSeconds(RepetitionInfo info) {
+    void warmSample(RepetitionInfo info) {
         Sandbox sandbox = warmProvider.start(SPEC);
         try {
             System.out.printf("[benchmark] webcontainer warm %2d/%d %s: %s (%s)%n", info.getCurrentRepetition(),
                     WARM_SAMPLES, STAND_IN_NOTE, fmt(ms(sandbox.provisioningDuration())), Measurements.phases(sandbox.phases()));
             assertThat(sandbox.startType()).isEqualTo(StartType.WARM);
             assertThat(sandbox.attributes()).containsEntry("runtime", WebContainerDriver.TEST_STAND_IN);
-            assertThat(sandbox.provisioningDuration()).as("webcontainer warm start of %s", sandbox.id())
-                    .isLessThanOrEqualTo(TARGET);
         } finally {
             sandbox.stop();
         }
@@ -109,16 +111,16 @@ class WebContainerStartBenchmark {
 
     @Test
     @Order(3)
-    void webContainerSeriesP95IsWithinTenSeconds() {
+    void webContainerSeriesP95IsWithinItsTarget() {
         LatencyStats stats = run.reporter().getStats();
         for (StartType type : new StartType[] {StartType.COLD, StartType.WARM}) {
             LatencyStats.Series s = stats.series(WebContainerDriver.NAME, type).orElseThrow(
                     () -> new AssertionError("the reporter has no webcontainer/" + type.wireName() + " series"));
             double p95 = s.p95Ms().orElseThrow();
             run.summary(String.format("webcontainer %s (%s, %s): n=%d P50=%s P95=%s P99=%s, target P95 <= %s: %s",
-                    type.wireName(), STAND_IN_NOTE, s.endpoint().orElse("?"), s.samples().size(), fmt(s.p50Ms()), fmt(p95),
+                    type.wireName(), STAND_IN_NOTE, s.attribute("endpoint").orElse("?"), s.samples().size(), fmt(s.p50Ms()), fmt(p95),
                     fmt(s.p99Ms()), fmt(TARGET.toMillis()), p95 <= TARGET.toMillis() ? "ok" : "MISSED"));
-            assertThat(s.runtime()).as("runtime of the webcontainer/%s series", type.wireName())
+            assertThat(s.attribute("runtime")).as("runtime of the webcontainer/%s series", type.wireName())
                     .contains(WebContainerDriver.TEST_STAND_IN);
             assertThat(s.samples()).hasSizeGreaterThanOrEqualTo(type == StartType.COLD ? COLD_SAMPLES : WARM_SAMPLES);
             assertThat(p95).as("webcontainer %s P95 (ms)", type.wireName()).isLessThanOrEqualTo(TARGET.toMillis());

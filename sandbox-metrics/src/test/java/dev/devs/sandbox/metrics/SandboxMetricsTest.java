@@ -95,7 +95,7 @@ class SandboxMetricsTest {
         for (int i = 1; i <= 150; i++) {
             feed(Events.ready("docker", StartType.WARM, i));
         }
-        // The seed's registry check, by exact name.
+        // The registry check of docs/design.md "Prometheus", by exact name.
         for (String name : List.of("sandbox_provisioning_duration_p50_ms", "sandbox_provisioning_duration_p95_ms",
                 "sandbox_provisioning_duration_p99_ms")) {
             assertThat(simple.find(name).tags("driver", "docker", "start_type", "warm").gauge()).as(name).isNotNull();

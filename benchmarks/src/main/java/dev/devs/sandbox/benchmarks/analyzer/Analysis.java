@@ -1,25 +1,18 @@
 package dev.devs.sandbox.benchmarks.analyzer;
 
+import dev.devs.sandbox.StartType;
+import dev.devs.sandbox.metrics.LatencyTargets;
 import dev.devs.sandbox.metrics.Percentiles;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.OptionalDouble;
 
 /**
  * The verdict on a report: every series' percentiles recomputed from its samples with the project's one
- * {@link Percentiles} implementation, compared with the seed's targets (a P95 bound per series).
+ * {@link Percentiles} implementation, compared with the project's {@link LatencyTargets} (a P95 bound per series).
  */
 final class Analysis {
-
-    /** Docker cold start: P95 within 30 s. */
-    static final double DOCKER_COLD_TARGET_MS = 30_000;
-    /** Docker warm (and pooled) start: P95 within 10 s. */
-    static final double DOCKER_WARM_TARGET_MS = 10_000;
-    /** WebContainer start of any type: P95 within 10 s. */
-    static final double WEBCONTAINER_TARGET_MS = 10_000;
-    /** Stop of a sandbox: within 5 s (checked on the P95 of the stop series). */
-    static final double STOP_TARGET_MS = 5_000;
 
     enum Kind { SERIES, STOPS, PEER }
 
@@ -88,21 +81,22 @@ final class Analysis {
         return failures.isEmpty() ? 0 : 1;
     }
 
-    /** The target of a provisioning series, if the seed sets one. */
+    /**
+     * The target of a provisioning series, if {@link LatencyTargets} sets one. A start type this version does
+     * not know (a report from a newer one) has none: it is shown, not judged.
+     */
     static OptionalDouble targetMs(String driver, String startType) {
-        String st = startType.toLowerCase(Locale.ROOT);
-        switch (driver.toLowerCase(Locale.ROOT)) {
-            case "docker":
-                if (st.equals("cold")) {
-                    return OptionalDouble.of(DOCKER_COLD_TARGET_MS);
-                }
-                // A pooled start is at least as prepared as a warm one, so it is held to the warm bound.
-                return st.equals("warm") || st.equals("pooled") ? OptionalDouble.of(DOCKER_WARM_TARGET_MS) : OptionalDouble.empty();
-            case "webcontainer":
-                return OptionalDouble.of(WEBCONTAINER_TARGET_MS);
-            default:
-                return OptionalDouble.empty();
+        StartType type;
+        try {
+            type = StartType.fromWireName(startType);
+        } catch (IllegalArgumentException unknown) {
+            return OptionalDouble.empty();
         }
+        return LatencyTargets.provisioning(driver, type).map(Analysis::millis).orElse(OptionalDouble.empty());
+    }
+
+    private static OptionalDouble millis(Duration d) {
+        return OptionalDouble.of(d.toMillis());
     }
 
     private void addSeries(LatencyReport.Series s) {
@@ -141,7 +135,7 @@ final class Analysis {
         if (standIn) {
             notes.add("TEST STAND-IN runtime, not StackBlitz");
         }
-        Row row = row(Kind.STOPS, label, s.samples(), OptionalDouble.of(STOP_TARGET_MS), 0, String.join("; ", notes), standIn);
+        Row row = row(Kind.STOPS, label, s.samples(), millis(LatencyTargets.stop()), 0, String.join("; ", notes), standIn);
         stops.add(row);
         checkReported(row, s.reportedP95());
         judge(row);

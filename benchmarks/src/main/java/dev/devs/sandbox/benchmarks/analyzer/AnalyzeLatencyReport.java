@@ -8,13 +8,13 @@ import java.nio.file.Path;
  * The report analyzer, run by {@code scripts/analyze_sandbox_latency.sh [report.json]}.
  *
  * <p>Reads a sandbox latency report (default {@code .devs/reports/sandbox_latency_benchmark.json}), prints
- * n / P50 / P95 / P99 / target / verdict for every provisioning series, the stop series (target 5 s) and the
+ * n / P50 / P95 / P99 / target / verdict for every provisioning series, the stop series and the
  * peers with our Docker warm P50 and P95 as a ratio to each, and draws the chart next to the report
  * ({@code sandbox_latency_benchmark.png}). Percentiles are recomputed from the samples with the project's one
  * implementation, {@link dev.devs.sandbox.metrics.Percentiles}.
  *
- * <p>Exit codes: <b>0</b> every P95 within its target (Docker cold 30 s, Docker warm 10 s, WebContainer 10 s,
- * stops 5 s); <b>1</b> a P95 over its target, or a series whose every start failed; <b>2</b> the report is
+ * <p>Exit codes: <b>0</b> every P95 within its target ({@link dev.devs.sandbox.metrics.LatencyTargets}: Docker
+ * cold, Docker warm, WebContainer, stops); <b>1</b> a P95 over its target, or a series whose every start failed; <b>2</b> the report is
  * missing, empty or malformed (or the arguments are wrong), with a one-line reason on stderr.
  */
 public final class AnalyzeLatencyReport {

@@ -11,9 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads a report (DESIGN.md "Report contract") strictly enough that every number the analyzer prints comes
- * from a well-formed sample, and names the exact field when one is not. Accepts the seed's shape too (only
- * the top-level {@code driver, startType, samples}), read as a single series.
+ * Reads a report (docs/design.md "Report contract") strictly enough that every number the analyzer prints
+ * comes from a well-formed sample, and names the exact field when one is not. Accepts the original
+ * specification's single-series shape too (only the top-level {@code driver, startType, samples}), read as
+ * one series. Series attributes ({@code endpoint}, {@code runtime}, {@code image}) are optional string keys of
+ * a series, in reports old and new alike.
  */
 final class ReportReader {
 
@@ -125,7 +127,7 @@ final class ReportReader {
         for (int i = 0; i < samples.size(); i++) {
             String at = where + ".samples[" + i + "]";
             JsonNode sample = samples.get(i);
-            // The seed allows a bare number too; the contract writes objects with durationMs.
+            // The original specification allows a bare number too; the contract writes objects with durationMs.
             JsonNode d = sample.isObject() ? sample.get("durationMs") : sample;
             if (d == null || !d.isNumber()) {
                 throw new MalformedReportException(at + ".durationMs is " + (d == null ? "missing" : "not a number: " + d));

@@ -235,14 +235,14 @@ class AnalyzeLatencyReportTest {
     }
 
     @Test
-    void theSeedsSingleSeriesShapeIsReadToo() throws IOException {
+    void aSingleSeriesReportWithOnlyTopLevelKeysIsReadToo() throws IOException {
         Path seed = Files.writeString(dir.resolve("seed.json"), """
                 {"driver": "docker", "startType": "cold",
                  "samples": [{"durationMs": 12345, "timestamp": "2026-11-26T17:45:51.123Z"},
                              {"durationMs": 28000, "timestamp": "2026-11-26T17:46:51.123Z"}],
                  "p50Ms": 12000, "p95Ms": 28000, "p99Ms": 29500}
                 """);
-        Path chart = dir.resolve("charts/seed-chart.png");
+        Path chart = dir.resolve("charts/single-chart.png");
         Result res = analyze(seed.toString(), "--chart", chart.toString());
         assertThat(res.exit()).isZero();
         assertThat(row(res.out(), "docker cold")).matches("docker cold\\s+2\\s+12345\\.0\\s+28000\\.0\\s+28000\\.0\\s+30 s\\s+OK");

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What one {@link SandboxLatencyReporter#onEvent} costs the provider's thread: a timed loop over READY events
  * of four series (the common case) with the writer thread live, writing real report files as it coalesces.
- * Measures and prints; asserts only that nothing was lost (the seed sets no target for this figure).
+ * Measures and prints; asserts only that nothing was lost (no target is set for this figure).
  */
 @Tag("benchmark")
 @Timeout(value = 3, unit = TimeUnit.MINUTES)

@@ -1,0 +1,55 @@
+package dev.devs.sandbox.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.devs.sandbox.StartType;
+import dev.devs.sandbox.metrics.LatencyTargets;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * README states the latency targets for users; {@link LatencyTargets} is where the code takes them from. This
+ * keeps the two equal, so that neither can change alone.
+ */
+class ReadmeTargetsTest {
+
+    private static final Path README = Path.of("..", "README.md");
+
+    // The sentence of "The two commands", whatever the line breaks: "(Docker cold 30 s, Docker warm 10 s, ...)".
+    private static final Pattern TARGETS = Pattern.compile(
+            "\\(Docker cold (\\d+) s, Docker warm (\\d+) s, WebContainer (\\d+) s, stop (\\d+) s\\)");
+
+    @Test
+    void readmeStatesTheTargetsOfLatencyTargets() throws IOException {
+        assertThat(targetsIn(Files.readString(README))).isEqualTo(expected());
+    }
+
+    @Test
+    void aReadmeWithAnotherNumberIsCaught() {
+        String drifted = "It exits 0 when every P95 is within target (Docker cold 30 s, Docker\n"
+                + "warm 10 s, WebContainer 15 s, stop 5 s), 1 when one is over";
+        assertThat(targetsIn(drifted)).isNotEqualTo(expected());
+    }
+
+    private static String expected() {
+        return seconds(LatencyTargets.provisioning("docker", StartType.COLD).orElseThrow()) + " "
+                + seconds(LatencyTargets.provisioning("docker", StartType.WARM).orElseThrow()) + " "
+                + seconds(LatencyTargets.provisioning("webcontainer", StartType.WARM).orElseThrow()) + " "
+                + seconds(LatencyTargets.stop());
+    }
+
+    private static String targetsIn(String text) {
+        Matcher m = TARGETS.matcher(text.replaceAll("\\s+", " "));
+        assertThat(m.find()).as("README's sentence with the targets, matching " + TARGETS.pattern()).isTrue();
+        return m.group(1) + " " + m.group(2) + " " + m.group(3) + " " + m.group(4);
+    }
+
+    private static long seconds(Duration d) {
+        return d.toSeconds();
+    }
+}
