@@ -29,13 +29,6 @@ class ReadmeTargetsTest {
         assertThat(targetsIn(Files.readString(README))).isEqualTo(expected());
     }
 
-    @Test
-    void aReadmeWithAnotherNumberIsCaught() {
-        String drifted = "It exits 0 when every P95 is within target (Docker cold 30 s, Docker\n"
-                + "warm 10 s, WebContainer 15 s, stop 5 s), 1 when one is over";
-        assertThat(targetsIn(drifted)).isNotEqualTo(expected());
-    }
-
     private static String expected() {
         return seconds(LatencyTargets.provisioning("docker", StartType.COLD).orElseThrow()) + " "
                 + seconds(LatencyTargets.provisioning("docker", StartType.WARM).orElseThrow()) + " "
