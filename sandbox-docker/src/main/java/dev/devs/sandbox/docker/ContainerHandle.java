@@ -1,61 +1,96 @@
 package dev.devs.sandbox.docker;
 
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import dev.devs.sandbox.ExecResult;
 import dev.devs.sandbox.PhaseRecorder;
 import dev.devs.sandbox.SandboxDriver;
+import dev.devs.sandbox.SandboxException;
+import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.StopOutcome;
 import java.time.Duration;
 import java.util.List;
 
-/** {@link DockerDriver}'s grip on one running container and the volumes created for it. */
-@SuppressWarnings("try") // phase timers: try-with-resources whose variable is never read, by design
+/** The Docker driver's grip on one running container and the volumes created for it. Thread-safe. */
 final class ContainerHandle implements SandboxDriver.Handle {
 
     /** 128 + SIGKILL: what the engine reports for a container it had to kill. */
     private static final long EXIT_KILLED = 137;
 
-    private final DockerDriver driver;
+    /** What a handle works with; one instance per driver, shared by its handles. */
+    record Collaborators(EngineCalls engine, ExecRunner execs, ExecKiller killer, ContainerDiagnostics diagnostics,
+                         EngineFailures failures, ResourceRemover remover) {
+    }
+
+    private final Collaborators with;
     private final String sandboxId;
     private final String containerId;
     private final List<String> volumes;
 
-    ContainerHandle(DockerDriver driver, String sandboxId, String containerId, List<String> volumes) {
-        this.driver = driver;
+    ContainerHandle(Collaborators with, String sandboxId, String containerId, List<String> volumes) {
+        this.with = with;
         this.sandboxId = sandboxId;
         this.containerId = containerId;
         this.volumes = volumes;
     }
 
+    /** Runs the command; one that outlives {@code timeout} is killed with its children. */
     @Override
     public ExecResult exec(List<String> command, Duration timeout) throws InterruptedException {
-        return driver.exec(sandboxId, containerId, command, timeout);
+        with.engine().ensureOpen();
+        try {
+            return with.execs().run(containerId, command, timeout);
+        } catch (ExecRunner.ExecTimedOut t) {
+            boolean killed = with.killer().kill(containerId, t.execId);
+            throw new SandboxTimeoutException(sandboxId, timeout, "command " + command + " in sandbox " + sandboxId
+                    + " did not finish within " + timeout + (killed ? "; it was killed"
+                    : "; it could not be killed from here and runs until the sandbox stops")
+                    + " (output so far: stdout '" + ContainerDiagnostics.clip(t.partial.stdout()) + "', stderr '"
+                    + ContainerDiagnostics.clip(t.partial.stderr()) + "')");
+        } catch (ConflictException notRunning) {
+            throw new SandboxException("sandbox " + sandboxId + " is not running (" + with.diagnostics().describeNow(containerId)
+                    + "), so " + command + " cannot run in it: " + EngineErrors.engineMessage(notRunning), notRunning);
+        } catch (RuntimeException e) {
+            throw with.failures().afterStart(sandboxId, "run " + command + " in container " + containerId, e);
+        }
     }
 
     /**
      * {@code docker stop -t <grace>}, then remove container and volumes. STOPPED when the process exited on
      * its own after SIGTERM; KILLED when the engine had to SIGKILL it (exit 137), the kernel OOM-killed it, or
-     * it was no longer running when asked to stop.
+     * it was no longer running when asked to stop. The removal runs even if the stop failed or was interrupted.
      */
     @Override
-    public StopOutcome stop(Duration gracePeriod, PhaseRecorder phases) {
+    public StopOutcome stop(Duration gracePeriod, PhaseRecorder phases) throws InterruptedException {
         StopOutcome outcome = StopOutcome.KILLED;
         RuntimeException failure = null;
-        try (var p = phases.phase("stop")) {
+        InterruptedException interrupted = null;
+        PhaseRecorder.Phase stop = phases.phase("stop");
+        try {
             outcome = stopContainer(gracePeriod);
+        } catch (InterruptedException e) {
+            interrupted = e;
         } catch (RuntimeException e) {
-            failure = driver.translate(sandboxId, "stop container " + containerId, e);
+            failure = with.failures().afterStart(sandboxId, "stop container " + containerId, e);
+        } finally {
+            stop.close();
         }
-        try (var p = phases.phase("remove")) {
-            driver.removeAll(sandboxId, containerId, volumes);
+        PhaseRecorder.Phase remove = phases.phase("remove");
+        try {
+            with.remover().removeAll(sandboxId, containerId, volumes);
         } catch (RuntimeException e) {
             if (failure == null) {
                 failure = e;
             } else {
                 failure.addSuppressed(e);
             }
+        } finally {
+            remove.close();
+        }
+        if (interrupted != null) {
+            throw interrupted;
         }
         if (failure != null) {
             throw failure;
@@ -63,17 +98,18 @@ final class ContainerHandle implements SandboxDriver.Handle {
         return outcome;
     }
 
-    private StopOutcome stopContainer(Duration gracePeriod) {
+    private StopOutcome stopContainer(Duration gracePeriod) throws InterruptedException {
         // The engine counts whole seconds; rounding up never kills earlier than asked.
         long seconds = (gracePeriod.toNanos() + 999_999_999L) / 1_000_000_000L;
+        int timeout = (int) Math.min(seconds, Integer.MAX_VALUE);
         try {
-            driver.stopClient(seconds).stopContainerCmd(containerId).withTimeout((int) Math.min(seconds, Integer.MAX_VALUE)).exec();
+            with.engine().awaitedRequest(Duration.ofSeconds(seconds), c -> c.stopContainerCmd(containerId).withTimeout(timeout).exec());
         } catch (NotModifiedException alreadyStopped) {
             return StopOutcome.KILLED; // it had died on its own before the stop
         } catch (NotFoundException gone) {
             return StopOutcome.KILLED; // removed behind our back: it certainly did not stop on request
         }
-        InspectContainerResponse.ContainerState state = driver.client().inspectContainerCmd(containerId).exec().getState();
+        InspectContainerResponse.ContainerState state = with.engine().request(c -> c.inspectContainerCmd(containerId).exec().getState());
         boolean killed = Boolean.TRUE.equals(state.getOOMKilled())
                 || (state.getExitCodeLong() != null && state.getExitCodeLong() == EXIT_KILLED);
         return killed ? StopOutcome.KILLED : StopOutcome.STOPPED;
@@ -83,8 +119,9 @@ final class ContainerHandle implements SandboxDriver.Handle {
     @Override
     public boolean isAlive() {
         try {
-            InspectContainerResponse.ContainerState state = driver.client().inspectContainerCmd(containerId).exec().getState();
-            return Boolean.TRUE.equals(state.getRunning());
+            return Boolean.TRUE.equals(with.engine().request(c -> c.inspectContainerCmd(containerId).exec().getState()).getRunning());
+        } catch (InterruptedException e) {
+            return false; // the caller's interrupt status stays set
         } catch (RuntimeException e) {
             return false;
         }
@@ -92,6 +129,6 @@ final class ContainerHandle implements SandboxDriver.Handle {
 
     @Override
     public String toString() {
-        return "ContainerHandle[" + sandboxId + ", " + DockerDriver.shortId(containerId) + "]";
+        return "ContainerHandle[" + sandboxId + ", " + ContainerDiagnostics.shortId(containerId) + "]";
     }
 }

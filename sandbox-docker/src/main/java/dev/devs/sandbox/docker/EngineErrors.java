@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 
-/** Tells a failure to reach the engine apart from an answer the engine gave. */
+/**
+ * Classifies what docker-java threw: a failure to reach the engine, a server that does not answer, a server
+ * that is not an engine, or an answer the engine gave. {@link EngineFailures} turns the class into a message.
+ */
 final class EngineErrors {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,18 +38,19 @@ final class EngineErrors {
     }
 
     /**
-     * Whether {@code t} means the server accepted the connection but did not answer within the response
-     * timeout: a {@link SocketTimeoutException} (from the HTTP client on TCP, from {@link AnswerDeadline} on
-     * a Unix socket). A connect timeout is not one, although the HTTP client's {@code ConnectTimeoutException}
-     * extends {@link SocketTimeoutException}: that is told apart by name, so as not to compile against the
-     * transport's internals.
+     * Whether {@code t} means the server accepted the connection but did not answer in time: the bound of
+     * {@link BoundedCalls} passed, or the HTTP client's read timed out (a {@link SocketTimeoutException}, on
+     * TCP). A connect timeout is not one, although the HTTP client's {@code ConnectTimeoutException} extends
+     * {@link SocketTimeoutException}: that is told apart by name, so as not to compile against the transport's
+     * internals.
      */
     static boolean isSilent(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof DockerException) {
                 return false;
             }
-            if (c instanceof SocketTimeoutException && !isConnectTimeout(c)) {
+            if (c instanceof BoundedCalls.TimedOut
+                    || (c instanceof SocketTimeoutException && !isConnectTimeout(c))) {
                 return true;
             }
             if (c.getCause() == c) {

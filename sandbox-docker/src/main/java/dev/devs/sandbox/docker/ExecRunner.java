@@ -1,6 +1,5 @@
 package dev.devs.sandbox.docker;
 
-import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectExecResponse;
 import com.github.dockerjava.api.model.Frame;
 import dev.devs.sandbox.ExecResult;
@@ -19,13 +18,13 @@ final class ExecRunner {
     static final int MAX_CAPTURE_BYTES = 16 * 1024 * 1024;
     private static final String TRUNCATED = "\n[output truncated at 16 MiB by DockerDriver]";
 
-    private final DockerClient docker;
-    private final DockerClient streams;
+    /** How long after the attach stream ended the engine may take to record the exit code. */
+    private static final long EXIT_CODE_GRACE_NANOS = 1_000_000_000L;
 
-    /** {@code docker} for the request/response calls, {@code streams} (no response timeout) for the attach. */
-    ExecRunner(DockerClient docker, DockerClient streams) {
-        this.docker = docker;
-        this.streams = streams;
+    private final EngineCalls engine;
+
+    ExecRunner(EngineCalls engine) {
+        this.engine = engine;
     }
 
     /** The command did not finish in time; its attach stream has been closed, the process may still run. */
@@ -45,17 +44,18 @@ final class ExecRunner {
      * Runs {@code command} and waits for its exit code.
      *
      * @throws ExecTimedOut when it does not finish within {@code timeout}
+     * @throws InterruptedException the caller was interrupted; the attach stream has been closed
      * @throws RuntimeException docker-java's exceptions as thrown (409 Conflict when the container is not running)
      */
     ExecResult run(String containerId, List<String> command, Duration timeout) throws InterruptedException {
         long t0 = System.nanoTime();
         long deadline = t0 + timeout.toNanos();
-        String execId = docker.execCreateCmd(containerId)
+        String execId = engine.request(c -> c.execCreateCmd(containerId)
                 .withCmd(command.toArray(String[]::new))
                 .withAttachStdout(true)
                 .withAttachStderr(true)
                 .exec()
-                .getId();
+                .getId());
         Capture out = new Capture();
         Capture err = new Capture();
         StreamCallback<Frame> stream = new StreamCallback<>(frame -> {
@@ -65,7 +65,7 @@ final class ExecRunner {
                 default -> { }
             }
         });
-        streams.execStartCmd(execId).withDetach(false).withTty(false).exec(stream);
+        engine.streams().execStartCmd(execId).withDetach(false).withTty(false).exec(stream);
         boolean done;
         try {
             done = stream.await(Duration.ofNanos(deadline - System.nanoTime()));
@@ -89,27 +89,22 @@ final class ExecRunner {
     }
 
     /** The host PID of a still-running exec, or 0 when it has ended or the engine does not say. */
-    long runningPid(String execId) {
-        InspectExecResponse r = docker.inspectExecCmd(execId).exec();
+    long runningPid(String execId) throws InterruptedException {
+        InspectExecResponse r = engine.request(c -> c.inspectExecCmd(execId).exec());
         return Boolean.TRUE.equals(r.isRunning()) && r.getPidLong() != null ? r.getPidLong() : 0;
     }
 
     private Long exitCode(String execId, long deadline) throws InterruptedException {
         // The attach stream ends when the process closes its output; the engine records the exit code a
         // moment later, so the first inspect can still say "running". Retry briefly, never coarsely.
-        long pauseNanos = 200_000;
-        long softDeadline = Math.max(deadline, System.nanoTime() + 1_000_000_000L);
-        while (true) {
-            InspectExecResponse r = docker.inspectExecCmd(execId).exec();
+        Backoff backoff = new Backoff(200_000, 20_000_000, Math.max(deadline, System.nanoTime() + EXIT_CODE_GRACE_NANOS));
+        do {
+            InspectExecResponse r = engine.request(c -> c.inspectExecCmd(execId).exec());
             if (!Boolean.TRUE.equals(r.isRunning()) && r.getExitCodeLong() != null) {
                 return r.getExitCodeLong();
             }
-            if (System.nanoTime() + pauseNanos > softDeadline) {
-                return null;
-            }
-            Thread.sleep(pauseNanos / 1_000_000, (int) (pauseNanos % 1_000_000));
-            pauseNanos = Math.min(pauseNanos * 2, 20_000_000);
-        }
+        } while (backoff.pause());
+        return null;
     }
 
     /** Collects one stream's bytes up to the cap; decoded once at the end so split UTF-8 sequences survive. */

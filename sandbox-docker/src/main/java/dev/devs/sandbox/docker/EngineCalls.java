@@ -1,0 +1,131 @@
+package dev.devs.sandbox.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The driver's way to the engine: a fixed pair of docker-java clients, and owned threads on which every
+ * blocking request/response call runs, bounded there (see {@link BoundedCalls}).
+ *
+ * <ul>
+ *   <li>{@link #request}: inspect, create, start, remove, volume create and remove, exec create and inspect.
+ *       Bounded by the response timeout on TCP and Unix sockets alike. The client also has the HTTP
+ *       response timeout, which on TCP ends the blocked read of a cancelled call and so frees its thread
+ *       (on a Unix socket the cancelling interrupt does that).</li>
+ *   <li>{@link #awaitedRequest}: a request the engine rightly answers late, {@code docker stop -t <grace>};
+ *       on the client without response timeout, bounded by the grace plus the response timeout.</li>
+ *   <li>{@link #streams()}: pull, logs, exec attach. docker-java runs them on its own stream threads; they
+ *       are silent for as long as the work they carry, so no response timeout: the startup timeout and the
+ *       exec timeout bound the waits on them.</li>
+ * </ul>
+ * Thread-safe. {@link #close()} cancels calls in flight and closes both clients.
+ */
+final class EngineCalls implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EngineCalls.class);
+
+    private final DockerClient requests;
+    private final DockerClient streams;
+    private final BoundedCalls calls;
+    private final Duration responseTimeout;
+    private final EngineFailures failures;
+    private final String closedMessage;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    EngineCalls(EngineAddress address, EngineFailures failures) {
+        this.failures = failures;
+        DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
+                .withDockerHost(address.dockerHost())
+                .build();
+        this.responseTimeout = address.responseTimeout();
+        this.requests = client(config, address, responseTimeout);
+        this.streams = client(config, address, null);
+        this.closedMessage = "DockerDriver for " + address.dockerHost() + " is closed";
+        this.calls = new BoundedCalls("devs-docker-engine-", closedMessage);
+    }
+
+    private static DockerClient client(DockerClientConfig config, EngineAddress address, Duration responseTimeout) {
+        ApacheDockerHttpClient.Builder http = new ApacheDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost())
+                .sslConfig(config.getSSLConfig())
+                .connectionTimeout(address.connectTimeout());
+        if (responseTimeout != null) {
+            http.responseTimeout(responseTimeout);
+        }
+        return DockerClientImpl.getInstance(config, http.build());
+    }
+
+    /**
+     * One request/response call, on an owned thread, awaited at most the response timeout.
+     *
+     * @throws BoundedCalls.TimedOut no answer within the response timeout
+     * @throws InterruptedException  the caller was interrupted (its interrupt status stays set)
+     * @throws RuntimeException      docker-java's exceptions as thrown
+     */
+    <T> T request(Function<DockerClient, T> call) throws InterruptedException {
+        return calls.call(() -> call.apply(requests), responseTimeout);
+    }
+
+    /**
+     * {@link #request} as a step of start {@code sandboxId}, its failure explained by {@link EngineFailures#starting}.
+     *
+     * @param what what was asked, read after "to", e.g. {@code "start container <id>"}
+     */
+    <T> T requestForStart(String sandboxId, String what, Function<DockerClient, T> call) throws InterruptedException {
+        try {
+            return request(call);
+        } catch (RuntimeException e) {
+            throw failures.starting(sandboxId, what, e);
+        }
+    }
+
+    /** {@link #request} that an interrupt of the caller does not cut short: for removals that must happen. */
+    <T> T requestUninterruptibly(Function<DockerClient, T> call) {
+        return calls.callUninterruptibly(() -> call.apply(requests), responseTimeout);
+    }
+
+    /**
+     * A request the engine answers only after {@code serverWait} (such as {@code docker stop -t}), awaited at
+     * most that plus the response timeout.
+     */
+    <T> T awaitedRequest(Duration serverWait, Function<DockerClient, T> call) throws InterruptedException {
+        return calls.call(() -> call.apply(streams), serverWait.plus(responseTimeout));
+    }
+
+    /** The client for streams (pull, logs, exec attach): no response timeout. */
+    DockerClient streams() {
+        return streams;
+    }
+
+    /** @throws IllegalStateException naming the engine address, after {@link #close()} */
+    void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException(closedMessage);
+        }
+    }
+
+    /** Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        calls.close();
+        for (DockerClient c : new DockerClient[] {requests, streams}) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                log.debug("closing a Docker client failed", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.devs.sandbox.docker;
+
+import static dev.devs.sandbox.docker.ContainerDiagnostics.clip;
+import static dev.devs.sandbox.docker.ContainerDiagnostics.describe;
+import static dev.devs.sandbox.docker.ContainerDiagnostics.shortId;
+
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import dev.devs.sandbox.ExecResult;
+import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.SandboxStartException;
+import dev.devs.sandbox.SandboxTimeoutException;
+import dev.devs.sandbox.StartContext;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Decides when a started container is ready, in the manner of Testcontainers' wait strategies: first one
+ * inspect must report it running (phase {@code ready}; a process that has already exited fails the start
+ * with its exit code, OOM flag and last log lines), then the spec's readiness probe, if any, is exec'd until
+ * it exits 0 (phase {@code readiness}), with a short back-off (2 ms doubling to 50 ms) bounded by the
+ * startup timeout. Holds no state between calls.
+ */
+final class ReadinessProber {
+
+    private static final long FIRST_PAUSE_NANOS = 2_000_000;
+    private static final long MAX_PAUSE_NANOS = 50_000_000;
+
+    private final EngineCalls engine;
+    private final ExecRunner execs;
+    private final ContainerDiagnostics diagnostics;
+    private final EngineFailures failures;
+
+    ReadinessProber(EngineCalls engine, ExecRunner execs, ContainerDiagnostics diagnostics, EngineFailures failures) {
+        this.engine = engine;
+        this.execs = execs;
+        this.diagnostics = diagnostics;
+        this.failures = failures;
+    }
+
+    /** @throws SandboxStartException the container is not running, with its state and log tail */
+    void requireRunning(SandboxSpec spec, String sandboxId, String containerId) throws InterruptedException {
+        InspectContainerResponse.ContainerState state = inspect(sandboxId, containerId);
+        if (!Boolean.TRUE.equals(state.getRunning())) {
+            throw new SandboxStartException(sandboxId, "sandbox " + sandboxId + " (container " + shortId(containerId) + ", image '"
+                    + spec.image() + "') is not running right after start: " + describe(state) + ". " + diagnostics.logTail(containerId));
+        }
+    }
+
+    /**
+     * Runs the spec's readiness probe until it exits 0.
+     *
+     * @throws SandboxTimeoutException the startup timeout ran out, with the last attempt's exit code and output
+     * @throws SandboxStartException   the container stopped running meanwhile, or the engine failed
+     */
+    void awaitProbe(SandboxSpec spec, StartContext ctx, String containerId) throws InterruptedException {
+        String id = ctx.sandboxId();
+        List<String> probe = spec.readinessProbe();
+        Backoff backoff = new Backoff(FIRST_PAUSE_NANOS, MAX_PAUSE_NANOS, System.nanoTime() + ctx.remaining().toNanos());
+        int attempts = 0;
+        ExecResult last = null;
+        do {
+            Duration remaining = ctx.remaining();
+            if (remaining.isNegative() || remaining.isZero()) {
+                break;
+            }
+            attempts++;
+            try {
+                last = execs.run(containerId, probe, remaining);
+            } catch (ExecRunner.ExecTimedOut t) {
+                throw timedOut(spec, ctx, containerId, attempts, last, "attempt " + attempts
+                        + " was still running when the timeout ran out (its output so far: stdout '" + clip(t.partial.stdout())
+                        + "', stderr '" + clip(t.partial.stderr()) + "')");
+            } catch (ConflictException notRunning) {
+                // The engine refuses exec in a container that is not running: the main process has exited.
+                throw new SandboxStartException(id, "sandbox " + id + " (container " + shortId(containerId) + ", image '"
+                        + spec.image() + "') stopped running while its readiness probe " + probe + " was being tried ("
+                        + attempts + " attempts): " + describe(inspect(id, containerId)) + ". " + diagnostics.logTail(containerId),
+                        notRunning);
+            } catch (RuntimeException e) {
+                throw failures.starting(id, "run readiness probe " + probe + " in container " + containerId, e);
+            }
+            if (last.exitCode() == 0) {
+                return;
+            }
+        } while (backoff.pause());
+        throw timedOut(spec, ctx, containerId, attempts, last, null);
+    }
+
+    private InspectContainerResponse.ContainerState inspect(String sandboxId, String containerId) throws InterruptedException {
+        return engine.requestForStart(sandboxId, "inspect container " + containerId, c -> c.inspectContainerCmd(containerId).exec().getState());
+    }
+
+    private SandboxTimeoutException timedOut(SandboxSpec spec, StartContext ctx, String containerId, int attempts,
+                                             ExecResult last, String note) {
+        String id = ctx.sandboxId();
+        StringBuilder m = new StringBuilder("sandbox ").append(id).append(" (container ").append(shortId(containerId))
+                .append(", image '").append(spec.image()).append("') did not become ready within startupTimeout ")
+                .append(ctx.timeout()).append(": readiness probe ").append(spec.readinessProbe()).append(" ran ")
+                .append(attempts).append(attempts == 1 ? " time" : " times");
+        if (last != null) {
+            m.append("; last exit code ").append(last.exitCode())
+                    .append(", stdout '").append(clip(last.stdout())).append("', stderr '").append(clip(last.stderr())).append('\'');
+        } else {
+            m.append("; no attempt finished");
+        }
+        if (note != null) {
+            m.append(" (").append(note).append(')');
+        }
+        m.append(". Container: ").append(diagnostics.describeNow(containerId)).append(". ").append(diagnostics.logTail(containerId));
+        return new SandboxTimeoutException(id, ctx.timeout(), m.toString());
+    }
+}
