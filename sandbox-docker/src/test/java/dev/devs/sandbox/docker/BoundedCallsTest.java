@@ -1,0 +1,155 @@
+package dev.devs.sandbox.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The driver's bounded calls run on threads the driver owns: a bound that passes cancels the owned thread's
+ * call and never interrupts the caller; a caller's interrupt cancels the call and stays the caller's. The
+ * blocked calls here are latches, standing in for an engine that does not answer; the engine cases are in
+ * {@link SilentEngineTest}.
+ */
+@Timeout(20)
+class BoundedCallsTest {
+
+    private static final Duration SHORT = Duration.ofMillis(200);
+    private static final Duration LONG = Duration.ofSeconds(15);
+
+    private final BoundedCalls calls = new BoundedCalls("bounded-calls-test-", "closed for the test");
+    /** Released by every test's end, so that no owned thread outlives its test even if a cancel failed. */
+    private final CountDownLatch never = new CountDownLatch(1);
+
+    @AfterEach
+    void tearDown() {
+        never.countDown();
+        calls.close();
+    }
+
+    /** A call that blocks until interrupted (or the test ends), recording whether the interrupt reached it. */
+    private String blockUntilInterrupted(AtomicBoolean interrupted) {
+        try {
+            never.await();
+            return "released";
+        } catch (InterruptedException e) {
+            interrupted.set(true);
+            return "interrupted";
+        }
+    }
+
+    @Test
+    void aCallThatOutlivesItsBoundFailsWithoutInterruptingTheCallerAndFreesItsOwnedThread() throws Exception {
+        AtomicBoolean ownedThreadInterrupted = new AtomicBoolean();
+
+        assertThatThrownBy(() -> calls.call(() -> blockUntilInterrupted(ownedThreadInterrupted), SHORT))
+                .isInstanceOf(BoundedCalls.TimedOut.class)
+                .hasMessageContaining("no answer within " + SHORT);
+
+        assertThat(Thread.interrupted()).as("caller's interrupt status after a timed-out call").isFalse();
+        // The cancel interrupted the owned thread, which is free again.
+        await().atMost(LONG).untilAsserted(() -> assertThat(ownedThreadInterrupted).as("owned thread interrupted").isTrue());
+        await().atMost(LONG).untilAsserted(() -> assertThat(calls.activeCount()).as("owned threads busy").isZero());
+        assertThat(calls.call(() -> "later", LONG)).isEqualTo("later");
+    }
+
+    @Test
+    void aCallersInterruptCancelsTheCallAndStaysSet() throws Exception {
+        AtomicBoolean ownedThreadInterrupted = new AtomicBoolean();
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        AtomicBoolean interruptedAfter = new AtomicBoolean();
+        CountDownLatch running = new CountDownLatch(1);
+        Thread caller = new Thread(() -> {
+            try {
+                calls.call(() -> {
+                    running.countDown();
+                    return blockUntilInterrupted(ownedThreadInterrupted);
+                }, LONG);
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+            interruptedAfter.set(Thread.currentThread().isInterrupted());
+        }, "bounded-calls-test-caller");
+        caller.start();
+        assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+
+        caller.interrupt();
+        caller.join(TimeUnit.SECONDS.toMillis(10));
+
+        assertThat(caller.isAlive()).as("caller still waiting").isFalse();
+        assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+        assertThat(interruptedAfter).as("caller's interrupt status after the call failed").isTrue();
+        await().atMost(LONG).untilAsserted(() -> assertThat(ownedThreadInterrupted).as("owned call cancelled").isTrue());
+        await().atMost(LONG).untilAsserted(() -> assertThat(calls.activeCount()).isZero());
+    }
+
+    @Test
+    void anUninterruptibleCallFinishesDespiteTheCallersInterruptAndLeavesItSet() {
+        Thread.currentThread().interrupt();
+        try {
+            assertThat(calls.callUninterruptibly(() -> {
+                sleepQuietly(SHORT);
+                return "removed";
+            }, LONG)).isEqualTo("removed");
+            assertThat(Thread.currentThread().isInterrupted()).as("caller's interrupt status").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
+    @Test
+    void whatTheCallThrowsReachesTheCallerAsItWasThrown() {
+        IllegalArgumentException failure = new IllegalArgumentException("from the owned thread");
+
+        assertThatThrownBy(() -> calls.call(() -> {
+            throw failure;
+        }, LONG)).isSameAs(failure);
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    }
+
+    @Test
+    void callsRunOnOwnedDaemonThreadsWhichAreReused() throws Exception {
+        java.util.Set<Thread> used = new java.util.HashSet<>();
+        int calls = 20;
+        for (int i = 0; i < calls; i++) {
+            used.add(this.calls.call(Thread::currentThread, LONG));
+            // Time for the owned thread to go back to waiting for work; a thread still finishing its last call
+            // when the next one comes makes the pool start another, which is why this does not ask for exactly one.
+            Thread.sleep(5);
+        }
+
+        assertThat(used).doesNotContain(Thread.currentThread())
+                .allSatisfy(t -> {
+                    assertThat(t.getName()).startsWith("bounded-calls-test-");
+                    assertThat(t.isDaemon()).isTrue();
+                });
+        assertThat(used).as("owned threads used by %s sequential calls", calls).hasSizeLessThan(calls / 2);
+    }
+
+    @Test
+    void aClosedInstanceRefusesCallsWithItsMessage() {
+        calls.close();
+
+        assertThatThrownBy(() -> calls.call(() -> "x", LONG))
+                .isInstanceOf(IllegalStateException.class).hasMessage("closed for the test");
+    }
+
+    private static void sleepQuietly(Duration d) {
+        long until = System.nanoTime() + d.toNanos();
+        while (System.nanoTime() < until) {
+            try {
+                Thread.sleep(Math.max(1, (until - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                // an owned thread of a call nobody cancels: keep going
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.devs.sandbox.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Mount;
+import com.github.dockerjava.api.model.MountType;
+import dev.devs.sandbox.SandboxSpec;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** What the engine is asked to create for a spec, checked without an engine. */
+class ContainerSpecMapperTest {
+
+    private static final String ID = "sbx-0123456789ab";
+    private static final String SESSION = "session-1";
+
+    @Test
+    void defaultSpecGetsTheSecureDefaults() {
+        ContainerSpecMapper.Plan plan = ContainerSpecMapper.map(SandboxSpec.builder("img:1").build(), ID, SESSION);
+        HostConfig host = plan.hostConfig();
+
+        assertThat(plan.name()).isEqualTo("devs-" + ID);
+        assertThat(host.getNetworkMode()).isEqualTo("none");
+        assertThat(host.getCapDrop()).containsExactly(Capability.ALL);
+        assertThat(host.getCapAdd()).isNullOrEmpty();
+        assertThat(host.getSecurityOpts()).containsExactly("no-new-privileges");
+        assertThat(host.getReadonlyRootfs()).isTrue();
+        assertThat(host.getInit()).isTrue();
+        assertThat(host.getPrivileged()).as("privileged").isNull();
+        assertThat(host.getPidsLimit()).isEqualTo(SandboxSpec.DEFAULT_PIDS_LIMIT);
+        assertThat(host.getMemory()).isEqualTo(SandboxSpec.DEFAULT_MEMORY_BYTES);
+        assertThat(host.getMemorySwap()).as("swap equal to memory: no swap").isEqualTo(SandboxSpec.DEFAULT_MEMORY_BYTES);
+        assertThat(host.getNanoCPUs()).isEqualTo(1_000_000_000L);
+        String tmpfs = "rw,exec,nosuid,nodev,mode=1777,size=" + SandboxSpec.DEFAULT_MEMORY_BYTES;
+        assertThat(host.getTmpFs()).containsExactly(java.util.Map.entry("/workspace", tmpfs), java.util.Map.entry("/tmp", tmpfs));
+        assertThat(host.getMounts()).isEmpty();
+        assertThat(plan.volumes()).isEmpty();
+    }
+
+    @Test
+    void labelsAreTheSpecsPlusTheDrivers() {
+        SandboxSpec spec = SandboxSpec.builder("img:1").label("team", "a").build();
+
+        ContainerSpecMapper.Plan plan = ContainerSpecMapper.map(spec, ID, SESSION);
+
+        assertThat(plan.labels()).containsOnly(
+                java.util.Map.entry("team", "a"),
+                java.util.Map.entry(DockerDriver.LABEL_MANAGED, "true"),
+                java.util.Map.entry(DockerDriver.LABEL_SANDBOX_ID, ID),
+                java.util.Map.entry(DockerDriver.LABEL_SESSION, SESSION));
+    }
+
+    @Test
+    void scratchVolumesAreNamedTmpfsBackedLabelledAndMountedInOrder() {
+        SandboxSpec spec = SandboxSpec.builder("img:1").memoryBytes(64L << 20).scratchVolume("/scratch").scratchVolume("/data").build();
+
+        ContainerSpecMapper.Plan plan = ContainerSpecMapper.map(spec, ID, SESSION);
+
+        assertThat(plan.volumes()).extracting(ContainerSpecMapper.Volume::name, ContainerSpecMapper.Volume::target)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("devs-" + ID + "-scratch-0", "/scratch"),
+                        org.assertj.core.groups.Tuple.tuple("devs-" + ID + "-scratch-1", "/data"));
+        assertThat(plan.volumes()).allSatisfy(v -> {
+            assertThat(v.driverOpts()).containsEntry("type", "tmpfs").containsEntry("device", "tmpfs")
+                    .containsEntry("o", "mode=1777,nosuid,nodev,size=" + (64L << 20));
+            assertThat(v.labels()).isEqualTo(plan.labels());
+        });
+        List<Mount> mounts = plan.hostConfig().getMounts();
+        assertThat(mounts).extracting(Mount::getType, Mount::getSource, Mount::getTarget).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(MountType.VOLUME, "devs-" + ID + "-scratch-0", "/scratch"),
+                org.assertj.core.groups.Tuple.tuple(MountType.VOLUME, "devs-" + ID + "-scratch-1", "/data"));
+    }
+
+    @Test
+    void tmpIsNotMountedTwice() {
+        HostConfig workDirTmp = ContainerSpecMapper.map(SandboxSpec.builder("img:1").workDir("/tmp").build(), ID, SESSION).hostConfig();
+        HostConfig scratchTmp = ContainerSpecMapper.map(SandboxSpec.builder("img:1").scratchVolume("/tmp").build(), ID, SESSION).hostConfig();
+
+        assertThat(workDirTmp.getTmpFs()).containsOnlyKeys("/tmp");
+        assertThat(scratchTmp.getTmpFs()).containsOnlyKeys("/workspace");
+    }
+
+    @Test
+    void zeroLimitsAreLeftToTheEngineAndLooseningIsExplicit() {
+        SandboxSpec spec = SandboxSpec.builder("img:1").pidsLimit(0).memoryBytes(0).cpus(0).readOnlyRootFs(false).network("bridge").build();
+
+        HostConfig host = ContainerSpecMapper.map(spec, ID, SESSION).hostConfig();
+
+        assertThat(host.getPidsLimit()).isNull();
+        assertThat(host.getMemory()).isNull();
+        assertThat(host.getMemorySwap()).isNull();
+        assertThat(host.getNanoCPUs()).isNull();
+        assertThat(host.getTmpFs()).containsEntry("/workspace", "rw,exec,nosuid,nodev,mode=1777");
+        assertThat(host.getReadonlyRootfs()).isFalse();
+        assertThat(host.getNetworkMode()).isEqualTo("bridge");
+        assertThat(host.getCapDrop()).as("loosening never brings capabilities back").containsExactly(Capability.ALL);
+    }
+
+    @Test
+    void cpusBecomeNanoCpusRounded() {
+        HostConfig host = ContainerSpecMapper.map(SandboxSpec.builder("img:1").cpus(0.25).build(), ID, SESSION).hostConfig();
+
+        assertThat(host.getNanoCPUs()).isEqualTo(250_000_000L);
+    }
+
+    @Test
+    void environmentIsPassedAsKeyEqualsValueInOrder() {
+        SandboxSpec spec = SandboxSpec.builder("img:1").env("A", "1").env("B", "x=y").build();
+
+        assertThat(ContainerSpecMapper.map(spec, ID, SESSION).env()).containsExactly("A=1", "B=x=y");
+    }
+}
