@@ -31,6 +31,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -39,6 +40,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Each way a start can go wrong: a clear exception naming the bad value and what would be valid, in
  * bounded time (the {@code @Timeout}s), with FAILED emitted and nothing of the sandbox left behind.
  */
+@ExtendWith(SessionLeakCheck.class)
 class DockerBadInputTest {
 
     private final RecordingListener events = new RecordingListener();
@@ -124,8 +126,9 @@ class DockerBadInputTest {
     @Test
     @Timeout(10)
     void serverThatIsNotADockerEngineIsNotMistakenForOne() throws Exception {
-        // A real HTTP server that answers everything with an empty 404, as proxies and firewalls do:
-        // without care, "404" would read as "image not found".
+        // Stand-in for a server at DOCKER_HOST that is not an engine (a real engine cannot be made to show this):
+        // an HTTP server answering everything with an empty 404, as proxies and firewalls do. Without care,
+        // "404" would read as "image not found".
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", exchange -> {
             exchange.sendResponseHeaders(404, -1);
@@ -217,25 +220,28 @@ class DockerBadInputTest {
     }
 
     @Test
-    @Timeout(15)
+    @Timeout(60)
     void readinessProbeThatNeverSucceedsTimesOutWithItsExitCodeOutputStateAndLog() {
+        // Generous, so that on a loaded machine the timeout still runs out in the probe, the failure tested here,
+        // and not while the container is being created or started.
+        Duration startupTimeout = Duration.ofSeconds(5);
         SandboxSpec spec = SandboxSpec.builder(TINY_IMAGE)
                 .command("sh", "-c", "echo main-says-hello; echo main-warns >&2; sleep 600")
                 .readinessProbe("sh", "-c", "echo probe-says-no; exit 7")
-                .startupTimeout(Duration.ofMillis(1500))
+                .startupTimeout(startupTimeout)
                 .build();
 
         Throwable thrown = catchThrowable(() -> provider(new DockerDriver()).start(spec));
 
         assertThat(thrown).isInstanceOf(SandboxTimeoutException.class)
-                .hasMessageContaining("did not become ready within startupTimeout PT1.5S")
+                .hasMessageContaining("did not become ready within startupTimeout " + startupTimeout)
                 .hasMessageContaining("readiness probe [sh, -c, echo probe-says-no; exit 7]")
                 .hasMessageContaining("last exit code 7")
                 .hasMessageContaining("stdout 'probe-says-no'")
                 .hasMessageContaining("status running")
                 .hasMessageContaining("main-says-hello")
                 .hasMessageContaining("main-warns");
-        assertThat(((SandboxTimeoutException) thrown).timeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(((SandboxTimeoutException) thrown).timeout()).isEqualTo(startupTimeout);
         assertThat(java.util.List.copyOf(events.last(SandboxLifecycleEvent.Failed.class).phases().keySet()))
                 .containsExactly("inspect-image", "create", "start", "ready", "readiness");
         assertFailedAndNothingLeft(thrown);

@@ -28,8 +28,8 @@ import java.util.stream.Collectors;
 
 /**
  * What the Docker tests share: the image to use, an independent engine client for assertions (not the
- * driver's), the Docker CLI as the seed's cleanup check uses it, and a copy of the tiny image in the
- * loopback registry for cold starts.
+ * driver's), the Docker CLI as the cleanup check of docs/design.md ("Docker resources and labels") uses it,
+ * and a copy of the tiny image in the loopback registry for cold starts.
  */
 final class DockerTestSupport {
 
@@ -37,6 +37,12 @@ final class DockerTestSupport {
     static final String TINY_IMAGE = envOr("DEVS_TINY_IMAGE", "devs-sandbox-busybox:1");
     /** The loopback registry the cold-start tests pull from. */
     static final String REGISTRY = envOr("DEVS_REGISTRY", "localhost:5000");
+
+    /**
+     * How long a test polls for something the code under test makes happen promptly: generous, so that a
+     * loaded machine slows the test down rather than failing it. Tests assert what happens, not how fast.
+     */
+    static final Duration PATIENCE = Duration.ofSeconds(20);
 
     private static DockerClient api;
 
@@ -106,7 +112,7 @@ final class DockerTestSupport {
         }
     }
 
-    /** {@code docker ps -a} of everything labelled with this sandbox id, as the seed checks it. */
+    /** {@code docker ps -a} of everything labelled with this sandbox id, as docs/design.md's cleanup check runs it. */
     static List<String> cliContainersOf(String sandboxId) {
         return cli("ps", "-a", "--filter", "label=" + DockerDriver.LABEL_SANDBOX_ID + "=" + sandboxId, "--format", "{{.ID}} {{.Names}}");
     }

@@ -11,10 +11,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * Fails the test class after which a container or volume of this JVM's session still exists, and removes
  * what it found so that one leak does not cascade into every later class.
  *
- * <p>Registered for every test class of this module through {@code META-INF/services} with extension
- * auto-detection switched on in {@code junit-platform.properties}; it runs after the class's own
- * {@code @AfterAll} methods, so a class is judged after its own cleanup, and the last class's check is the
- * check of the whole suite. It looks only at this JVM's session label: other test JVMs share the engine.
+ * <p>Put on each test class that creates Docker resources with {@code @ExtendWith(SessionLeakCheck.class)}.
+ * It runs after the class's own {@code @AfterAll} methods, so a class is judged after its own cleanup. It
+ * looks only at this JVM's session label: other test JVMs share the engine.
  */
 public final class SessionLeakCheck implements AfterAllCallback {
 

@@ -31,6 +31,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,11 +41,10 @@ import org.junit.jupiter.api.io.TempDir;
  * neither streams (an exec longer than it) nor {@code docker stop}, which the engine answers only after
  * the grace period.
  */
+@ExtendWith(SessionLeakCheck.class)
 class SilentEngineTest {
 
     private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(1);
-    /** Generous: the bound is the response timeout; this only absorbs a loaded machine. */
-    private static final Duration MARGIN = Duration.ofSeconds(4);
 
     private final RecordingListener events = new RecordingListener();
     private final List<Closeable> servers = new CopyOnWriteArrayList<>(); // accept threads add to it
@@ -114,9 +114,8 @@ class SilentEngineTest {
         provider = SandboxProvider.builder(driver).listener(events).build();
         SandboxSpec spec = DockerTestSupport.sleeper().build();
 
-        long t0 = System.nanoTime();
+        // Without the response timeout this would block for good: the test's @Timeout is what bounds it.
         Throwable thrown = catchThrowable(() -> provider.start(spec));
-        Duration took = Duration.ofNanos(System.nanoTime() - t0);
 
         assertThat(thrown).isInstanceOf(SandboxRuntimeUnavailableException.class)
                 .hasMessageContaining("the server at " + host)
@@ -124,8 +123,7 @@ class SilentEngineTest {
                 .hasMessageContaining("inspect image")
                 .hasMessageContaining("DOCKER_HOST")
                 .hasMessageContaining("dockerHost(...)");
-        assertThat(took).as("time to fail").isLessThan(RESPONSE_TIMEOUT.plus(MARGIN));
-        // The Unix-socket timer interrupts the caller to unblock it; that interrupt must not leak to the caller.
+        // The call was cut on the driver's own thread: the caller's thread is never interrupted.
         assertThat(Thread.currentThread().isInterrupted()).as("caller left interrupted").isFalse();
         assertThat(events.types()).containsExactly(STARTING, FAILED);
         assertThat(events.last(SandboxLifecycleEvent.Failed.class).error()).isSameAs(thrown);
@@ -137,7 +135,10 @@ class SilentEngineTest {
         void once() throws IOException;
     }
 
-    /** Accepts every connection and never reads or writes: a service that is not a Docker engine, or a hung one. */
+    /**
+     * Stand-in for an engine that accepts connections but never answers (a hung engine, or a service that is
+     * not one), which a real engine cannot be made to show: accepts every connection, never reads or writes.
+     */
     private static void acceptForever(Accept accept) {
         Thread t = new Thread(() -> {
             try {
