@@ -1,5 +1,6 @@
 package dev.devs.sandbox.docker;
 
+import dev.devs.sandbox.internal.DaemonThreads;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
@@ -10,7 +11,6 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -19,8 +19,10 @@ import java.util.function.Supplier;
  * <p>A call that does not finish within its bound is cancelled with an interrupt of the <em>owned</em> thread
  * (which unblocks an engine call on a Unix socket: docker-java reads it through an interruptible channel),
  * and the caller gets a {@link TimedOut}. The caller's own thread is never interrupted, and its interrupt is
- * never cleared or lost: interrupted while waiting, it cancels the call, keeps its interrupt status set and
- * gets an {@link InterruptedException}.
+ * never cleared or lost. A caller interrupted while it waits does not abandon the call half-way, since the
+ * engine would carry on with it unseen (a container created that nobody knows to remove): the call is let
+ * finish within its bound, then {@link #call} throws {@link InterruptedException} with the caller's interrupt
+ * status still set, and a caller already interrupted makes no call at all.
  *
  * <p>The threads are a cached pool handing work over through a {@link SynchronousQueue}: an idle thread takes
  * the next call at once (the hop costs microseconds, and the warm start makes four such calls), a busy pool
@@ -33,17 +35,13 @@ final class BoundedCalls implements AutoCloseable {
     private final String closedMessage;
 
     /**
-     * @param threadName    prefix of the owned threads' names, numbered from 1
+     * @param threadName    the owned threads are named {@code <threadName>-<n>}
      * @param closedMessage what a call after {@link #close()} fails with
      */
     BoundedCalls(String threadName, String closedMessage) {
         this.closedMessage = closedMessage;
-        AtomicInteger n = new AtomicInteger();
-        this.threads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-            Thread t = new Thread(r, threadName + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.threads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                DaemonThreads.named(threadName));
     }
 
     /** A call that did not finish within its bound; it has been cancelled on its owned thread. */
@@ -67,56 +65,61 @@ final class BoundedCalls implements AutoCloseable {
      *
      * @return what the call returned
      * @throws TimedOut              the bound passed first; the call was cancelled
-     * @throws InterruptedException  the caller was interrupted while waiting; the call was cancelled and the
-     *                               caller's interrupt status is still set
+     * @throws InterruptedException  the caller was interrupted before or while waiting (a call under way was
+     *                               let finish first); the caller's interrupt status is still set
      * @throws IllegalStateException after {@link #close()}
      * @throws RuntimeException      what the call threw, as it threw it
      */
     <T> T call(Supplier<T> call, Duration bound) throws InterruptedException {
-        Future<T> f = submit(call);
-        try {
-            return f.get(bound.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            f.cancel(true);
-            Thread.currentThread().interrupt(); // the caller's interrupt is the caller's: keep it visible
-            throw e;
-        } catch (TimeoutException e) {
-            f.cancel(true);
-            throw new TimedOut(bound);
-        } catch (ExecutionException e) {
-            throw rethrow(e.getCause());
-        } catch (CancellationException e) {
-            throw new IllegalStateException(closedMessage, e); // close() cancelled it
+        if (Thread.currentThread().isInterrupted()) {
+            throw new InterruptedException("interrupted before the call was made");
         }
+        boolean[] interrupted = {false};
+        T result;
+        try {
+            result = await(submit(call), bound, interrupted);
+        } finally {
+            if (interrupted[0]) {
+                Thread.currentThread().interrupt(); // the caller's interrupt is the caller's: keep it visible
+            }
+        }
+        if (interrupted[0]) {
+            throw new InterruptedException("interrupted while waiting for the call, which was let finish");
+        }
+        return result;
     }
 
     /**
-     * Like {@link #call}, but an interrupt of the caller does not cut the wait: for calls that must finish
-     * (removing what a start created, even when the start was interrupted). The interrupt status is restored
-     * before returning or throwing.
+     * Like {@link #call}, but an interrupt of the caller, before or during the call, does not make it fail:
+     * for calls that must happen (removing what a start created, even when the start was interrupted). The
+     * interrupt status is restored before returning or throwing.
      */
     <T> T callUninterruptibly(Supplier<T> call, Duration bound) {
-        boolean interrupted = Thread.interrupted();
-        long deadline = System.nanoTime() + bound.toNanos();
-        Future<T> f = submit(call);
+        boolean[] interrupted = {Thread.interrupted()};
         try {
-            while (true) {
-                try {
-                    return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (TimeoutException e) {
-                    f.cancel(true);
-                    throw new TimedOut(bound);
-                } catch (ExecutionException e) {
-                    throw rethrow(e.getCause());
-                } catch (CancellationException e) {
-                    throw new IllegalStateException(closedMessage, e);
-                }
-            }
+            return await(submit(call), bound, interrupted);
         } finally {
-            if (interrupted) {
+            if (interrupted[0]) {
                 Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Waits for {@code f} through interrupts, noting them in {@code interrupted[0]}; cancels it at the bound. */
+    private <T> T await(Future<T> f, Duration bound, boolean[] interrupted) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (true) {
+            try {
+                return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                interrupted[0] = true; // get() cleared the status; the caller restores it
+            } catch (TimeoutException e) {
+                f.cancel(true); // interrupts the owned thread, never the caller
+                throw new TimedOut(bound);
+            } catch (ExecutionException e) {
+                throw rethrow(e.getCause());
+            } catch (CancellationException e) {
+                throw new IllegalStateException(closedMessage, e); // close() cancelled it
             }
         }
     }

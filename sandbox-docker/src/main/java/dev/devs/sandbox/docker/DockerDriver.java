@@ -72,8 +72,9 @@ import org.slf4j.LoggerFactory;
  * sockets alike; so a server that accepts connections but never answers (a wrong {@code DOCKER_HOST}, a hung
  * engine) fails a start within it with a {@link SandboxRuntimeUnavailableException} saying so, and a start cut
  * there has created nothing. A call cut by the bound is cancelled by interrupting the driver's own thread;
- * the caller's thread is never interrupted, and a caller interrupted while waiting keeps its interrupt status
- * and its start fails. {@code docker stop -t <grace>} is answered only after the grace period, so it is
+ * the caller's thread is never interrupted. A caller interrupted while waiting keeps its interrupt status
+ * and its start fails, once the engine call under way has finished (the engine would carry it out anyway, and
+ * what it creates must be known to be removed). {@code docker stop -t <grace>} is answered only after the grace period, so it is
  * allowed the grace plus the response timeout. Streams (pull, logs, exec output) go through the other
  * client, without response timeout, since they are rightly silent for as long as the work they carry; the
  * startup timeout bounds the pull and the readiness probe, the exec timeout an exec. The warm start's engine

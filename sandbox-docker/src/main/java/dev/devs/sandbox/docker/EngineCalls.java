@@ -50,7 +50,7 @@ final class EngineCalls implements AutoCloseable {
         this.requests = client(config, address, responseTimeout);
         this.streams = client(config, address, null);
         this.closedMessage = "DockerDriver for " + address.dockerHost() + " is closed";
-        this.calls = new BoundedCalls("devs-docker-engine-", closedMessage);
+        this.calls = new BoundedCalls("devs-docker-engine", closedMessage);
     }
 
     private static DockerClient client(DockerClientConfig config, EngineAddress address, Duration responseTimeout) {
@@ -68,7 +68,8 @@ final class EngineCalls implements AutoCloseable {
      * One request/response call, on an owned thread, awaited at most the response timeout.
      *
      * @throws BoundedCalls.TimedOut no answer within the response timeout
-     * @throws InterruptedException  the caller was interrupted (its interrupt status stays set)
+     * @throws InterruptedException  the caller was interrupted (its interrupt status stays set); a call under way
+     *                               was let finish first, so that what it did is known
      * @throws RuntimeException      docker-java's exceptions as thrown
      */
     <T> T request(Function<DockerClient, T> call) throws InterruptedException {

@@ -5,8 +5,10 @@ import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.tck.SandboxDriverContract;
 import java.util.List;
 import java.util.UUID;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The shared driver contract, run against the real Docker engine with the tiny local image. */
+@ExtendWith(SessionLeakCheck.class)
 class DockerDriverContractTest extends SandboxDriverContract {
 
     @Override
