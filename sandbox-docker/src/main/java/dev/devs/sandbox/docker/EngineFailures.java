@@ -19,10 +19,6 @@ final class EngineFailures {
         this.address = address;
     }
 
-    String dockerHost() {
-        return address.dockerHost();
-    }
-
     /**
      * For the engine calls of a start: {@link SandboxRuntimeUnavailableException} when no engine is there to
      * ask, else a {@link SandboxStartException}. {@code what} reads after "to", e.g. "create container x".
