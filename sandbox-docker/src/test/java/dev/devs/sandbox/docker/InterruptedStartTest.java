@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -34,10 +35,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SessionLeakCheck.class)
 class InterruptedStartTest {
 
+    /** A session of its own, to see this start's resources; the class's leak check watches only the JVM's. */
+    private final String session = "devs-test-interrupt-" + UUID.randomUUID();
+
+    @AfterEach
+    void removeWhatAFailedRunLeft() {
+        SessionLeakCheck.removeSession(session);
+    }
+
     @Test
     void interruptedStartFailsLeavesNothingBehindAndKeepsTheInterrupt() throws Exception {
         RecordingListener events = new RecordingListener();
-        String session = "devs-test-interrupt-" + UUID.randomUUID();
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         AtomicBoolean interruptedAfter = new AtomicBoolean();
         try (SandboxProvider provider = SandboxProvider.builder(new DockerDriver()).sessionId(session).listener(events).build()) {

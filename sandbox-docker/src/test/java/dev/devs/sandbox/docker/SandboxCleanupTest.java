@@ -126,6 +126,14 @@ class SandboxCleanupTest {
     void closeWhileAStartIsInFlightLeavesNothingBehind() throws Exception {
         RecordingListener closing = new RecordingListener();
         String session = "devs-test-close-" + UUID.randomUUID();
+        try {
+            closeWhileStarting(session, closing);
+        } finally {
+            SessionLeakCheck.removeSession(session); // what a failed run left (the class's leak check watches only the JVM's session)
+        }
+    }
+
+    private void closeWhileStarting(String session, RecordingListener closing) throws Exception {
         SandboxProvider p = SandboxProvider.builder(new DockerDriver()).sessionId(session).listener(closing).build();
         // Ready only when the probe finds the file, about a second after the container starts: long enough to
         // close the provider while the start still uses the driver, with a scratch volume to leak as well.
