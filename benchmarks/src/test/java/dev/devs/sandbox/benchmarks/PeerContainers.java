@@ -13,7 +13,7 @@ import java.util.Map;
  * DockerDriver applies for the same spec (network, capabilities, no-new-privileges, read-only root with tmpfs
  * at the work dir and {@code /tmp}, the engine's init as PID 1, user, memory without swap, pids and CPU
  * limits), so that a peer does the same work and a ratio measures overhead rather than different containers.
- * Keep in step with {@code DockerDriver.createContainer}.
+ * Keep in step with {@code ContainerSpecMapper.map} in sandbox-docker.
  */
 final class PeerContainers {
 
