@@ -12,9 +12,17 @@ import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.StopOutcome;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** The Docker driver's grip on one running container and the volumes created for it. Thread-safe. */
 final class ContainerHandle implements SandboxDriver.Handle {
+
+    /**
+     * {@code sh -c SCRIPT sh PATH LENGTH}: makes the parent directory, copies LENGTH bytes of stdin to PATH, prints
+     * PATH when done. Counted rather than read to EOF: docker-java's HTTP transport cannot half-close an exec's
+     * stdin, so the command would never see EOF.
+     */
+    private static final String WRITE_FILE_SCRIPT = "mkdir -p \"$(dirname \"$1\")\" && head -c \"$2\" > \"$1\" && echo \"$1\"";
 
     /** 128 + SIGKILL: what the engine reports for a container it had to kill. */
     private static final long EXIT_KILLED = 137;
@@ -39,9 +47,38 @@ final class ContainerHandle implements SandboxDriver.Handle {
     /** Runs the command; one that outlives {@code timeout} is killed with its children. */
     @Override
     public ExecResult exec(List<String> command, Duration timeout) throws InterruptedException {
+        return exec(command, Map.of(), null, timeout);
+    }
+
+    /** Runs the command with a pooled claim's env and working directory (the engine's exec options). */
+    @Override
+    public ExecResult exec(List<String> command, Map<String, String> env, String workingDir, Duration timeout)
+            throws InterruptedException {
+        return exec(command, env, workingDir, null, timeout);
+    }
+
+    /**
+     * Writes each file through an exec of the image's {@code sh} (so the image needs {@code sh}, {@code mkdir}
+     * and {@code cat}), as the sandbox's user, with the contents on stdin: the engine's archive API cannot write
+     * into the tmpfs work directory or a read-only root file system.
+     */
+    @Override
+    public void writeFiles(Map<String, byte[]> files, Duration timeout) throws InterruptedException {
+        for (Map.Entry<String, byte[]> file : files.entrySet()) {
+            ExecResult r = exec(List.of("sh", "-c", WRITE_FILE_SCRIPT, "sh", file.getKey(), String.valueOf(file.getValue().length)),
+                    Map.of(), null, file.getValue(), timeout);
+            if (r.exitCode() != 0 || !r.stdout().equals(file.getKey() + "\n")) {
+                throw new SandboxException("writing " + file.getKey() + " in sandbox " + sandboxId + " failed (exit code "
+                        + r.exitCode() + "): " + ContainerDiagnostics.clip(r.stderr().isBlank() ? r.stdout() : r.stderr()));
+            }
+        }
+    }
+
+    private ExecResult exec(List<String> command, Map<String, String> env, String workingDir, byte[] stdin, Duration timeout)
+            throws InterruptedException {
         with.engine().ensureOpen();
         try {
-            return with.execs().run(containerId, command, timeout);
+            return with.execs().run(containerId, command, env, workingDir, stdin, timeout);
         } catch (ExecRunner.ExecTimedOut t) {
             boolean killed = with.killer().kill(containerId, t.execId);
             throw new SandboxTimeoutException(sandboxId, timeout, "command " + command + " in sandbox " + sandboxId

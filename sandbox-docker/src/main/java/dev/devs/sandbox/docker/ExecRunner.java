@@ -3,10 +3,12 @@ package dev.devs.sandbox.docker;
 import com.github.dockerjava.api.command.InspectExecResponse;
 import com.github.dockerjava.api.model.Frame;
 import dev.devs.sandbox.ExecResult;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs one command in a running container through the engine's exec API, with stdout and stderr
@@ -48,14 +50,32 @@ final class ExecRunner {
      * @throws RuntimeException docker-java's exceptions as thrown (409 Conflict when the container is not running)
      */
     ExecResult run(String containerId, List<String> command, Duration timeout) throws InterruptedException {
+        return run(containerId, command, Map.of(), null, null, timeout);
+    }
+
+    /**
+     * Runs {@code command} with extra environment variables, in {@code workingDir} (null: the container's), with
+     * {@code stdin} (null: none) fed to it and closed, and waits for its exit code.
+     */
+    ExecResult run(String containerId, List<String> command, Map<String, String> env, String workingDir, byte[] stdin,
+                   Duration timeout) throws InterruptedException {
         long t0 = System.nanoTime();
         long deadline = t0 + timeout.toNanos();
-        String execId = engine.request(c -> c.execCreateCmd(containerId)
-                .withCmd(command.toArray(String[]::new))
-                .withAttachStdout(true)
-                .withAttachStderr(true)
-                .exec()
-                .getId());
+        List<String> vars = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+        String execId = engine.request(c -> {
+            var create = c.execCreateCmd(containerId)
+                    .withCmd(command.toArray(String[]::new))
+                    .withAttachStdout(true)
+                    .withAttachStderr(true)
+                    .withAttachStdin(stdin != null);
+            if (!vars.isEmpty()) {
+                create.withEnv(vars);
+            }
+            if (workingDir != null) {
+                create.withWorkingDir(workingDir);
+            }
+            return create.exec().getId();
+        });
         Capture out = new Capture();
         Capture err = new Capture();
         StreamCallback<Frame> stream = new StreamCallback<>(frame -> {
@@ -65,7 +85,11 @@ final class ExecRunner {
                 default -> { }
             }
         });
-        engine.streams().execStartCmd(execId).withDetach(false).withTty(false).exec(stream);
+        var start = engine.streams().execStartCmd(execId).withDetach(false).withTty(false);
+        if (stdin != null) {
+            start.withStdIn(new ByteArrayInputStream(stdin));
+        }
+        start.exec(stream);
         boolean done;
         try {
             done = stream.await(Duration.ofNanos(deadline - System.nanoTime()));

@@ -1,0 +1,199 @@
+package dev.devs.sandbox.docker;
+
+import static dev.devs.sandbox.docker.DockerTestSupport.PATIENCE;
+import static dev.devs.sandbox.docker.DockerTestSupport.sleeper;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.devs.sandbox.PoolClaim;
+import dev.devs.sandbox.RecordingListener;
+import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxLifecycleEvent;
+import dev.devs.sandbox.SandboxPool;
+import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.SandboxRuntimeUnavailableException;
+import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.StartType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** A pool of real containers: what it hands out, how it refills, how it fails and what it leaves. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@ExtendWith(SessionLeakCheck.class)
+class DockerPoolTest {
+
+    private final RecordingListener events = new RecordingListener();
+    private String session;
+    private SandboxProvider provider;
+    private SandboxPool pool;
+
+    @BeforeEach
+    void provider() {
+        session = "devs-test-pool-" + UUID.randomUUID().toString().substring(0, 8);
+        provider = SandboxProvider.builder(new DockerDriver()).sessionId(session).listener(events).build();
+    }
+
+    @AfterEach
+    void close() {
+        if (pool != null) {
+            pool.close();
+        }
+        provider.close();
+        assertThat(DockerTestSupport.containersLabelled(DockerDriver.LABEL_SESSION, session)).as("containers left").isEmpty();
+        assertThat(DockerTestSupport.volumesLabelled(DockerDriver.LABEL_SESSION, session)).as("volumes left").isEmpty();
+    }
+
+    private SandboxPool pool(int minIdle, int maxSize) {
+        pool = SandboxPool.builder(provider, sleeper().build()).name("docker-test").minIdle(minIdle).maxSize(maxSize).build();
+        return pool;
+    }
+
+    private int containers() {
+        return DockerTestSupport.containersLabelled(DockerDriver.LABEL_SESSION, session).size();
+    }
+
+    @Test
+    void aClaimGetsARunningContainerThatNeverComesBackAndThePoolRefills() {
+        pool(1, 2);
+        await().atMost(PATIENCE).until(() -> pool.stats().idle() == 1);
+
+        Sandbox first = pool.acquire(PATIENCE);
+        assertThat(first.startType()).isEqualTo(StartType.POOLED);
+        assertThat(first.exec("cat", "/proc/1/cmdline").stdout()).contains("sleep");
+        assertThat(events.typesOf(first.id())).containsExactly(SandboxLifecycleEvent.Type.STARTING, SandboxLifecycleEvent.Type.READY,
+                SandboxLifecycleEvent.Type.STARTING, SandboxLifecycleEvent.Type.READY);
+        first.stop();
+        DockerTestSupport.assertNothingLeftOf(first.id());
+
+        Sandbox second = pool.acquire(PATIENCE);
+        assertThat(second.id()).isNotEqualTo(first.id());
+        await().atMost(PATIENCE).until(() -> pool.stats().idle() == 1);
+        assertThat(containers()).isEqualTo(2); // the one handed out and its replacement
+        second.stop();
+    }
+
+    @Test
+    void envFilesAndWorkingDirectoryOfAClaimAreSeenInsideAndNotByTheNextClaim() {
+        pool(1, 2);
+        PoolClaim claim = PoolClaim.builder().env("API_TOKEN", "t-42").workingDir("/workspace/app")
+                .file("/workspace/app/main.py", "print(6 * 7)\n").file("data/input.txt", "line 1\n").build();
+
+        Sandbox sb = pool.acquire(claim, PATIENCE);
+
+        assertThat(sb.startType()).isEqualTo(StartType.POOLED);
+        assertThat(sb.exec("sh", "-c", "echo \"$API_TOKEN\"; pwd; cat main.py data/input.txt").stdout())
+                .isEqualTo("t-42\n/workspace/app\nprint(6 * 7)\nline 1\n");
+        assertThat(sb.exec("sh", "-c", "stat -c %u /workspace/app/main.py").stdout()).as("written as the sandbox's user")
+                .isEqualTo("65534\n");
+        sb.stop();
+
+        Sandbox next = pool.acquire(PATIENCE);
+        assertThat(next.exec("sh", "-c", "echo \"[$API_TOKEN]\"; pwd; ls /workspace").stdout()).isEqualTo("[]\n/workspace\n");
+        next.stop();
+    }
+
+    @Test
+    void aFileThatCannotBeWrittenFailsTheClaimNamingItAndLeavesNothing() {
+        pool(1, 1);
+        PoolClaim claim = PoolClaim.builder().file("/etc/readonly-root.conf", "x").build();
+
+        assertThatThrownBy(() -> pool.acquire(claim, PATIENCE)).hasMessageContaining("/etc/readonly-root.conf")
+                .hasMessageContaining("Read-only file system");
+        await().atMost(PATIENCE).until(() -> pool.stats().idle() == 1 && pool.stats().inUse() == 0);
+        assertThat(containers()).as("the failed claim's container is gone, the refill is there").isEqualTo(1);
+    }
+
+    @Test
+    void concurrentClaimantsGetDistinctSandboxesAndMaxSizeHoldsUnderFiftyThreads() throws Exception {
+        pool(2, 4);
+        AtomicInteger peak = new AtomicInteger();
+        Set<String> alive = ConcurrentHashMap.newKeySet();
+        provider.addListener(e -> {
+            if (e.type() == SandboxLifecycleEvent.Type.STARTING && !alive.contains(e.sandboxId())) {
+                alive.add(e.sandboxId());
+            } else if (e.type().endsLife() || e.type() == SandboxLifecycleEvent.Type.FAILED) {
+                alive.remove(e.sandboxId());
+            }
+            peak.accumulateAndGet(alive.size(), Math::max);
+        });
+        Set<String> ids = ConcurrentHashMap.newKeySet();
+        CyclicBarrier together = new CyclicBarrier(50);
+        ExecutorService threads = Executors.newFixedThreadPool(50);
+        List<CompletableFuture<Void>> claims = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            claims.add(CompletableFuture.runAsync(() -> {
+                try {
+                    together.await(30, TimeUnit.SECONDS);
+                    try (Sandbox sb = pool.acquire(Duration.ofSeconds(90))) {
+                        assertThat(ids.add(sb.id())).as("sandbox %s handed out twice", sb.id()).isTrue();
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, threads));
+        }
+        CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new)).get(110, TimeUnit.SECONDS);
+        threads.shutdown();
+
+        assertThat(ids).hasSize(50);
+        assertThat(peak.get()).as("sandboxes at once (idle + starting + in use)").isLessThanOrEqualTo(4);
+    }
+
+    @Test
+    void aTemplateWhoseImageIsMissingOpensTheBreakerWithoutAHotLoop() {
+        String missing = DockerTestSupport.REGISTRY + "/devs-pool-missing-" + UUID.randomUUID().toString().substring(0, 8) + ":1";
+        pool = SandboxPool.builder(provider, SandboxSpec.builder(missing).command("sleep", "600").build()).name("broken")
+                .minIdle(2).maxSize(4).failureThreshold(3).maxBackoff(Duration.ofSeconds(1)).build();
+        await().atMost(PATIENCE).until(() -> pool.stats().breakerOpen());
+
+        assertThatThrownBy(() -> pool.acquire(Duration.ofSeconds(60))).isInstanceOf(SandboxRuntimeUnavailableException.class)
+                .hasMessageContaining("not refilling").hasMessageContaining(missing);
+        int before = events.types().size();
+        await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).until(() -> true);
+        long starts = events.events().subList(before, events.events().size()).stream()
+                .filter(e -> e.type() == SandboxLifecycleEvent.Type.STARTING).count();
+        // Three seconds under a back-off capped at 1 s allow a few probes, one at a time: no hot loop.
+        assertThat(starts).isBetween(1L, 8L);
+        assertThat(containers()).isZero();
+    }
+
+    @Test
+    void closeWithRefillsInFlightLeavesNoContainerAndNoVolume() {
+        pool = SandboxPool.builder(provider, sleeper().scratchVolume("/scratch").build()).name("closing").minIdle(3).maxSize(3).build();
+        await().atMost(PATIENCE).until(() -> pool.stats().starting() > 0 || pool.stats().idle() > 0);
+
+        pool.close();
+
+        assertThat(DockerTestSupport.containersLabelled(DockerDriver.LABEL_SESSION, session)).isEmpty();
+        assertThat(DockerTestSupport.volumesLabelled(DockerDriver.LABEL_SESSION, session)).isEmpty();
+    }
+
+    @Test
+    void anIdleContainerOlderThanItsTimeToLiveIsReplaced() {
+        pool = SandboxPool.builder(provider, sleeper().build()).name("ttl").minIdle(1).maxSize(2)
+                .idleTimeToLive(Duration.ofSeconds(1)).build();
+        await().atMost(PATIENCE).until(() -> pool.stats().idle() == 1);
+        String first = provider.liveSandboxes().get(0).id();
+
+        await().atMost(PATIENCE).until(() -> provider.liveSandboxes().stream().noneMatch(s -> s.id().equals(first))
+                && pool.stats().idle() == 1);
+
+        DockerTestSupport.assertNothingLeftOf(first);
+    }
+}
