@@ -1,0 +1,193 @@
+package dev.devs.sandbox.kubernetes;
+
+import dev.devs.sandbox.ImageNotFoundException;
+import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.SandboxStartException;
+import dev.devs.sandbox.StartContext;
+import dev.devs.sandbox.StartType;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+
+/**
+ * Starts one sandbox as a Pod: NetworkPolicy and Pod created, then the Pod watched until its Ready condition is
+ * true or its status says it cannot start. Phases are the Pod's own milestones as the watch delivers them.
+ */
+// "try": phase timers are try-with-resources whose variable is never read, by design of PhaseRecorder.
+@SuppressWarnings("try")
+final class PodStarter {
+
+    private final KubernetesDriver driver;
+    private final KubernetesClient client;
+    private final String namespace;
+
+    PodStarter(KubernetesDriver driver) {
+        this.driver = driver;
+        this.client = driver.client();
+        this.namespace = driver.namespace();
+    }
+
+    PodHandle start(SandboxSpec spec, StartContext ctx) throws InterruptedException {
+        String id = ctx.sandboxId();
+        String name = PodManifest.name(id);
+        Map<String, String> labels = PodManifest.labels(spec, id, ctx.sessionId());
+        boolean isolate = spec.network().equals("none");
+        ctx.attribute("namespace", namespace);
+        ctx.attribute("pod", name);
+        ctx.attribute("image", spec.image());
+        if (driver.runtimeClassName() != null) {
+            ctx.attribute("runtimeClassName", driver.runtimeClassName());
+        }
+        try {
+            if (Thread.interrupted()) {
+                throw new InterruptedException("start of sandbox " + id + " was interrupted before its Pod was created");
+            }
+            long created;
+            try (var p = ctx.phase("create")) {
+                if (isolate) {
+                    driver.call(id, "create", "networkpolicies.networking.k8s.io",
+                            () -> client.network().v1().networkPolicies().inNamespace(namespace).resource(PodManifest.denyAll(id, labels)).create());
+                }
+                driver.call(id, "create", "pods", () -> client.pods().inNamespace(namespace)
+                        .resource(PodManifest.pod(spec, id, labels, driver.runtimeClassName(), driver.maxLifetime())).create());
+                created = System.nanoTime();
+            }
+            Milestones seen = new Milestones();
+            ctx.checkDeadline("schedule");
+            Pod ready = Watches.awaitStart(
+                    client.pods().inNamespace(namespace).withName(name).informOnCondition(pods -> seen.observe(pods)),
+                    ctx, seen::phaseAt, "Pod " + namespace + "/" + name + " to become Ready", seen::describe).get(0);
+            seen.recordPhases(ctx, created);
+            PodStatusView view = new PodStatusView(ready);
+            if (!view.isReady()) {
+                throw failure(id, spec, name, view);
+            }
+            if (ready.getSpec().getNodeName() != null) {
+                ctx.attribute("node", ready.getSpec().getNodeName());
+            }
+            try (var p = ctx.phase("start-type")) {
+                ctx.startType(imageWasPresent(id, name) ? StartType.WARM : StartType.COLD);
+            }
+            return new PodHandle(driver, id, name, isolate);
+        } catch (InterruptedException | RuntimeException | Error e) {
+            driver.removeQuietly(id, name, isolate);
+            throw e;
+        }
+    }
+
+    private SandboxStartException failure(String id, SandboxSpec spec, String name, PodStatusView view) {
+        Optional<String> image = view.imageFailure();
+        if (image.isPresent()) {
+            return new ImageNotFoundException(id, spec.image(), "image '" + spec.image() + "' of sandbox " + id + " cannot be pulled: Pod "
+                    + namespace + "/" + name + " is in " + image.get() + " (" + view.waitingMessage() + "); the kubelet said: "
+                    + eventMessages(id, name, "Warning") + ". Check the image name and tag, and that the node can reach its registry"
+                    + " (imagePullSecrets for a private one)", null);
+        }
+        Optional<String> unschedulable = view.unschedulable();
+        if (unschedulable.isPresent()) {
+            return new SandboxStartException(id, "Pod " + namespace + "/" + name + " of sandbox " + id + " cannot be scheduled: "
+                    + unschedulable.get() + " (cpus " + spec.cpus() + ", memoryBytes " + spec.memoryBytes()
+                    + (driver.runtimeClassName() == null ? "" : ", runtimeClassName " + driver.runtimeClassName())
+                    + "); lower the limits or add capacity");
+        }
+        Optional<String> container = view.containerFailure();
+        if (container.isPresent()) {
+            return new SandboxStartException(id, "the container of Pod " + namespace + "/" + name + " cannot start: " + container.get()
+                    + " (" + view.waitingMessage() + ")");
+        }
+        if (view.isTerminated()) {
+            return new SandboxStartException(id, "Pod " + namespace + "/" + name + " of sandbox " + id + " ended before it was ready: "
+                    + view.terminationSummary() + "; the kubelet said: " + eventMessages(id, name, null));
+        }
+        return new SandboxStartException(id, "Pod " + namespace + "/" + name + " of sandbox " + id + " disappeared before it was ready"
+                + " (deleted by someone else, or evicted)");
+    }
+
+    /** Whether the kubelet found the image on the node ("Pulled" event without a pull), rather than pulling it. */
+    private boolean imageWasPresent(String id, String name) {
+        return events(id, name).stream()
+                .anyMatch(e -> "Pulled".equals(e.getReason()) && e.getMessage() != null && e.getMessage().contains("already present"));
+    }
+
+    private String eventMessages(String id, String name, String type) {
+        String messages = events(id, name).stream()
+                .filter(e -> type == null || type.equals(e.getType()))
+                .map(e -> e.getReason() + ": " + e.getMessage())
+                .distinct()
+                .collect(Collectors.joining("; "));
+        return messages.isEmpty() ? "(no events)" : messages;
+    }
+
+    private List<Event> events(String id, String name) {
+        List<Event> all = driver.call(id, "list", "events", () -> client.v1().events().inNamespace(namespace)
+                .withField("involvedObject.name", name).list().getItems());
+        // The field selector is only a hint to the server: filter here as well.
+        return all.stream()
+                .filter(e -> e.getInvolvedObject() != null && name.equals(e.getInvolvedObject().getName()))
+                .sorted(Comparator.comparing(e -> String.valueOf(e.getLastTimestamp())))
+                .toList();
+    }
+
+
+    /**
+     * When the watch first saw each milestone, written by the informer's thread and read by the starting thread
+     * after the wait; the monotonic clock, so that phases add up with the provider's duration.
+     */
+    private static final class Milestones {
+        private volatile long scheduled;
+        private volatile long running;
+        private volatile long ready;
+        private volatile boolean seen;
+        private final AtomicReference<String> last = new AtomicReference<>("not seen yet");
+
+        /** The informer's predicate: true once the Pod is Ready, cannot start, or is gone after being seen. */
+        boolean observe(List<Pod> pods) {
+            long now = System.nanoTime();
+            if (pods.isEmpty()) {
+                last.set(seen ? "deleted" : "not seen yet");
+                return seen;
+            }
+            seen = true;
+            PodStatusView view = new PodStatusView(pods.get(0));
+            last.set(view.describe());
+            if (view.isScheduled() && scheduled == 0) {
+                scheduled = now;
+            }
+            if ((view.isRunning() || view.isReady()) && running == 0) {
+                running = now;
+            }
+            if (view.isReady()) {
+                ready = now;
+                return true;
+            }
+            return view.imageFailure().isPresent() || view.unschedulable().isPresent() || view.containerFailure().isPresent()
+                    || view.isTerminated();
+        }
+
+        String phaseAt() {
+            return scheduled == 0 ? "schedule" : running == 0 ? "start" : "ready";
+        }
+
+        String describe() {
+            return last.get();
+        }
+
+        void recordPhases(StartContext ctx, long created) {
+            if (ready == 0) {
+                return;
+            }
+            long s = scheduled == 0 ? running : scheduled;
+            long r = running == 0 ? ready : running;
+            ctx.recordPhase("schedule", Math.max(0, s - created));
+            ctx.recordPhase("start", Math.max(0, r - s));
+            ctx.recordPhase("ready", Math.max(0, ready - r));
+        }
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * The Kubernetes driver: {@link dev.devs.sandbox.kubernetes.KubernetesDriver} runs each sandbox as a labelled,
+ * locked-down Pod (Pod Security "restricted"), or claims one from an agent-sandbox {@code SandboxTemplate}, through
+ * the fabric8 client. Everything else in this package is internal.
+ */
+package dev.devs.sandbox.kubernetes;

@@ -1,0 +1,145 @@
+package dev.devs.sandbox.kubernetes;
+
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiPredicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * STAND-IN for the exec subresource of a real API server and kubelet (none can run here): the mock server's
+ * dispatcher, extended so that {@code /api/v1/namespaces/{ns}/pods/{pod}/exec} on a Pod the kubelet stand-in runs is
+ * upgraded to a WebSocket speaking the Kubernetes channel protocol (1 stdout, 2 stderr, 3 status), and the command
+ * runs as a local process of the test JVM. Every other request goes to fabric8's CRUD mock, expectations first.
+ */
+final class ExecStandIn extends KubernetesMixedDispatcher {
+
+    private static final Pattern EXEC = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/exec\\?(.*)");
+
+    private final BiPredicate<String, String> isRunning;
+
+    /** @param isRunning whether the kubelet stand-in runs the Pod (namespace, name) */
+    ExecStandIn(Map<ServerRequest, Queue<ServerResponse>> responses, BiPredicate<String, String> isRunning) {
+        super(responses);
+        this.isRunning = isRunning;
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+        Matcher m = EXEC.matcher(request.getPath());
+        if (!m.matches()) {
+            return super.dispatch(request);
+        }
+        if (!isRunning.test(m.group(1), m.group(2))) {
+            return new MockResponse().setResponseCode(404).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                    + "\"message\":\"pods \\\"" + m.group(2) + "\\\" not found\",\"reason\":\"NotFound\",\"code\":404}");
+        }
+        List<String> command = new ArrayList<>();
+        for (String param : m.group(3).split("&")) {
+            if (param.startsWith("command=")) {
+                command.add(URLDecoder.decode(param.substring("command=".length()), StandardCharsets.UTF_8));
+            }
+        }
+        return new MockResponse().withWebSocketUpgrade(new Session(command));
+    }
+
+    /** One exec: runs the command when the socket opens, streams its output, sends the status, closes. */
+    private static final class Session extends WebSocketListener {
+        private final List<String> command;
+        private volatile Process process;
+
+        Session(List<String> command) {
+            this.command = command;
+        }
+
+        @Override
+        public void onOpen(WebSocket ws, Response response) {
+            // Off the server's event loop: the process may run for a while.
+            Thread t = new Thread(() -> run(ws), "exec-stand-in");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        @Override
+        public void onClosing(WebSocket ws, int code, String reason) {
+            destroy();
+        }
+
+        @Override
+        public void onClosed(WebSocket ws, int code, String reason) {
+            destroy();
+        }
+
+        @Override
+        public void onFailure(WebSocket ws, Throwable t, Response response) {
+            destroy();
+        }
+
+        private void destroy() {
+            Process p = process;
+            if (p != null) {
+                p.destroyForcibly();
+            }
+        }
+
+        private void run(WebSocket ws) {
+            try {
+                process = new ProcessBuilder(command).start();
+                process.getOutputStream().close();
+                CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
+                byte[] out = readAll(process.getInputStream());
+                int exit = process.waitFor();
+                send(ws, 1, out);
+                send(ws, 2, err.join());
+                send(ws, 3, status(exit).getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                send(ws, 3, ("{\"metadata\":{},\"status\":\"Failure\",\"message\":\"" + e.getMessage().replace("\"", "'")
+                        + "\",\"reason\":\"InternalError\"}").getBytes(StandardCharsets.UTF_8));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                ws.close(1000, "");
+            }
+        }
+
+        private static String status(int exit) {
+            if (exit == 0) {
+                return "{\"metadata\":{},\"status\":\"Success\"}";
+            }
+            return "{\"metadata\":{},\"status\":\"Failure\",\"message\":\"command terminated with non-zero exit code: exit code " + exit
+                    + "\",\"reason\":\"NonZeroExitCode\",\"details\":{\"causes\":[{\"reason\":\"ExitCode\",\"message\":\"" + exit + "\"}]}}";
+        }
+
+        private static void send(WebSocket ws, int channel, byte[] data) {
+            if (channel != 3 && data.length == 0) {
+                return;
+            }
+            byte[] frame = new byte[data.length + 1];
+            frame[0] = (byte) channel;
+            System.arraycopy(data, 0, frame, 1, data.length);
+            ws.send(frame);
+        }
+
+        private static byte[] readAll(java.io.InputStream in) {
+            try (in) {
+                return in.readAllBytes();
+            } catch (IOException e) {
+                return new byte[0];
+            }
+        }
+    }
+}
