@@ -1,6 +1,9 @@
 package dev.devs.sandbox.kubernetes;
 
+import io.fabric8.kubernetes.api.model.EventList;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.MockResponse;
@@ -24,13 +27,17 @@ import java.util.regex.Pattern;
  * STAND-IN for the exec subresource of a real API server and kubelet (none can run here): the mock server's
  * dispatcher, extended so that {@code /api/v1/namespaces/{ns}/pods/{pod}/exec} on a Pod the kubelet stand-in runs is
  * upgraded to a WebSocket speaking the Kubernetes channel protocol (1 stdout, 2 stderr, 3 status), and the command
- * runs as a local process of the test JVM. Every other request goes to fabric8's CRUD mock, expectations first.
+ * runs as a local process of the test JVM. It also applies the {@code involvedObject.name} field selector on events,
+ * which the CRUD mock ignores. Every other request goes to fabric8's CRUD mock, expectations first.
  */
 final class ExecStandIn extends KubernetesMixedDispatcher {
 
     private static final Pattern EXEC = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/exec\\?(.*)");
 
+    private static final Pattern EVENTS_OF = Pattern.compile("(/api/v1/namespaces/[^/]+/events)\\?(?:.*&)?fieldSelector=involvedObject\\.name%3D([^&]+).*");
+
     private final BiPredicate<String, String> isRunning;
+    private final KubernetesSerialization json = new KubernetesSerialization();
 
     /** @param isRunning whether the kubelet stand-in runs the Pod (namespace, name) */
     ExecStandIn(Map<ServerRequest, Queue<ServerResponse>> responses, BiPredicate<String, String> isRunning) {
@@ -40,6 +47,10 @@ final class ExecStandIn extends KubernetesMixedDispatcher {
 
     @Override
     public MockResponse dispatch(RecordedRequest request) {
+        Matcher events = EVENTS_OF.matcher(request.getPath());
+        if (events.matches() && request.method() == HttpMethod.GET) {
+            return eventsOf(request, events.group(1), URLDecoder.decode(events.group(2), StandardCharsets.UTF_8));
+        }
         Matcher m = EXEC.matcher(request.getPath());
         if (!m.matches()) {
             return super.dispatch(request);
@@ -55,6 +66,15 @@ final class ExecStandIn extends KubernetesMixedDispatcher {
             }
         }
         return new MockResponse().withWebSocketUpgrade(new Session(command));
+    }
+
+    /** The API server's field selector on {@code involvedObject.name}, which the CRUD mock lacks: list all, keep the Pod's. */
+    private MockResponse eventsOf(RecordedRequest request, String path, String name) {
+        MockResponse all = super.dispatch(new RecordedRequest(request.getHttpVersion(), request.method(), path, request.getHeaders(),
+                request.getBody()));
+        EventList list = json.unmarshal(all.getBody().readUtf8(), EventList.class);
+        list.setItems(list.getItems().stream().filter(e -> name.equals(e.getInvolvedObject().getName())).toList());
+        return new MockResponse().setResponseCode(200).setBody(json.asJson(list));
     }
 
     /** One exec: runs the command when the socket opens, streams its output, sends the status, closes. */

@@ -119,7 +119,10 @@ final class KubeletStandIn implements AutoCloseable {
                     .withNewState().withNewRunning().withStartedAt(now()).endRunning().endState().build();
             List<PodCondition> initialized = new ArrayList<>(scheduled);
             initialized.add(condition("Initialized", "True", null, null));
-            status(name, initialized, started, "Running");
+            List<PodCondition> notReady = new ArrayList<>(initialized);
+            notReady.add(condition("ContainersReady", "False", "ContainersNotReady", "containers with unready status: [" + container.getName() + "]"));
+            notReady.add(condition("Ready", "False", "ContainersNotReady", "containers with unready status: [" + container.getName() + "]"));
+            status(name, notReady, started, "Running");
             awaitProbe(name, container);
             List<PodCondition> ready = new ArrayList<>(initialized);
             ready.add(condition("ContainersReady", "True", null, null));
