@@ -1,0 +1,137 @@
+package dev.devs.sandbox.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.devs.sandbox.ExecResult;
+import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.SandboxTimeoutException;
+import dev.devs.sandbox.StartType;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Pod mode as the API sees it: the Pod and NetworkPolicy the driver creates, its phases, start types and exec. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class KubernetesPodTest {
+
+    private static ClusterStandIn cluster;
+
+    @BeforeAll
+    static void startCluster() {
+        cluster = new ClusterStandIn();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        cluster.close();
+    }
+
+    @Test
+    void podCarriesTheRestrictedSecureDefaultsLimitsLifetimeAndLabels() {
+        SandboxSpec spec = SandboxSpec.builder("busybox:1.36").command("sleep", "3600").cpus(0.5).memoryBytes(256L * 1024 * 1024)
+                .workDir("/work").scratchVolume("/data").label("team", "search").stopGracePeriod(Duration.ofMillis(1500)).build();
+        try (SandboxProvider provider = SandboxProvider.builder(cluster.podDriver().runtimeClassName("gvisor")
+                .maxLifetime(Duration.ofMinutes(20)).build()).build();
+             Sandbox sandbox = provider.start(spec)) {
+            Pod pod = cluster.control().pods().inNamespace(ClusterStandIn.NAMESPACE).withName("devs-" + sandbox.id()).get();
+
+            assertThat(pod.getMetadata().getLabels()).containsEntry(KubernetesDriver.LABEL_MANAGED, "true")
+                    .containsEntry(KubernetesDriver.LABEL_SANDBOX_ID, sandbox.id())
+                    .containsEntry(KubernetesDriver.LABEL_SESSION, provider.sessionId()).containsEntry("team", "search");
+            assertThat(pod.getSpec().getActiveDeadlineSeconds()).isEqualTo(1200L);
+            assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(2L);
+            assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
+            assertThat(pod.getSpec().getRuntimeClassName()).isEqualTo("gvisor");
+            assertThat(pod.getSpec().getRestartPolicy()).isEqualTo("Never");
+            assertThat(pod.getSpec().getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+            Container c = pod.getSpec().getContainers().get(0);
+            assertThat(c.getArgs()).containsExactly("sleep", "3600");
+            assertThat(c.getSecurityContext().getRunAsNonRoot()).isTrue();
+            assertThat(c.getSecurityContext().getRunAsUser()).isEqualTo(65534L);
+            assertThat(c.getSecurityContext().getRunAsGroup()).isEqualTo(65534L);
+            assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+            assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+            assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+            assertThat(c.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+            assertThat(c.getResources().getLimits().get("cpu").toString()).isEqualTo("500m");
+            assertThat(c.getResources().getLimits().get("memory").getNumericalAmount().longValueExact()).isEqualTo(256L * 1024 * 1024);
+            assertThat(c.getVolumeMounts()).extracting(m -> m.getMountPath()).containsExactlyInAnyOrder("/work", "/tmp", "/data");
+            assertThat(pod.getSpec().getVolumes()).allSatisfy(v -> assertThat(v.getEmptyDir().getMedium()).isEqualTo("Memory"));
+
+            NetworkPolicy policy = cluster.control().network().v1().networkPolicies().inNamespace(ClusterStandIn.NAMESPACE)
+                    .withName("devs-" + sandbox.id()).get();
+            assertThat(policy.getSpec().getPodSelector().getMatchLabels()).containsEntry(KubernetesDriver.LABEL_SANDBOX_ID, sandbox.id());
+            assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress", "Egress");
+            assertThat(policy.getSpec().getIngress()).isNullOrEmpty();
+            assertThat(policy.getSpec().getEgress()).isNullOrEmpty();
+        }
+    }
+
+    @Test
+    void bridgeNetworkGetsNoPolicyAndNoneIsRefusedWithoutPolicies() {
+        try (SandboxProvider provider = SandboxProvider.builder(cluster.podDriver().build()).build();
+             Sandbox sandbox = provider.start(SandboxSpec.builder("busybox:1.36").network("bridge").build())) {
+            assertThat(cluster.control().network().v1().networkPolicies().inNamespace(ClusterStandIn.NAMESPACE)
+                    .withName("devs-" + sandbox.id()).get()).isNull();
+        }
+        KubernetesDriver noPolicies = cluster.podDriver().networkPolicies(false).build();
+        assertThatThrownBy(() -> noPolicies.validate(SandboxSpec.builder("busybox:1.36").build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("network 'none' cannot be guaranteed");
+    }
+
+    @Test
+    void phasesFollowThePodsMilestonesAndTheImageDecidesColdOrWarm() {
+        String image = "busybox:cold-then-warm";
+        try (SandboxProvider provider = SandboxProvider.builder(cluster.podDriver().build()).build()) {
+            Sandbox first = provider.start(SandboxSpec.builder(image).build());
+            Sandbox second = provider.start(SandboxSpec.builder(image).build());
+
+            assertThat(first.startType()).isEqualTo(StartType.COLD);
+            assertThat(second.startType()).isEqualTo(StartType.WARM);
+            assertThat(first.phases()).containsOnlyKeys("create", "schedule", "start", "ready", "start-type");
+            assertThat(first.attributes()).containsEntry("pod", "devs-" + first.id()).containsEntry("node", KubeletStandIn.NODE)
+                    .containsEntry("namespace", ClusterStandIn.NAMESPACE).containsEntry("image", image);
+        }
+    }
+
+    @Test
+    void execReturnsExitCodeAndBothStreamsAndTimesOut() {
+        try (SandboxProvider provider = SandboxProvider.builder(cluster.podDriver().build()).build();
+             Sandbox sandbox = provider.start(SandboxSpec.builder("busybox:1.36").build())) {
+            ExecResult r = sandbox.exec(List.of("sh", "-c", "echo out; echo err >&2; exit 3"), Duration.ofSeconds(20));
+
+            assertThat(r.exitCode()).isEqualTo(3);
+            assertThat(r.stdout()).isEqualTo("out\n");
+            assertThat(r.stderr()).isEqualTo("err\n");
+            assertThatThrownBy(() -> sandbox.exec(List.of("sleep", "30"), Duration.ofMillis(500)))
+                    .isInstanceOf(SandboxTimeoutException.class).hasMessageContaining("[sleep, 30]").hasMessageContaining("PT0.5S");
+        }
+    }
+
+    @Test
+    void aPodThatDiedIsReportedKilledAndStillRemoved() {
+        try (SandboxProvider provider = SandboxProvider.builder(cluster.podDriver().build()).build()) {
+            Sandbox sandbox = provider.start(SandboxSpec.builder("busybox:1.36").build());
+            // What the kubelet reports when activeDeadlineSeconds runs out.
+            cluster.control().pods().inNamespace(ClusterStandIn.NAMESPACE).withName("devs-" + sandbox.id()).editStatus(p -> {
+                p.getStatus().setPhase("Failed");
+                p.getStatus().setReason("DeadlineExceeded");
+                return p;
+            });
+
+            assertThat(sandbox.isAlive()).isFalse();
+            assertThat(sandbox.stop()).isEqualTo(dev.devs.sandbox.StopOutcome.KILLED);
+            cluster.assertNothingLeftOf(sandbox.id());
+        }
+    }
+}
