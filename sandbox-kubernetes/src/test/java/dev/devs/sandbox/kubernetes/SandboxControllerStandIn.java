@@ -99,6 +99,12 @@ final class SandboxControllerStandIn implements AutoCloseable {
         return sandboxes().withLabel(POOL_LABEL, pool).list().getItems().stream().filter(s -> owner(s).isEmpty()).count();
     }
 
+    /** Whether every idle Sandbox of the pool has a Ready Pod. */
+    boolean warmPoolReady(String pool) {
+        return sandboxes().withLabel(POOL_LABEL, pool).list().getItems().stream().filter(s -> owner(s).isEmpty())
+                .allMatch(s -> isReady(podOf(s)));
+    }
+
     /** Names of the Sandboxes and Pods that still belong to the claim. */
     List<String> resourcesOwnedBy(String claim) {
         List<String> owned = new ArrayList<>();

@@ -1,0 +1,65 @@
+package dev.devs.sandbox.kubernetes;
+
+import dev.devs.sandbox.SandboxDriver;
+import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.tck.SandboxDriverContract;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The shared driver contract, run in claim mode against the {@link ClusterStandIn} with the agent-sandbox controller
+ * stand-in: verified against the API, not a live cluster.
+ */
+class KubernetesClaimContractTest extends SandboxDriverContract {
+
+    private static ClusterStandIn cluster;
+
+    @BeforeAll
+    static void startCluster() {
+        cluster = new ClusterStandIn();
+        cluster.controller().createTemplate("shell", "busybox:1.36", List.of("sleep", "3600"));
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        cluster.close();
+    }
+
+    @Override
+    protected SandboxDriver newDriver() {
+        return cluster.podDriver().sandboxTemplate("shell").build();
+    }
+
+    @Override
+    protected SandboxSpec runningSpec() {
+        return SandboxSpec.builder().build();
+    }
+
+    @Override
+    protected SandboxSpec failingSpec() {
+        // Claimed, but its readiness probe never passes: the start times out and gives the claim back.
+        return SandboxSpec.builder().readinessProbe("false").startupTimeout(Duration.ofSeconds(2)).build();
+    }
+
+    @Override
+    protected SandboxSpec rejectedSpec() {
+        return SandboxSpec.builder("busybox:1.36").build();
+    }
+
+    @Override
+    protected List<String> execCommand() {
+        return List.of("echo", "contract");
+    }
+
+    @Override
+    protected String execOutput() {
+        return "contract";
+    }
+
+    @Override
+    protected void assertNothingLeftBehind(String sandboxId) {
+        cluster.assertNothingLeftOf(sandboxId);
+    }
+}
