@@ -5,6 +5,7 @@ import dev.devs.sandbox.PhaseRecorder;
 import dev.devs.sandbox.SandboxDriver;
 import dev.devs.sandbox.SandboxException;
 import dev.devs.sandbox.StopOutcome;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
@@ -45,7 +46,9 @@ final class ClaimHandle implements SandboxDriver.Handle {
             if (before == null) {
                 return StopOutcome.KILLED;
             }
-            resource.withGracePeriod(PodManifest.ceilSeconds(gracePeriod)).delete();
+            // Foreground: the claim stays until the garbage collector has deleted its Sandbox and Pod, so that waiting
+            // for the claim to go covers them too.
+            resource.withPropagationPolicy(DeletionPropagation.FOREGROUND).withGracePeriod(PodManifest.ceilSeconds(gracePeriod)).delete();
             boolean gone = Watches.await(resource.informOnCondition(List::isEmpty), gracePeriod.plus(PodHandle.DELETION_MARGIN));
             return gone ? StopOutcome.STOPPED : StopOutcome.KILLED;
         } catch (KubernetesClientException e) {
