@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * <p>A start creates the NetworkPolicy and the Pod (phase {@code create}), then watches the Pod (never sleep-polls)
  * until its Ready condition is true; the phases {@code schedule}, {@code start} (image pull included) and
  * {@code ready} end when the watch delivers the Pod's PodScheduled condition, its running container and its Ready
- * condition. Then the Pod's events tell whether the kubelet pulled the image ({@link StartType#COLD}) or found it on
+ * condition (the Pod's own timestamps of them are the attributes {@code podScheduledAt}, {@code containerStartedAt},
+ * {@code podReadyAt}). Then the Pod's events tell whether the kubelet pulled the image ({@link StartType#COLD}) or found it on
  * the node ({@link StartType#WARM}) (phase {@code start-type}). {@code stop()} deletes the Pod with the grace period,
  * waits on a watch until it is gone, then deletes the NetworkPolicy. {@code exec} goes through the exec subresource.
  *

@@ -68,6 +68,7 @@ final class PodStarter {
             if (!view.isReady()) {
                 throw failure(id, spec, name, view);
             }
+            view.milestoneTimes().forEach(ctx::attribute);
             if (ready.getSpec().getNodeName() != null) {
                 ctx.attribute("node", ready.getSpec().getNodeName());
             }

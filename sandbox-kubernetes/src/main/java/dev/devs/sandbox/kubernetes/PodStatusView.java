@@ -4,7 +4,9 @@ import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -81,6 +83,18 @@ final class PodStatusView {
     /** Whether the container was ended by SIGKILL (137): the grace period ran out, or the OOM killer. */
     boolean wasKilled() {
         return state().map(ContainerState::getTerminated).filter(t -> t.getExitCode() != null && t.getExitCode() == 137).isPresent();
+    }
+
+    /**
+     * The Pod's own timestamps of its milestones (scheduler's and kubelet's clocks, whole seconds), as attributes:
+     * {@code podScheduledAt}, {@code containerStartedAt}, {@code podReadyAt}, where present.
+     */
+    Map<String, String> milestoneTimes() {
+        Map<String, String> times = new LinkedHashMap<>();
+        condition("PodScheduled").map(PodCondition::getLastTransitionTime).ifPresent(t -> times.put("podScheduledAt", t));
+        state().map(ContainerState::getRunning).map(r -> r.getStartedAt()).ifPresent(t -> times.put("containerStartedAt", t));
+        condition("Ready").map(PodCondition::getLastTransitionTime).ifPresent(t -> times.put("podReadyAt", t));
+        return times;
     }
 
     /** One line for a timeout message: phase, conditions and the container's state. */

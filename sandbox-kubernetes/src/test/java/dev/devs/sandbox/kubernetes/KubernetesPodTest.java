@@ -100,7 +100,8 @@ class KubernetesPodTest {
             assertThat(second.startType()).isEqualTo(StartType.WARM);
             assertThat(first.phases()).containsOnlyKeys("create", "schedule", "start", "ready", "start-type");
             assertThat(first.attributes()).containsEntry("pod", "devs-" + first.id()).containsEntry("node", KubeletStandIn.NODE)
-                    .containsEntry("namespace", ClusterStandIn.NAMESPACE).containsEntry("image", image);
+                    .containsEntry("namespace", ClusterStandIn.NAMESPACE).containsEntry("image", image)
+                    .containsKeys("podScheduledAt", "containerStartedAt", "podReadyAt");
         }
     }
 
