@@ -8,6 +8,7 @@ import dev.devs.sandbox.StartType;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -54,7 +55,7 @@ final class ClaimStarter {
                 throw new InterruptedException("start of sandbox " + id + " was interrupted before its SandboxClaim was created");
             }
             try (var p = ctx.phase("create")) {
-                driver.call(id, "create", AgentSandboxApi.CLAIMS_RESOURCE,
+                driver.call(ctx, ctx.remaining(), "create", AgentSandboxApi.CLAIMS_RESOURCE,
                         () -> AgentSandboxApi.claims(driver.client()).inNamespace(namespace).resource(claim(spec, ctx)).create());
             }
             AtomicReference<String> last = new AtomicReference<>("not seen yet");
@@ -63,6 +64,8 @@ final class ClaimStarter {
                 claim = Watches.awaitStart(AgentSandboxApi.claims(driver.client()).inNamespace(namespace).withName(name)
                                 .informOnCondition(claims -> settled(claims, last)),
                         ctx, () -> "claim", "SandboxClaim " + namespace + "/" + name + " to become Ready", last::get).get(0);
+            } catch (KubernetesClientException e) {
+                throw driver.errors().starting(id, "watch", AgentSandboxApi.CLAIMS_RESOURCE, e);
             }
             requireReady(id, name, claim);
             String sandboxName = AgentSandboxApi.sandboxName(claim).orElseThrow(() -> new SandboxStartException(id, "SandboxClaim "
@@ -70,7 +73,7 @@ final class ClaimStarter {
             ctx.attribute("sandbox", sandboxName);
             ClaimHandle handle;
             try (var p = ctx.phase("sandbox")) {
-                GenericKubernetesResource sandbox = driver.call(id, "get", AgentSandboxApi.SANDBOXES_RESOURCE,
+                GenericKubernetesResource sandbox = driver.call(ctx, ctx.remaining(), "get", AgentSandboxApi.SANDBOXES_RESOURCE,
                         () -> AgentSandboxApi.sandboxes(driver.client()).inNamespace(namespace).withName(sandboxName).get());
                 if (sandbox == null) {
                     throw new SandboxStartException(id, "Sandbox " + namespace + "/" + sandboxName + " of claim " + name + " does not exist");
@@ -80,7 +83,7 @@ final class ClaimStarter {
                 Map<String, String> annotations = sandbox.getMetadata().getAnnotations();
                 String podName = annotations != null && annotations.get(AgentSandboxApi.POD_NAME_ANNOTATION) != null
                         ? annotations.get(AgentSandboxApi.POD_NAME_ANNOTATION) : sandboxName;
-                Pod pod = driver.call(id, "get", "pods", () -> driver.client().pods().inNamespace(namespace).withName(podName).get());
+                Pod pod = driver.call(ctx, ctx.remaining(), "get", "pods", () -> driver.client().pods().inNamespace(namespace).withName(podName).get());
                 if (pod == null) {
                     throw new SandboxStartException(id, "Pod " + namespace + "/" + podName + " of Sandbox " + sandboxName + " does not exist");
                 }
@@ -93,8 +96,11 @@ final class ClaimStarter {
                 }
             }
             return handle;
-        } catch (InterruptedException | RuntimeException | Error e) {
-            driver.deleteClaimQuietly(id, name);
+        } catch (RuntimeException e) {
+            driver.deleteClaimQuietly(id, name, e);
+            throw e;
+        } catch (InterruptedException | Error e) {
+            driver.deleteClaimQuietly(id, name, null);
             throw e;
         }
     }

@@ -13,7 +13,15 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
+import dev.devs.sandbox.internal.DaemonThreads;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -77,6 +85,9 @@ public final class KubernetesDriver implements SandboxDriver {
     /** Default maximum lifetime of a sandbox: after it, the cluster ends it even if its owner never stops it. */
     public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofHours(1);
 
+    /** Bound on deleting what a failed start created: the start has failed already, it must not hang as well. */
+    static final Duration CLEANUP_TIMEOUT = Duration.ofSeconds(5);
+
     private static final Logger log = LoggerFactory.getLogger(KubernetesDriver.class);
 
     private final KubernetesClient client;
@@ -88,6 +99,8 @@ public final class KubernetesDriver implements SandboxDriver {
     private final boolean networkPolicies;
     private final ApiErrors errors;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Runs the API calls of starts, so that each is bounded by the startup timeout without interrupting the caller. */
+    private final ExecutorService calls = Executors.newCachedThreadPool(DaemonThreads.named("sandbox-kubernetes-api"));
 
     /** A Pod-mode driver for the cluster and namespace of the current kubeconfig context, or of the service account in a Pod. */
     public KubernetesDriver() {
@@ -162,11 +175,14 @@ public final class KubernetesDriver implements SandboxDriver {
         return sandboxTemplate != null ? new ClaimStarter(this).start(spec, ctx) : new PodStarter(this).start(spec, ctx);
     }
 
-    /** Closes the client if this driver made it; a client given to the builder stays its owner's. Idempotent. */
+    /** Stops the driver's API-call threads and closes the client if this driver made it (a given client stays its owner's). Idempotent. */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true) && ownsClient) {
-            client.close();
+        if (closed.compareAndSet(false, true)) {
+            calls.shutdownNow();
+            if (ownsClient) {
+                client.close();
+            }
         }
     }
 
@@ -195,18 +211,40 @@ public final class KubernetesDriver implements SandboxDriver {
         return errors;
     }
 
-    /** Runs one API call of a start; a refusal becomes the exception naming the verb, resource, namespace or server. */
-    <T> T call(String sandboxId, String verb, String resource, Supplier<T> call) {
+    /**
+     * Runs one API call of a start on the driver's own thread, bounded by {@code bound}: the client retries a refused
+     * connection with back-off for longer than a start may last, and the caller's thread is never interrupted to cut
+     * it. A refusal becomes the exception naming the verb, resource, namespace or server.
+     *
+     * @throws SandboxTimeoutException when no answer came within {@code bound}; the call is cancelled
+     */
+    <T> T call(StartContext ctx, Duration bound, String verb, String resource, Supplier<T> call) throws InterruptedException {
+        Future<T> answer;
         try {
-            return call.get();
-        } catch (KubernetesClientException e) {
-            throw errors.starting(sandboxId, verb, resource, e);
+            answer = calls.submit(call::get);
+        } catch (RejectedExecutionException e) {
+            throw new IllegalStateException("KubernetesDriver is closed", e);
+        }
+        try {
+            return answer.get(Math.max(0, bound.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new SandboxTimeoutException(ctx.sandboxId(), ctx.timeout(), "sandbox " + ctx.sandboxId() + " did not become ready within"
+                    + " startupTimeout " + ctx.timeout() + ": no answer from the API server at " + server() + " to " + verb + " " + resource
+                    + " in namespace '" + namespace + "' (the client retries refused connections, so an unreachable server ends this way too)", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof KubernetesClientException k) {
+                throw errors.starting(ctx.sandboxId(), verb, resource, k);
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : new SandboxStartException(ctx.sandboxId(), verb + " " + resource + " failed", e.getCause());
+        } finally {
+            // Cancelling interrupts the driver's own thread, which makes the client abandon the request and its retries.
+            answer.cancel(true);
         }
     }
 
     /** After a failed start: deletes the Pod at once and its NetworkPolicy, also when the start was interrupted. */
-    void removeQuietly(String sandboxId, String name, boolean networkPolicy) {
-        withoutInterrupt(sandboxId, () -> {
+    void removeQuietly(String sandboxId, String name, boolean networkPolicy, RuntimeException failure) {
+        cleanUp(sandboxId, failure, () -> {
             client.pods().inNamespace(namespace).withName(name).withGracePeriod(0).delete();
             if (networkPolicy) {
                 client.network().v1().networkPolicies().inNamespace(namespace).withName(name).delete();
@@ -215,24 +253,45 @@ public final class KubernetesDriver implements SandboxDriver {
     }
 
     /** After a failed claim: deletes the claim, also when the start was interrupted. */
-    void deleteClaimQuietly(String sandboxId, String name) {
-        withoutInterrupt(sandboxId, () -> AgentSandboxApi.claims(client).inNamespace(namespace).withName(name).delete());
+    void deleteClaimQuietly(String sandboxId, String name, RuntimeException failure) {
+        cleanUp(sandboxId, failure, () -> AgentSandboxApi.claims(client).inNamespace(namespace).withName(name).delete());
     }
 
     /**
-     * Runs a clean-up call with the interrupt flag cleared (the client would refuse to wait otherwise), then restores
-     * it: the caller's interrupt is kept, never eaten.
+     * Runs the clean-up of a failed start on the driver's thread, bounded by {@link #CLEANUP_TIMEOUT}, with the caller's
+     * interrupt flag cleared while it waits and restored after: the caller's interrupt is kept, never eaten. Skipped
+     * when the server could not be reached at all, since then nothing was created.
      */
-    private void withoutInterrupt(String sandboxId, Runnable cleanUp) {
+    private void cleanUp(String sandboxId, RuntimeException failure, Runnable deletes) {
+        if (failure instanceof SandboxRuntimeUnavailableException) {
+            return;
+        }
         boolean interrupted = Thread.interrupted();
+        Future<?> done = null;
         try {
-            cleanUp.run();
-        } catch (KubernetesClientException e) {
-            log.warn("could not delete what the failed start of sandbox {} created in namespace {}: {}", sandboxId, namespace, e.toString());
+            done = calls.submit(deletes);
+            done.get(CLEANUP_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            runQuietly(sandboxId, deletes); // closed meanwhile: clean up on the caller's thread
+        } catch (ExecutionException | TimeoutException | InterruptedException e) {
+            interrupted |= e instanceof InterruptedException;
+            log.warn("could not delete what the failed start of sandbox {} created in namespace {} (the driver's labels and the"
+                    + " maximum lifetime let it be found and end): {}", sandboxId, namespace, String.valueOf(e.getCause() != null ? e.getCause() : e));
         } finally {
+            if (done != null) {
+                done.cancel(true);
+            }
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    private void runQuietly(String sandboxId, Runnable deletes) {
+        try {
+            deletes.run();
+        } catch (KubernetesClientException e) {
+            log.warn("could not delete what the failed start of sandbox {} created in namespace {}: {}", sandboxId, namespace, e.toString());
         }
     }
 

@@ -8,6 +8,8 @@ import dev.devs.sandbox.StartType;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +24,8 @@ import java.util.stream.Collectors;
 // "try": phase timers are try-with-resources whose variable is never read, by design of PhaseRecorder.
 @SuppressWarnings("try")
 final class PodStarter {
+
+    private static final Duration DIAGNOSIS_TIMEOUT = Duration.ofSeconds(5);
 
     private final KubernetesDriver driver;
     private final KubernetesClient client;
@@ -51,43 +55,52 @@ final class PodStarter {
             long created;
             try (var p = ctx.phase("create")) {
                 if (isolate) {
-                    driver.call(id, "create", "networkpolicies.networking.k8s.io",
+                    driver.call(ctx, ctx.remaining(), "create", "networkpolicies.networking.k8s.io",
                             () -> client.network().v1().networkPolicies().inNamespace(namespace).resource(PodManifest.denyAll(id, labels)).create());
                 }
-                driver.call(id, "create", "pods", () -> client.pods().inNamespace(namespace)
+                driver.call(ctx, ctx.remaining(), "create", "pods", () -> client.pods().inNamespace(namespace)
                         .resource(PodManifest.pod(spec, id, labels, driver.runtimeClassName(), driver.maxLifetime())).create());
                 created = System.nanoTime();
             }
             Milestones seen = new Milestones();
             ctx.checkDeadline("schedule");
-            Pod ready = Watches.awaitStart(
-                    client.pods().inNamespace(namespace).withName(name).informOnCondition(pods -> seen.observe(pods)),
-                    ctx, seen::phaseAt, "Pod " + namespace + "/" + name + " to become Ready", seen::describe).get(0);
+            Pod ready;
+            try {
+                ready = Watches.awaitStart(
+                        client.pods().inNamespace(namespace).withName(name).informOnCondition(pods -> seen.observe(pods)),
+                        ctx, seen::phaseAt, "Pod " + namespace + "/" + name + " to become Ready", seen::describe).get(0);
+            } catch (KubernetesClientException e) {
+                throw driver.errors().starting(id, "watch", "pods", e);
+            }
             seen.recordPhases(ctx, created);
             PodStatusView view = new PodStatusView(ready);
             if (!view.isReady()) {
-                throw failure(id, spec, name, view);
+                throw failure(ctx, spec, name, view);
             }
             view.milestoneTimes().forEach(ctx::attribute);
             if (ready.getSpec().getNodeName() != null) {
                 ctx.attribute("node", ready.getSpec().getNodeName());
             }
             try (var p = ctx.phase("start-type")) {
-                ctx.startType(imageWasPresent(id, name) ? StartType.WARM : StartType.COLD);
+                ctx.startType(imageWasPresent(ctx, name) ? StartType.WARM : StartType.COLD);
             }
             return new PodHandle(driver, id, name, isolate);
-        } catch (InterruptedException | RuntimeException | Error e) {
-            driver.removeQuietly(id, name, isolate);
+        } catch (RuntimeException e) {
+            driver.removeQuietly(id, name, isolate, e);
+            throw e;
+        } catch (InterruptedException | Error e) {
+            driver.removeQuietly(id, name, isolate, null);
             throw e;
         }
     }
 
-    private SandboxStartException failure(String id, SandboxSpec spec, String name, PodStatusView view) {
+    private SandboxStartException failure(StartContext ctx, SandboxSpec spec, String name, PodStatusView view) throws InterruptedException {
+        String id = ctx.sandboxId();
         Optional<String> image = view.imageFailure();
         if (image.isPresent()) {
             return new ImageNotFoundException(id, spec.image(), "image '" + spec.image() + "' of sandbox " + id + " cannot be pulled: Pod "
                     + namespace + "/" + name + " is in " + image.get() + " (" + view.waitingMessage() + "); the kubelet said: "
-                    + eventMessages(id, name, "Warning") + ". Check the image name and tag, and that the node can reach its registry"
+                    + eventMessages(ctx, name, "Warning") + ". Check the image name and tag, and that the node can reach its registry"
                     + " (imagePullSecrets for a private one)", null);
         }
         Optional<String> unschedulable = view.unschedulable();
@@ -104,20 +117,22 @@ final class PodStarter {
         }
         if (view.isTerminated()) {
             return new SandboxStartException(id, "Pod " + namespace + "/" + name + " of sandbox " + id + " ended before it was ready: "
-                    + view.terminationSummary() + "; the kubelet said: " + eventMessages(id, name, null));
+                    + view.terminationSummary() + "; the kubelet said: " + eventMessages(ctx, name, null));
         }
         return new SandboxStartException(id, "Pod " + namespace + "/" + name + " of sandbox " + id + " disappeared before it was ready"
                 + " (deleted by someone else, or evicted)");
     }
 
     /** Whether the kubelet found the image on the node ("Pulled" event without a pull), rather than pulling it. */
-    private boolean imageWasPresent(String id, String name) {
-        return events(id, name).stream()
+    private boolean imageWasPresent(StartContext ctx, String name) throws InterruptedException {
+        return events(ctx, ctx.remaining(), name).stream()
                 .anyMatch(e -> "Pulled".equals(e.getReason()) && e.getMessage() != null && e.getMessage().contains("already present"));
     }
 
-    private String eventMessages(String id, String name, String type) {
-        String messages = events(id, name).stream()
+    /** The Pod's events for a failure message; allowed a few seconds even when the startup timeout is spent. */
+    private String eventMessages(StartContext ctx, String name, String type) throws InterruptedException {
+        Duration bound = ctx.remaining().compareTo(DIAGNOSIS_TIMEOUT) > 0 ? ctx.remaining() : DIAGNOSIS_TIMEOUT;
+        String messages = events(ctx, bound, name).stream()
                 .filter(e -> type == null || type.equals(e.getType()))
                 .map(e -> e.getReason() + ": " + e.getMessage())
                 .distinct()
@@ -125,8 +140,8 @@ final class PodStarter {
         return messages.isEmpty() ? "(no events)" : messages;
     }
 
-    private List<Event> events(String id, String name) {
-        List<Event> all = driver.call(id, "list", "events", () -> client.v1().events().inNamespace(namespace)
+    private List<Event> events(StartContext ctx, Duration bound, String name) throws InterruptedException {
+        List<Event> all = driver.call(ctx, bound, "list", "events", () -> client.v1().events().inNamespace(namespace)
                 .withField("involvedObject.name", name).list().getItems());
         // The field selector is only a hint to the server: filter here as well.
         return all.stream()

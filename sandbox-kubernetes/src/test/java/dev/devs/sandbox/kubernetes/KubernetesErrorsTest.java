@@ -87,21 +87,39 @@ class KubernetesErrorsTest {
 
     @Test
     void unreachableApiServerNamesTheUrlAndContextTried() throws IOException {
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
-        String url = "https://127.0.0.1:" + port;
-        Config config = Config.fromKubeconfig("apiVersion: v1\nkind: Config\ncurrent-context: kind-devs\n"
-                + "clusters: [{name: kind-devs, cluster: {server: '" + url + "', insecure-skip-tls-verify: true}}]\n"
-                + "contexts: [{name: kind-devs, context: {cluster: kind-devs, user: dev, namespace: sandboxes}}]\n"
-                + "users: [{name: dev, user: {token: not-a-real-token}}]\n");
+        String url = "https://127.0.0.1:" + closedPort();
+        Config config = kubeconfig(url);
         config.setRequestRetryBackoffLimit(0);
 
         SandboxStartException e = startFails(KubernetesDriver.builder().config(config).build(), SandboxSpec.builder("busybox:1.36").build());
 
         assertThat(e).isInstanceOf(SandboxRuntimeUnavailableException.class);
         assertThat(e.getMessage()).contains(url, "context 'kind-devs'", "could not be reached");
+    }
+
+    @Test
+    void clientRetriesAgainstAnUnreachableServerEndAtTheStartupTimeout() throws IOException {
+        // fabric8 retries a refused connection with back-off for far longer than this start may last.
+        String url = "https://127.0.0.1:" + closedPort();
+
+        SandboxStartException e = startFails(KubernetesDriver.builder().config(kubeconfig(url)).build(),
+                SandboxSpec.builder("busybox:1.36").startupTimeout(Duration.ofSeconds(1)).build());
+
+        assertThat(e).isInstanceOf(SandboxTimeoutException.class);
+        assertThat(e.getMessage()).contains("PT1S", url, "context 'kind-devs'", "create networkpolicies");
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket free = new ServerSocket(0)) {
+            return free.getLocalPort();
+        }
+    }
+
+    private static Config kubeconfig(String url) {
+        return Config.fromKubeconfig("apiVersion: v1\nkind: Config\ncurrent-context: kind-devs\n"
+                + "clusters: [{name: kind-devs, cluster: {server: '" + url + "', insecure-skip-tls-verify: true}}]\n"
+                + "contexts: [{name: kind-devs, context: {cluster: kind-devs, user: dev, namespace: sandboxes}}]\n"
+                + "users: [{name: dev, user: {token: not-a-real-token}}]\n");
     }
 
     @Test
