@@ -67,7 +67,9 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Cluster</h2>
  * {@link #KubernetesDriver()} configures itself as kubectl does: {@code KUBECONFIG} or {@code ~/.kube/config} and its
- * current context, or, inside a Pod, the service account. Thread-safe. {@link #close()} closes the client if the
+ * current context, or, inside a Pod, the service account. Each API call of a start runs on the driver's own daemon
+ * thread and is cut at the startup timeout (the client's own retries of a refused connection would outlast it);
+ * the caller's thread is never interrupted. Thread-safe. {@link #close()} closes the client if the
  * driver made it.
  */
 public final class KubernetesDriver implements SandboxDriver {
