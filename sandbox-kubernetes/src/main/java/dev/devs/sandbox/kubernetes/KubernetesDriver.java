@@ -11,21 +11,10 @@ import dev.devs.sandbox.StartType;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
-import dev.devs.sandbox.internal.DaemonThreads;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@link SandboxDriver} that runs sandboxes on a Kubernetes cluster through the fabric8 client, in one of two modes.
@@ -87,11 +76,6 @@ public final class KubernetesDriver implements SandboxDriver {
     /** Default maximum lifetime of a sandbox: after it, the cluster ends it even if its owner never stops it. */
     public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofHours(1);
 
-    /** Bound on deleting what a failed start created: the start has failed already, it must not hang as well. */
-    static final Duration CLEANUP_TIMEOUT = Duration.ofSeconds(5);
-
-    private static final Logger log = LoggerFactory.getLogger(KubernetesDriver.class);
-
     private final KubernetesClient client;
     private final boolean ownsClient;
     private final String namespace;
@@ -101,8 +85,7 @@ public final class KubernetesDriver implements SandboxDriver {
     private final boolean networkPolicies;
     private final ApiErrors errors;
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** Runs the API calls of starts, so that each is bounded by the startup timeout without interrupting the caller. */
-    private final ExecutorService calls = Executors.newCachedThreadPool(DaemonThreads.named("sandbox-kubernetes-api"));
+    private final StartCalls calls;
 
     /** A Pod-mode driver for the cluster and namespace of the current kubeconfig context, or of the service account in a Pod. */
     public KubernetesDriver() {
@@ -121,6 +104,7 @@ public final class KubernetesDriver implements SandboxDriver {
         String context = config.getCurrentContext() == null ? "no kubeconfig context: in-cluster or explicit configuration"
                 : "kubeconfig context '" + config.getCurrentContext().getName() + "'";
         this.errors = new ApiErrors(namespace, config.getMasterUrl() + " (" + context + ")");
+        this.calls = new StartCalls(errors, namespace);
     }
 
     /** A builder to choose the client or configuration, namespace, runtime class, maximum lifetime or claim mode. */
@@ -181,7 +165,7 @@ public final class KubernetesDriver implements SandboxDriver {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            calls.shutdownNow();
+            calls.close();
             if (ownsClient) {
                 client.close();
             }
@@ -213,40 +197,14 @@ public final class KubernetesDriver implements SandboxDriver {
         return errors;
     }
 
-    /**
-     * Runs one API call of a start on the driver's own thread, bounded by {@code bound}: the client retries a refused
-     * connection with back-off for longer than a start may last, and the caller's thread is never interrupted to cut
-     * it. A refusal becomes the exception naming the verb, resource, namespace or server.
-     *
-     * @throws SandboxTimeoutException when no answer came within {@code bound}; the call is cancelled
-     */
+    /** Runs one API call of a start, bounded by {@code bound}; see {@link StartCalls#call}. */
     <T> T call(StartContext ctx, Duration bound, String verb, String resource, Supplier<T> call) throws InterruptedException {
-        Future<T> answer;
-        try {
-            answer = calls.submit(call::get);
-        } catch (RejectedExecutionException e) {
-            throw new IllegalStateException("KubernetesDriver is closed", e);
-        }
-        try {
-            return answer.get(Math.max(0, bound.toNanos()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            throw new SandboxTimeoutException(ctx.sandboxId(), ctx.timeout(), "sandbox " + ctx.sandboxId() + " did not become ready within"
-                    + " startupTimeout " + ctx.timeout() + ": no answer from the API server at " + server() + " to " + verb + " " + resource
-                    + " in namespace '" + namespace + "' (the client retries refused connections, so an unreachable server ends this way too)", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof KubernetesClientException k) {
-                throw errors.starting(ctx.sandboxId(), verb, resource, k);
-            }
-            throw e.getCause() instanceof RuntimeException r ? r : new SandboxStartException(ctx.sandboxId(), verb + " " + resource + " failed", e.getCause());
-        } finally {
-            // Cancelling interrupts the driver's own thread, which makes the client abandon the request and its retries.
-            answer.cancel(true);
-        }
+        return calls.call(ctx, bound, verb, resource, call);
     }
 
     /** After a failed start: deletes the Pod at once and its NetworkPolicy, also when the start was interrupted. */
     void removeQuietly(String sandboxId, String name, boolean networkPolicy, RuntimeException failure) {
-        cleanUp(sandboxId, failure, () -> {
+        calls.cleanUp(sandboxId, failure, () -> {
             client.pods().inNamespace(namespace).withName(name).withGracePeriod(0).delete();
             if (networkPolicy) {
                 client.network().v1().networkPolicies().inNamespace(namespace).withName(name).delete();
@@ -256,45 +214,7 @@ public final class KubernetesDriver implements SandboxDriver {
 
     /** After a failed claim: deletes the claim, also when the start was interrupted. */
     void deleteClaimQuietly(String sandboxId, String name, RuntimeException failure) {
-        cleanUp(sandboxId, failure, () -> AgentSandboxApi.claims(client).inNamespace(namespace).withName(name).delete());
-    }
-
-    /**
-     * Runs the clean-up of a failed start on the driver's thread, bounded by {@link #CLEANUP_TIMEOUT}, with the caller's
-     * interrupt flag cleared while it waits and restored after: the caller's interrupt is kept, never eaten. Skipped
-     * when the server could not be reached at all, since then nothing was created.
-     */
-    private void cleanUp(String sandboxId, RuntimeException failure, Runnable deletes) {
-        if (failure instanceof SandboxRuntimeUnavailableException) {
-            return;
-        }
-        boolean interrupted = Thread.interrupted();
-        Future<?> done = null;
-        try {
-            done = calls.submit(deletes);
-            done.get(CLEANUP_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            runQuietly(sandboxId, deletes); // closed meanwhile: clean up on the caller's thread
-        } catch (ExecutionException | TimeoutException | InterruptedException e) {
-            interrupted |= e instanceof InterruptedException;
-            log.warn("could not delete what the failed start of sandbox {} created in namespace {} (the driver's labels and the"
-                    + " maximum lifetime let it be found and end): {}", sandboxId, namespace, String.valueOf(e.getCause() != null ? e.getCause() : e));
-        } finally {
-            if (done != null) {
-                done.cancel(true);
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private void runQuietly(String sandboxId, Runnable deletes) {
-        try {
-            deletes.run();
-        } catch (KubernetesClientException e) {
-            log.warn("could not delete what the failed start of sandbox {} created in namespace {}: {}", sandboxId, namespace, e.toString());
-        }
+        calls.cleanUp(sandboxId, failure, () -> AgentSandboxApi.claims(client).inNamespace(namespace).withName(name).delete());
     }
 
     /** Chooses the cluster, namespace and mode; every setting is optional. Not thread-safe. */
