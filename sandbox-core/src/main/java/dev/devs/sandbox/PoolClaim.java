@@ -55,24 +55,9 @@ public final class PoolClaim {
         return env.isEmpty() && files.isEmpty() && workingDir == null;
     }
 
-    /** The files with absolute paths, relative ones resolved against the working directory or {@code defaultDir}. */
-    Map<String, byte[]> absoluteFiles(String defaultDir) {
-        String base = workingDir != null ? workingDir : defaultDir;
-        Map<String, byte[]> out = new LinkedHashMap<>();
-        files.forEach((path, content) -> out.put(resolve(base, path), content));
-        return out;
-    }
-
-    /**
-     * {@code path} if absolute, else {@code base/path}. Neither may climb with {@code ..}: a claim writes where it
-     * says, nowhere else.
-     */
-    static String resolve(String base, String path) {
+    /** Checks a file path: absolute or relative, without {@code ..} segments or a trailing '/'. */
+    static void requireCleanPath(String path) {
         requireCleanPath("file path", path);
-        if (path.startsWith("/")) {
-            return path;
-        }
-        return base.endsWith("/") ? base + path : base + "/" + path;
     }
 
     private static void requireCleanPath(String what, String path) {
@@ -129,12 +114,12 @@ public final class PoolClaim {
             return file(path, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
 
-        /** The working directory of the claim's execs (absolute; it must exist or be created by a file of the claim). */
+        /**
+         * The working directory of the claim's execs, absolute or relative to the sandbox's default one (the spec's
+         * {@code workDir} for Docker, the WebContainer's own); it must exist or be made by a file of the claim.
+         */
         public Builder workingDir(String dir) {
             Objects.requireNonNull(dir, "workingDir");
-            if (!dir.startsWith("/")) {
-                throw new IllegalArgumentException("workingDir '" + dir + "' is not absolute: give a path such as /workspace/app");
-            }
             requireCleanPath("workingDir", dir.equals("/") ? "/." : dir);
             this.workingDir = dir;
             return this;

@@ -141,8 +141,9 @@ public final class Sandbox implements AutoCloseable {
 
     /**
      * Writes a file into the sandbox, creating its parent directories. A relative path is resolved against the
-     * spec's {@link SandboxSpec#workDir()} (or a pooled claim's working directory).
+     * working directory (a pooled claim's, or the sandbox's default).
      *
+     * @throws IllegalArgumentException      if the path climbs with {@code ..} or ends with '/'
      * @throws IllegalStateException         if the sandbox was stopped
      * @throws UnsupportedOperationException if the driver cannot write files
      * @throws SandboxTimeoutException       if the write does not finish within {@link #DEFAULT_EXEC_TIMEOUT}
@@ -150,15 +151,15 @@ public final class Sandbox implements AutoCloseable {
     public void writeFile(String path, byte[] content) {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(content, "content");
+        PoolClaim.requireCleanPath(path);
         if (stopClaimed.get()) {
             throw new IllegalStateException("sandbox " + id + " is stopped: writing " + path + " is no longer possible");
         }
-        String absolute = PoolClaim.resolve(execWorkingDir != null ? execWorkingDir : spec.workDir(), path);
         try {
-            handle.writeFiles(Map.of(absolute, content.clone()), DEFAULT_EXEC_TIMEOUT);
+            handle.writeFiles(Map.of(path, content.clone()), execWorkingDir, DEFAULT_EXEC_TIMEOUT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SandboxException("writing " + absolute + " in sandbox " + id + " was interrupted", e);
+            throw new SandboxException("writing " + path + " in sandbox " + id + " was interrupted", e);
         }
     }
 

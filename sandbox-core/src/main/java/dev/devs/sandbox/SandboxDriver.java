@@ -70,13 +70,14 @@ public interface SandboxDriver extends AutoCloseable {
         }
 
         /**
-         * Writes files into the sandbox, creating parent directories: keys are absolute paths, values the
-         * contents. Either every file is written or the call throws. The default throws
-         * {@link UnsupportedOperationException}: a driver that can write files overrides it.
+         * Writes files into the sandbox, creating parent directories: keys are paths (absolute, or relative to
+         * {@code workingDir}, or to the sandbox's default working directory when it is null), values the contents.
+         * Either every file is written or the call throws. The default throws {@link UnsupportedOperationException}:
+         * a driver that can write files overrides it.
          *
          * @throws SandboxTimeoutException when it does not finish within {@code timeout}
          */
-        default void writeFiles(Map<String, byte[]> files, Duration timeout) throws InterruptedException {
+        default void writeFiles(Map<String, byte[]> files, String workingDir, Duration timeout) throws InterruptedException {
             throw new UnsupportedOperationException("this driver cannot write files into a sandbox (asked for " + files.keySet() + ")");
         }
 

@@ -167,7 +167,7 @@ public final class SandboxPool implements AutoCloseable {
         Sandbox handedOut;
         try {
             if (!claim.files().isEmpty()) {
-                sandbox.handle.writeFiles(claim.absoluteFiles(template.workDir()), Sandbox.DEFAULT_EXEC_TIMEOUT);
+                sandbox.handle.writeFiles(claim.files(), claim.workingDir().orElse(null), Sandbox.DEFAULT_EXEC_TIMEOUT);
                 phases.put("customize", Duration.ofNanos(System.nanoTime() - t1));
             }
             handedOut = PooledStarts.handOut(provider, sandbox, claimSpec, acquiredAt, t0, phases, poolAttributes(), claim);

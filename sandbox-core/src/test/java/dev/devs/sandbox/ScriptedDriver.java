@@ -107,8 +107,11 @@ public final class ScriptedDriver implements SandboxDriver {
             }
 
             @Override
-            public void writeFiles(Map<String, byte[]> written, Duration timeout) {
-                files.computeIfAbsent(id, k -> new ConcurrentHashMap<>()).putAll(written);
+            public void writeFiles(Map<String, byte[]> written, String workingDir, Duration timeout) {
+                // Resolves relative paths as a driver would: against the working directory, or /workspace.
+                String dir = workingDir == null ? "/workspace" : workingDir;
+                written.forEach((path, content) -> files.computeIfAbsent(id, k -> new ConcurrentHashMap<>())
+                        .put(path.startsWith("/") ? path : dir + "/" + path, content));
             }
 
             @Override

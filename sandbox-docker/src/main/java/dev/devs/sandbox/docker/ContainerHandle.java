@@ -36,12 +36,15 @@ final class ContainerHandle implements SandboxDriver.Handle {
     private final String sandboxId;
     private final String containerId;
     private final List<String> volumes;
+    /** The container's working directory (the spec's workDir), against which a relative one is resolved. */
+    private final String workDir;
 
-    ContainerHandle(Collaborators with, String sandboxId, String containerId, List<String> volumes) {
+    ContainerHandle(Collaborators with, String sandboxId, String containerId, List<String> volumes, String workDir) {
         this.with = with;
         this.sandboxId = sandboxId;
         this.containerId = containerId;
         this.volumes = volumes;
+        this.workDir = workDir;
     }
 
     /** Runs the command; one that outlives {@code timeout} is killed with its children. */
@@ -58,27 +61,39 @@ final class ContainerHandle implements SandboxDriver.Handle {
     }
 
     /**
-     * Writes each file through an exec of the image's {@code sh} (so the image needs {@code sh}, {@code mkdir}
-     * and {@code cat}), as the sandbox's user, with the contents on stdin: the engine's archive API cannot write
+     * Writes each file through an exec of the image's {@code sh} (so the image needs {@code sh}, {@code mkdir},
+     * {@code dirname} and {@code head}), as the sandbox's user, in the working directory (so that relative paths
+     * resolve there), with the contents on stdin: the engine's archive API cannot write
      * into the tmpfs work directory or a read-only root file system.
      */
     @Override
-    public void writeFiles(Map<String, byte[]> files, Duration timeout) throws InterruptedException {
+    public void writeFiles(Map<String, byte[]> files, String workingDir, Duration timeout) throws InterruptedException {
+        String dir = absolute(workingDir);
         for (Map.Entry<String, byte[]> file : files.entrySet()) {
-            ExecResult r = exec(List.of("sh", "-c", WRITE_FILE_SCRIPT, "sh", file.getKey(), String.valueOf(file.getValue().length)),
+            // Resolved here, not by the exec's working directory, which need not exist before its first file.
+            String path = file.getKey().startsWith("/") ? file.getKey() : dir + "/" + file.getKey();
+            ExecResult r = exec(List.of("sh", "-c", WRITE_FILE_SCRIPT, "sh", path, String.valueOf(file.getValue().length)),
                     Map.of(), null, file.getValue(), timeout);
-            if (r.exitCode() != 0 || !r.stdout().equals(file.getKey() + "\n")) {
-                throw new SandboxException("writing " + file.getKey() + " in sandbox " + sandboxId + " failed (exit code "
+            if (r.exitCode() != 0 || !r.stdout().equals(path + "\n")) {
+                throw new SandboxException("writing " + path + " in sandbox " + sandboxId + " failed (exit code "
                         + r.exitCode() + "): " + ContainerDiagnostics.clip(r.stderr().isBlank() ? r.stdout() : r.stderr()));
             }
         }
+    }
+
+    /** A working directory made absolute against the container's (the engine takes absolute ones only). */
+    private String absolute(String workingDir) {
+        if (workingDir == null) {
+            return workDir;
+        }
+        return workingDir.startsWith("/") ? workingDir : workDir + "/" + workingDir;
     }
 
     private ExecResult exec(List<String> command, Map<String, String> env, String workingDir, byte[] stdin, Duration timeout)
             throws InterruptedException {
         with.engine().ensureOpen();
         try {
-            return with.execs().run(containerId, command, env, workingDir, stdin, timeout);
+            return with.execs().run(containerId, command, env, workingDir == null ? null : absolute(workingDir), stdin, timeout);
         } catch (ExecRunner.ExecTimedOut t) {
             boolean killed = with.killer().kill(containerId, t.execId);
             throw new SandboxTimeoutException(sandboxId, timeout, "command " + command + " in sandbox " + sandboxId

@@ -192,7 +192,7 @@ public final class DockerDriver implements SandboxDriver {
             if (!spec.readinessProbe().isEmpty()) {
                 Phases.timed(ctx, "readiness", () -> prober.awaitProbe(spec, ctx, containerId));
             }
-            return new ContainerHandle(handles, id, containerId, List.copyOf(created.volumes));
+            return new ContainerHandle(handles, id, containerId, List.copyOf(created.volumes), spec.workDir());
         } catch (InterruptedException | RuntimeException | Error e) {
             removeAfterFailedStart(id, created, e);
             throw e;

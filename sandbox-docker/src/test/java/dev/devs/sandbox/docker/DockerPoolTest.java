@@ -91,8 +91,9 @@ class DockerPoolTest {
     @Test
     void envFilesAndWorkingDirectoryOfAClaimAreSeenInsideAndNotByTheNextClaim() {
         pool(1, 2);
-        PoolClaim claim = PoolClaim.builder().env("API_TOKEN", "t-42").workingDir("/workspace/app")
-                .file("/workspace/app/main.py", "print(6 * 7)\n").file("data/input.txt", "line 1\n").build();
+        // A relative working directory (under the spec's /workspace) that only the claim's files create.
+        PoolClaim claim = PoolClaim.builder().env("API_TOKEN", "t-42").workingDir("app")
+                .file("data/input.txt", "line 1\n").file("/workspace/app/main.py", "print(6 * 7)\n").build();
 
         Sandbox sb = pool.acquire(claim, PATIENCE);
 

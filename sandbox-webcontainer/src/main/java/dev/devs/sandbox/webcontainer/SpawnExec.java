@@ -7,6 +7,8 @@ import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpException;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpSession.EvaluateResult;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +45,12 @@ final class SpawnExec {
      * @throws InterruptedException    the caller was interrupted (the command was killed)
      */
     ExecResult run(List<String> command, Duration timeout) throws InterruptedException {
+        return run(command, Map.of(), null, timeout);
+    }
+
+    /** {@link #run(List, Duration)} with extra env (over the spec's) and a working directory (null: the WebContainer's). */
+    ExecResult run(List<String> command, Map<String, String> extraEnv, String workingDir, Duration timeout)
+            throws InterruptedException {
         SandboxPage page = harness.page();
         if (!page.isAlive()) {
             throw new SandboxException("exec of " + command + " in sandbox " + sandboxId + " is impossible: its page is gone ("
@@ -53,7 +61,12 @@ final class SpawnExec {
         args.put("id", id);
         args.put("command", command.get(0));
         args.put("args", command.subList(1, command.size()));
-        args.put("env", env);
+        Map<String, String> allEnv = new LinkedHashMap<>(env);
+        allEnv.putAll(extraEnv);
+        args.put("env", allEnv);
+        if (workingDir != null) {
+            args.put("cwd", workingDir);
+        }
         long t0 = System.nanoTime();
         EvaluateResult r;
         try {
@@ -76,6 +89,30 @@ final class SpawnExec {
         }
         JsonNode v = r.value();
         return new ExecResult(v.path("exitCode").asInt(-1), v.path("output").asText(""), "", took);
+    }
+
+    /**
+     * Writes files through the WebContainer's file-system API, parent directories included; relative paths resolve
+     * against {@code workingDir}, else the WebContainer's own working directory.
+     */
+    void writeFiles(Map<String, byte[]> files, String workingDir, Duration timeout) throws InterruptedException {
+        List<Map<String, String>> list = new ArrayList<>();
+        files.forEach((path, content) -> list.add(Map.of("path", path, "base64", Base64.getEncoder().encodeToString(content))));
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("files", list);
+        if (workingDir != null) {
+            args.put("cwd", workingDir);
+        }
+        EvaluateResult r;
+        try {
+            r = harness.call("writeFiles", args, timeout);
+        } catch (CdpException e) {
+            throw new SandboxException("writing " + files.keySet() + " in sandbox " + sandboxId + " failed: " + e.getMessage(), e);
+        }
+        if (r.threw()) {
+            throw new SandboxException("writing " + files.keySet() + " in sandbox " + sandboxId + " (endpoint " + endpoint
+                    + ") failed: " + r.exception());
+        }
     }
 
     private void kill(long id) {

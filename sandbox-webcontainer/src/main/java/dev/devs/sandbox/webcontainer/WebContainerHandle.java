@@ -6,6 +6,7 @@ import dev.devs.sandbox.SandboxDriver;
 import dev.devs.sandbox.StopOutcome;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One booted WebContainer: a page in its own browser context. {@code exec} goes through the WebContainer
@@ -29,6 +30,19 @@ final class WebContainerHandle implements SandboxDriver.Handle {
     @Override
     public ExecResult exec(List<String> command, Duration timeout) throws InterruptedException {
         return exec.run(command, timeout);
+    }
+
+    /** A pooled claim's exec: its env over the spec's, in its working directory (spawn's {@code cwd}). */
+    @Override
+    public ExecResult exec(List<String> command, Map<String, String> env, String workingDir, Duration timeout)
+            throws InterruptedException {
+        return exec.run(command, env, workingDir, timeout);
+    }
+
+    /** Through the WebContainer's file-system API; see {@link SpawnExec#writeFiles}. */
+    @Override
+    public void writeFiles(Map<String, byte[]> files, String workingDir, Duration timeout) throws InterruptedException {
+        exec.writeFiles(files, workingDir, timeout);
     }
 
     /** See {@link Teardown#stop}; a second call waits for the first and returns its outcome. */

@@ -26,9 +26,9 @@ async function roundTrip({ path, content }) {
   return back.length;
 }
 
-async function exec({ id, command, args, env }) {
+async function exec({ id, command, args, env, cwd }) {
   requireBooted();
-  const process = await container.spawn(command, args, { env, output: true });
+  const process = await container.spawn(command, args, cwd ? { env, cwd, output: true } : { env, output: true });
   processes.set(id, process);
   let output = '';
   const reader = process.output.getReader();
@@ -49,6 +49,21 @@ async function exec({ id, command, args, env }) {
   } finally {
     processes.delete(id);
   }
+}
+
+// Writes every file (base64 contents) with its parent directories; relative paths resolve against cwd, else
+// the WebContainer's own working directory, as the file-system API does.
+async function writeFiles({ files, cwd }) {
+  requireBooted();
+  for (const { path, base64 } of files) {
+    const target = cwd && !path.startsWith('/') ? `${cwd.replace(/\/$/, '')}/${path}` : path;
+    const slash = target.lastIndexOf('/');
+    if (slash > 0) {
+      await container.fs.mkdir(target.slice(0, slash), { recursive: true });
+    }
+    await container.fs.writeFile(target, Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+  }
+  return files.length;
 }
 
 function kill({ id }) {
@@ -75,4 +90,4 @@ function requireBooted() {
   }
 }
 
-globalThis.devsHarness = Object.freeze({ boot, roundTrip, exec, kill, teardown });
+globalThis.devsHarness = Object.freeze({ boot, roundTrip, exec, writeFiles, kill, teardown });

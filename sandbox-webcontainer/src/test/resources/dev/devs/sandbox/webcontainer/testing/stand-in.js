@@ -41,6 +41,13 @@ class MemoryFileSystem {
     return '/' + parts.join('/');
   }
 
+  // The same files seen from another working directory, as a process spawned with a cwd sees them.
+  at(cwd) {
+    const view = Object.create(this);
+    view.cwd = this.resolve(cwd);
+    return view;
+  }
+
   parentOf(path) {
     const i = path.lastIndexOf('/');
     return i <= 0 ? '/' : path.slice(0, i);
@@ -199,7 +206,8 @@ const COMMANDS = {
   env: (fs, args, env) => ({ out: Object.entries(env || {}).map(([k, v]) => `${k}=${v}\n`).join(''), code: 0 }),
 };
 
-function run(fs, { command, args = [], env }, output) {
+function run(root, { command, args = [], env, cwd }, output) {
+  const fs = cwd ? root.at(cwd) : root;
   let resolveExit;
   const exited = new Promise((resolve) => { resolveExit = resolve; });
   let timer = null;
