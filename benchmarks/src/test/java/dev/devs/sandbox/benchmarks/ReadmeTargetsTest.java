@@ -22,7 +22,8 @@ class ReadmeTargetsTest {
 
     // The sentence of "The two commands", whatever the line breaks: "(Docker cold 30 s, Docker warm 10 s, ...)".
     private static final Pattern TARGETS = Pattern.compile(
-            "\\(Docker cold (\\d+) s, Docker warm (\\d+) s, WebContainer (\\d+) s, stop (\\d+) s\\)");
+            "\\(Docker cold (\\d+) s, Docker warm (\\d+) s, WebContainer (\\d+) s, stop (\\d+) s, pooled hand-out (\\d+) ms,"
+                    + " customised pooled hand-out (\\d+) ms\\)");
 
     @Test
     void readmeStatesTheTargetsOfLatencyTargets() throws IOException {
@@ -33,13 +34,15 @@ class ReadmeTargetsTest {
         return seconds(LatencyTargets.provisioning("docker", StartType.COLD).orElseThrow()) + " "
                 + seconds(LatencyTargets.provisioning("docker", StartType.WARM).orElseThrow()) + " "
                 + seconds(LatencyTargets.provisioning("webcontainer", StartType.WARM).orElseThrow()) + " "
-                + seconds(LatencyTargets.stop());
+                + seconds(LatencyTargets.stop()) + " "
+                + LatencyTargets.provisioning("docker", StartType.POOLED).orElseThrow().toMillis() + " "
+                + LatencyTargets.POOLED_CUSTOMISED.toMillis();
     }
 
     private static String targetsIn(String text) {
         Matcher m = TARGETS.matcher(text.replaceAll("\\s+", " "));
         assertThat(m.find()).as("README's sentence with the targets, matching " + TARGETS.pattern()).isTrue();
-        return m.group(1) + " " + m.group(2) + " " + m.group(3) + " " + m.group(4);
+        return m.group(1) + " " + m.group(2) + " " + m.group(3) + " " + m.group(4) + " " + m.group(5) + " " + m.group(6);
     }
 
     private static long seconds(Duration d) {

@@ -12,6 +12,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Maps a {@link SandboxSpec} to what the engine is asked to create: the container's name, labels, host
@@ -96,11 +98,25 @@ final class ContainerSpecMapper {
         return new Plan(DockerDriver.NAME_PREFIX + sandboxId, spec, labels, List.copyOf(volumes), hostConfig(spec, mounts));
     }
 
+    /** {@code ,uid=U,gid=G} for a numeric {@code uid[:gid]} user; nothing for a user name (the engine resolves it). */
+    static String ownerOptions(String user) {
+        Matcher m = NUMERIC_USER.matcher(user);
+        if (!m.matches()) {
+            return "";
+        }
+        return ",uid=" + m.group(1) + (m.group(2) == null ? "" : ",gid=" + m.group(2));
+    }
+
+    private static final Pattern NUMERIC_USER = Pattern.compile("(\\d+)(?::(\\d+))?");
+
     private static HostConfig hostConfig(SandboxSpec spec, List<Mount> mounts) {
         // Mode 1777: the unprivileged default user must be able to write where the root file system is read-only.
         String tmpfsOptions = "rw,exec,nosuid,nodev,mode=1777" + sizeOption(spec);
         Map<String, String> tmpfs = new LinkedHashMap<>();
-        tmpfs.put(spec.workDir(), tmpfsOptions);
+        // The engine creates the working directory (mode 755, root) in the image before the tmpfs is mounted on it,
+        // and the runtime then gives the tmpfs that directory's mode, so mode=1777 is lost wherever the image has no
+        // such directory: owning the tmpfs by the sandbox's numeric user keeps the work dir writable for it.
+        tmpfs.put(spec.workDir(), tmpfsOptions + ownerOptions(spec.user()));
         if (!spec.workDir().equals("/tmp") && !spec.scratchVolumes().contains("/tmp")) {
             tmpfs.put("/tmp", tmpfsOptions);
         }

@@ -34,7 +34,8 @@ class ContainerSpecMapperTest {
         assertThat(host.getMemorySwap()).as("swap equal to memory: no swap").isEqualTo(SandboxSpec.DEFAULT_MEMORY_BYTES);
         assertThat(host.getNanoCPUs()).isEqualTo(1_000_000_000L);
         String tmpfs = "rw,exec,nosuid,nodev,mode=1777,size=" + SandboxSpec.DEFAULT_MEMORY_BYTES;
-        assertThat(host.getTmpFs()).containsExactly(java.util.Map.entry("/workspace", tmpfs), java.util.Map.entry("/tmp", tmpfs));
+        assertThat(host.getTmpFs()).containsExactly(java.util.Map.entry("/workspace", tmpfs + ",uid=65534,gid=65534"),
+                java.util.Map.entry("/tmp", tmpfs));
         assertThat(host.getMounts()).isEmpty();
         assertThat(plan.volumes()).isEmpty();
     }
@@ -82,6 +83,14 @@ class ContainerSpecMapperTest {
     }
 
     @Test
+    void theWorkDirIsOwnedByANumericUserAndLeftToTheEngineForANamedOne() {
+        assertThat(ContainerSpecMapper.ownerOptions("1000")).isEqualTo(",uid=1000");
+        assertThat(ContainerSpecMapper.ownerOptions("1000:2000")).isEqualTo(",uid=1000,gid=2000");
+        assertThat(ContainerSpecMapper.ownerOptions("nobody")).isEmpty();
+        assertThat(ContainerSpecMapper.ownerOptions("")).isEmpty();
+    }
+
+    @Test
     void zeroLimitsAreLeftToTheEngineAndLooseningIsExplicit() {
         SandboxSpec spec = SandboxSpec.builder("img:1").pidsLimit(0).memoryBytes(0).cpus(0).readOnlyRootFs(false).network("bridge").build();
 
@@ -91,7 +100,7 @@ class ContainerSpecMapperTest {
         assertThat(host.getMemory()).isNull();
         assertThat(host.getMemorySwap()).isNull();
         assertThat(host.getNanoCPUs()).isNull();
-        assertThat(host.getTmpFs()).containsEntry("/workspace", "rw,exec,nosuid,nodev,mode=1777");
+        assertThat(host.getTmpFs()).containsEntry("/workspace", "rw,exec,nosuid,nodev,mode=1777,uid=65534,gid=65534");
         assertThat(host.getReadonlyRootfs()).isFalse();
         assertThat(host.getNetworkMode()).isEqualTo("bridge");
         assertThat(host.getCapDrop()).as("loosening never brings capabilities back").containsExactly(Capability.ALL);

@@ -96,6 +96,16 @@ class SecureDefaultsTest {
     }
 
     @Test
+    void aWorkDirTheImageLacksIsStillWritableByTheSandboxUser() {
+        // The tiny image ships /workspace with mode 1777; this path exists nowhere in it, as in most images.
+        try (Sandbox other = provider.start(DockerTestSupport.sleeper().workDir("/not-in-the-image/work").build())) {
+            ExecResult r = other.exec("sh", "-c", "pwd; echo w > f && cat f");
+            assertThat(r.stderr()).isEmpty();
+            assertThat(r.stdout()).isEqualTo("/not-in-the-image/work\nw\n");
+        }
+    }
+
+    @Test
     void pidsAndMemoryLimitsAreVisibleInTheCgroup() {
         // cgroup v1 on this machine; v2 paths first so that the check also reads right elsewhere.
         String pids = sh("cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max").strip();

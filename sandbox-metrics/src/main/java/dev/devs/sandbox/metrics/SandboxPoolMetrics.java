@@ -22,8 +22,8 @@ import java.util.function.ToIntFunction;
  *       {@code state} = {@code idle} | {@code starting} | {@code in_use}: read from {@link SandboxPool#stats()} at
  *       scrape time;</li>
  *   <li>timer {@code sandbox.pool.handout.duration} ({@code sandbox_pool_handout_duration_seconds}, tags
- *       {@code pool}, {@code driver}) with a percentile histogram and buckets at 5 ms and 25 ms (the pooled
- *       hand-out targets: plain, and customised with env and a file): the time from {@code acquire} to the
+ *       {@code pool}, {@code driver}) with a percentile histogram and buckets at the pooled hand-out targets
+ *       ({@link LatencyTargets#POOLED}, {@link LatencyTargets#POOLED_CUSTOMISED}): the time from {@code acquire} to the
  *       hand-out, waiting included, as on the pooled READY event.</li>
  * </ul>
  * Register it as a listener on the pools' provider (for the timer) and bind it to the registries (for both).
@@ -36,7 +36,7 @@ public final class SandboxPoolMetrics implements MeterBinder, SandboxLifecycleLi
     /** Timer (histogram) of hand-outs; Prometheus adds {@code _seconds}. */
     public static final String HANDOUT_TIMER = "sandbox.pool.handout.duration";
 
-    private static final Duration[] HANDOUT_BOUNDARIES = {Duration.ofMillis(5), Duration.ofMillis(25)};
+    private static final Duration[] HANDOUT_BOUNDARIES = {LatencyTargets.POOLED, LatencyTargets.POOLED_CUSTOMISED};
 
     private final List<SandboxPool> pools;
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
