@@ -22,7 +22,16 @@ final class ContainerHandle implements SandboxDriver.Handle {
      * PATH when done. Counted rather than read to EOF: docker-java's HTTP transport cannot half-close an exec's
      * stdin, so the command would never see EOF.
      */
-    private static final String WRITE_FILE_SCRIPT = "mkdir -p \"$(dirname \"$1\")\" && head -c \"$2\" > \"$1\" && echo \"$1\"";
+    private static final String WRITE_FROM_STDIN = "mkdir -p \"$(dirname \"$1\")\" && head -c \"$2\" > \"$1\" && echo \"$1\"";
+    /**
+     * {@code sh -c SCRIPT sh PATH OCTAL}: the same for a small file, with only shell built-ins on the common path (no
+     * stdin stream to set up, no process but the shell unless the directory is missing): the contents travel as
+     * {@code printf} octal escapes, every byte escaped so that no byte is read as a format.
+     */
+    private static final String WRITE_SMALL = "d=${1%/*}; { [ -z \"$d\" ] || [ -d \"$d\" ] || mkdir -p \"$d\"; }"
+            + " && printf \"$2\" > \"$1\" && echo \"$1\"";
+    /** Files up to this size go as arguments (4 bytes of escape each, well under Linux's 128 KiB per argument). */
+    private static final int SMALL_FILE_BYTES = 16 * 1024;
 
     /** 128 + SIGKILL: what the engine reports for a container it had to kill. */
     private static final long EXIT_KILLED = 137;
@@ -72,13 +81,25 @@ final class ContainerHandle implements SandboxDriver.Handle {
         for (Map.Entry<String, byte[]> file : files.entrySet()) {
             // Resolved here, not by the exec's working directory, which need not exist before its first file.
             String path = file.getKey().startsWith("/") ? file.getKey() : dir + "/" + file.getKey();
-            ExecResult r = exec(List.of("sh", "-c", WRITE_FILE_SCRIPT, "sh", path, String.valueOf(file.getValue().length)),
-                    Map.of(), null, file.getValue(), timeout);
+            byte[] content = file.getValue();
+            ExecResult r = content.length <= SMALL_FILE_BYTES
+                    ? exec(List.of("sh", "-c", WRITE_SMALL, "sh", path, octal(content)), Map.of(), null, null, timeout)
+                    : exec(List.of("sh", "-c", WRITE_FROM_STDIN, "sh", path, String.valueOf(content.length)), Map.of(), null,
+                            content, timeout);
             if (r.exitCode() != 0 || !r.stdout().equals(path + "\n")) {
                 throw new SandboxException("writing " + path + " in sandbox " + sandboxId + " failed (exit code "
                         + r.exitCode() + "): " + ContainerDiagnostics.clip(r.stderr().isBlank() ? r.stdout() : r.stderr()));
             }
         }
+    }
+
+    private static String octal(byte[] content) {
+        StringBuilder sb = new StringBuilder(content.length * 4);
+        for (byte b : content) {
+            int v = b & 0xff;
+            sb.append('\\').append((char) ('0' + (v >> 6))).append((char) ('0' + ((v >> 3) & 7))).append((char) ('0' + (v & 7)));
+        }
+        return sb.toString();
     }
 
     /** A working directory made absolute against the container's (the engine takes absolute ones only). */

@@ -110,6 +110,27 @@ class DockerPoolTest {
     }
 
     @Test
+    void filesArriveByteForByteSmallAsArgumentsAndLargeThroughStdin() throws Exception {
+        byte[] every = new byte[256 * 3];
+        for (int i = 0; i < every.length; i++) {
+            every[i] = (byte) i; // NUL, '%', '\\', newlines and bytes above 127: nothing may be read as a format
+        }
+        byte[] large = new byte[200 * 1024];
+        new java.util.Random(42).nextBytes(large);
+        try (Sandbox sb = provider.start(sleeper().build())) {
+            sb.writeFile("small.bin", every);
+            sb.writeFile("/workspace/deep/er/large.bin", large);
+
+            assertThat(sb.exec("md5sum", "small.bin", "deep/er/large.bin").stdout())
+                    .isEqualTo(md5(every) + "  small.bin\n" + md5(large) + "  deep/er/large.bin\n");
+        }
+    }
+
+    private static String md5(byte[] content) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(content));
+    }
+
+    @Test
     void aFileThatCannotBeWrittenFailsTheClaimNamingItAndLeavesNothing() {
         pool(1, 1);
         PoolClaim claim = PoolClaim.builder().file("/etc/readonly-root.conf", "x").build();
