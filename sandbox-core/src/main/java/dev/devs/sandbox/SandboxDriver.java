@@ -82,6 +82,21 @@ public interface SandboxDriver extends AutoCloseable {
         }
 
         /**
+         * Called by a {@link SandboxPool} on a sandbox it has just made idle, on the pool's own thread and off every
+         * claim's path: a driver may prepare what makes a claim's customisation cheap at hand-out. The default does
+         * nothing. Must not throw for a sandbox that works without it.
+         */
+        default void prepareForClaim() throws InterruptedException {
+        }
+
+        /**
+         * Called by a {@link SandboxPool} once a claim's customisation is applied, before the hand-out: a driver
+         * releases what {@link #prepareForClaim()} set up, so the claimant's sandbox holds nothing of the pool.
+         */
+        default void claimed() {
+        }
+
+        /**
          * Asks the sandbox to exit, waits up to {@code gracePeriod}, kills it if needed, and removes
          * everything the start created (container, volumes, browser context). Called at most once.
          *

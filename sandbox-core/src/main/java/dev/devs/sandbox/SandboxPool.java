@@ -170,6 +170,7 @@ public final class SandboxPool implements AutoCloseable {
                 sandbox.handle.writeFiles(claim.files(), claim.workingDir().orElse(null), Sandbox.DEFAULT_EXEC_TIMEOUT);
                 phases.put("customize", Duration.ofNanos(System.nanoTime() - t1));
             }
+            sandbox.handle.claimed();
             handedOut = PooledStarts.handOut(provider, sandbox, claimSpec, acquiredAt, t0, phases, poolAttributes(), claim);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -216,6 +217,13 @@ public final class SandboxPool implements AutoCloseable {
             failure = e;
         }
         if (failure == null) {
+            try {
+                made.handle.prepareForClaim();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the pool is closing: refillSucceeded sees it and the sandbox is stopped
+            } catch (RuntimeException e) {
+                log.debug("pool '{}': preparing sandbox {} for claims failed; its claims take the slower path", name, made.id(), e);
+            }
             if (!inventory.refillSucceeded(made)) {
                 stopQuietly(made);
             }

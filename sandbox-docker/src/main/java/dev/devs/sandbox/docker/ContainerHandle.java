@@ -11,6 +11,7 @@ import dev.devs.sandbox.SandboxException;
 import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.StopOutcome;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -30,6 +31,8 @@ final class ContainerHandle implements SandboxDriver.Handle {
      */
     private static final String WRITE_SMALL = "d=${1%/*}; { [ -z \"$d\" ] || [ -d \"$d\" ] || mkdir -p \"$d\"; }"
             + " && printf \"$2\" > \"$1\" && echo \"$1\"";
+    /** How long a write over the claim channel may take before the exec path is tried instead. */
+    private static final Duration CHANNEL_PATIENCE = Duration.ofSeconds(2);
     /** Files up to this size go as arguments (4 bytes of escape each, well under Linux's 128 KiB per argument). */
     private static final int SMALL_FILE_BYTES = 16 * 1024;
 
@@ -47,6 +50,8 @@ final class ContainerHandle implements SandboxDriver.Handle {
     private final List<String> volumes;
     /** The container's working directory (the spec's workDir), against which a relative one is resolved. */
     private final String workDir;
+    /** A pooled idle sandbox's channel for a claim's files, between prepareForClaim and claimed; else null. */
+    private volatile ClaimChannel channel;
 
     ContainerHandle(Collaborators with, String sandboxId, String containerId, List<String> volumes, String workDir) {
         this.with = with;
@@ -78,9 +83,16 @@ final class ContainerHandle implements SandboxDriver.Handle {
     @Override
     public void writeFiles(Map<String, byte[]> files, String workingDir, Duration timeout) throws InterruptedException {
         String dir = absolute(workingDir);
-        for (Map.Entry<String, byte[]> file : files.entrySet()) {
-            // Resolved here, not by the exec's working directory, which need not exist before its first file.
-            String path = file.getKey().startsWith("/") ? file.getKey() : dir + "/" + file.getKey();
+        // Resolved here, not by the exec's working directory, which need not exist before its first file.
+        Map<String, byte[]> resolved = new LinkedHashMap<>();
+        files.forEach((path, content) -> resolved.put(path.startsWith("/") ? path : dir + "/" + path, content));
+        ClaimChannel open = channel;
+        if (open != null && ClaimChannel.accepts(resolved)
+                && open.write(resolved, timeout.compareTo(CHANNEL_PATIENCE) < 0 ? timeout : CHANNEL_PATIENCE)) {
+            return;
+        }
+        for (Map.Entry<String, byte[]> file : resolved.entrySet()) {
+            String path = file.getKey();
             byte[] content = file.getValue();
             ExecResult r = content.length <= SMALL_FILE_BYTES
                     ? exec(List.of("sh", "-c", WRITE_SMALL, "sh", path, octal(content)), Map.of(), null, null, timeout)
@@ -93,13 +105,29 @@ final class ContainerHandle implements SandboxDriver.Handle {
         }
     }
 
-    private static String octal(byte[] content) {
+    static String octal(byte[] content) {
         StringBuilder sb = new StringBuilder(content.length * 4);
         for (byte b : content) {
             int v = b & 0xff;
             sb.append('\\').append((char) ('0' + (v >> 6))).append((char) ('0' + ((v >> 3) & 7))).append((char) ('0' + (v & 7)));
         }
         return sb.toString();
+    }
+
+    /** Opens the {@link ClaimChannel} of an idle pooled sandbox (on the pool's refill thread). */
+    @Override
+    public void prepareForClaim() throws InterruptedException {
+        channel = ClaimChannel.open(with.engine(), containerId);
+    }
+
+    /** Closes the claim channel: the claimant's sandbox runs no process of ours. */
+    @Override
+    public void claimed() {
+        ClaimChannel open = channel;
+        channel = null;
+        if (open != null) {
+            open.close();
+        }
     }
 
     /** A working directory made absolute against the container's (the engine takes absolute ones only). */
@@ -137,6 +165,7 @@ final class ContainerHandle implements SandboxDriver.Handle {
      */
     @Override
     public StopOutcome stop(Duration gracePeriod, PhaseRecorder phases) throws InterruptedException {
+        claimed(); // an idle pooled sandbox may still have its claim channel open
         StopOutcome outcome = StopOutcome.KILLED;
         RuntimeException failure = null;
         InterruptedException interrupted = null;

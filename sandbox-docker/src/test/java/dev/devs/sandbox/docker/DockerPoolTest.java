@@ -16,6 +16,7 @@ import dev.devs.sandbox.SandboxRuntimeUnavailableException;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -98,6 +99,14 @@ class DockerPoolTest {
         Sandbox sb = pool.acquire(claim, PATIENCE);
 
         assertThat(sb.startType()).isEqualTo(StartType.POOLED);
+        // Both files went over the idle sandbox's claim channel: the only exec before the claimant's first is its shell.
+        List<String> execs = DockerTestSupport.cli("events", "--since", String.valueOf(Instant.now().minusSeconds(300).getEpochSecond()),
+                "--until", String.valueOf(Instant.now().getEpochSecond() + 1), "--filter", "container=" + sb.attributes().get("containerId"),
+                "--filter", "event=exec_start", "--format", "{{.Action}}");
+        assertThat(execs).as("execs run in the sandbox before its claimant's first").hasSize(1)
+                .allSatisfy(e -> assertThat(e).contains("while read"));
+        assertThat(sb.exec("ps", "-o", "args").stdout()).as("no process of the pool is left in a claimed sandbox")
+                .doesNotContain("while read");
         assertThat(sb.exec("sh", "-c", "echo \"$API_TOKEN\"; pwd; cat main.py data/input.txt").stdout())
                 .isEqualTo("t-42\n/workspace/app\nprint(6 * 7)\nline 1\n");
         assertThat(sb.exec("sh", "-c", "stat -c %u /workspace/app/main.py").stdout()).as("written as the sandbox's user")
