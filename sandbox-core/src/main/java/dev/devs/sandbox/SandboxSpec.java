@@ -37,6 +37,10 @@ import java.util.Objects;
  * @param stopGracePeriod  how long {@code stop()} waits after asking the main process to exit before it kills it
  * @param labels           extra labels for the resources the driver creates (keys under
  *                         {@code dev.devs.sandbox.} are reserved)
+ * @param runtime          the isolation runtime to run the sandbox on: empty (default) for the driver's default
+ *                         ({@code runc} on a stock Docker engine), or a name the driver knows, e.g. {@code runsc}
+ *                         (gVisor) registered with the Docker engine; a driver that cannot honour it rejects the
+ *                         spec in {@link SandboxDriver#validate} or before creating anything
  */
 public record SandboxSpec(
         String image,
@@ -53,7 +57,8 @@ public record SandboxSpec(
         List<String> readinessProbe,
         Duration startupTimeout,
         Duration stopGracePeriod,
-        Map<String, String> labels) {
+        Map<String, String> labels,
+        String runtime) {
 
     /** The smallest memory limit the Docker engine accepts (6 MiB). */
     public static final long MIN_MEMORY_BYTES = 6L * 1024 * 1024;
@@ -69,6 +74,22 @@ public record SandboxSpec(
     public static final Duration DEFAULT_STOP_GRACE_PERIOD = Duration.ofSeconds(2);
     /** The label prefix the library reserves for its own resource labels. */
     public static final String RESERVED_LABEL_PREFIX = "dev.devs.sandbox.";
+    /** The name of the {@code runtime} attribute on READY, FAILED and stop events: the runtime the sandbox ran on. */
+    public static final String RUNTIME_ATTRIBUTE = "runtime";
+    // The Docker engine's runtime names are its daemon.json keys; this is what they can sensibly be.
+    private static final java.util.regex.Pattern RUNTIME_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
+
+    /**
+     * A spec of the original fifteen fields, on the driver's default runtime; kept so that code written before
+     * {@link #runtime()} existed compiles unchanged.
+     */
+    public SandboxSpec(String image, List<String> command, Map<String, String> env, double cpus, long memoryBytes,
+                       long pidsLimit, String network, String user, boolean readOnlyRootFs, String workDir,
+                       List<String> scratchVolumes, List<String> readinessProbe, Duration startupTimeout,
+                       Duration stopGracePeriod, Map<String, String> labels) {
+        this(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs, workDir, scratchVolumes,
+                readinessProbe, startupTimeout, stopGracePeriod, labels, "");
+    }
 
     public SandboxSpec {
         if (image != null && (image.isBlank() || containsWhitespace(image))) {
@@ -125,6 +146,11 @@ public record SandboxSpec(
                         + "': the library sets those itself; choose another key");
             }
         }
+        runtime = runtime == null ? "" : runtime;
+        if (!runtime.isEmpty() && !RUNTIME_NAME.matcher(runtime).matches()) {
+            throw new IllegalArgumentException("runtime '" + runtime + "' is not a valid runtime name: use empty for the"
+                    + " driver's default, or a name of letters, digits, '.', '_' and '-' such as runc or runsc");
+        }
     }
 
     /** A builder with the secure defaults, for a driver that needs no image (WebContainer). */
@@ -154,6 +180,7 @@ public record SandboxSpec(
         b.startupTimeout = startupTimeout;
         b.stopGracePeriod = stopGracePeriod;
         b.labels = new LinkedHashMap<>(labels);
+        b.runtime = runtime;
         return b;
     }
 
@@ -219,6 +246,7 @@ public record SandboxSpec(
         private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
         private Duration stopGracePeriod = DEFAULT_STOP_GRACE_PERIOD;
         private Map<String, String> labels = new LinkedHashMap<>();
+        private String runtime = "";
 
         private Builder(String image) {
             this.image = image;
@@ -241,11 +269,13 @@ public record SandboxSpec(
         public Builder startupTimeout(Duration timeout) { this.startupTimeout = timeout; return this; }
         public Builder stopGracePeriod(Duration grace) { this.stopGracePeriod = grace; return this; }
         public Builder label(String key, String value) { this.labels.put(key, value); return this; }
+        /** The isolation runtime, e.g. {@code runsc}; empty (the default) for the driver's default. */
+        public Builder runtime(String runtime) { this.runtime = runtime; return this; }
 
         /** @throws IllegalArgumentException naming the first invalid field and value */
         public SandboxSpec build() {
             return new SandboxSpec(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs,
-                    workDir, scratchVolumes, readinessProbe, startupTimeout, stopGracePeriod, labels);
+                    workDir, scratchVolumes, readinessProbe, startupTimeout, stopGracePeriod, labels, runtime);
         }
     }
 }

@@ -46,6 +46,16 @@ class SandboxSpecTest {
         rejects(b -> b.startupTimeout(Duration.ZERO), "startupTimeout", "PT0S");
         rejects(b -> b.stopGracePeriod(Duration.ofSeconds(-1)), "stopGracePeriod");
         rejects(b -> b.label("dev.devs.sandbox.id", "x"), "label", "reserved");
+        rejects(b -> b.runtime("run sc"), "runtime", "'run sc'", "runsc");
+        rejects(b -> b.runtime("-x"), "runtime", "'-x'");
+    }
+
+    @Test
+    void runtimeDefaultsToTheDriversOwnAndSurvivesToBuilder() {
+        assertThat(SandboxSpec.builder("img:1").build().runtime()).isEmpty();
+        SandboxSpec spec = SandboxSpec.builder("img:1").runtime("runsc").build();
+        assertThat(spec.runtime()).isEqualTo("runsc");
+        assertThat(spec.toBuilder().build()).isEqualTo(spec);
     }
 
     @Test
