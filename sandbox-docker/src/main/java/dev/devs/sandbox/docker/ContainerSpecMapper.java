@@ -129,6 +129,9 @@ final class ContainerSpecMapper {
                 .withMounts(mounts)
                 // The engine's init as PID 1 forwards SIGTERM, so the main process can exit within the grace period.
                 .withInit(true);
+        if (!spec.runtime().isEmpty()) {
+            host.withRuntime(spec.runtime());
+        }
         if (spec.pidsLimit() > 0) {
             host.withPidsLimit(spec.pidsLimit());
         }

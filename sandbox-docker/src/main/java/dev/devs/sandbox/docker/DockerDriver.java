@@ -34,11 +34,20 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code readiness} (only if the spec has a probe): the probe is exec'd until it exits 0, with a short
  *       back-off (2 ms doubling to 50 ms), bounded by the startup timeout.</li>
  * </ol>
- * These phase names and durations appear on the READY event, with the attributes {@code image} and
- * {@code containerId}. A start that fails removes everything it created, then throws a
+ * These phase names and durations appear on the READY event, with the attributes {@code image},
+ * {@code containerId} and {@code runtime} (the OCI runtime the container ran on, as the engine reports it:
+ * {@code runc} unless the spec named another). A start that fails removes everything it created, then throws a
  * {@link SandboxStartException} whose message names the bad value: {@link ImageNotFoundException},
  * {@link SandboxRuntimeUnavailableException} (no engine at the configured host) or
  * {@link SandboxTimeoutException}.
+ *
+ * <h2>Runtime</h2>
+ * {@link SandboxSpec#runtime()} names the engine's OCI runtime ({@code HostConfig.Runtime}): empty for the
+ * engine's default ({@code runc}), or one the engine has registered, such as {@code runsc} (gVisor, which
+ * must be registered with {@code runtimeArgs ["--network=none"]} to run {@code network none} sandboxes). A
+ * runtime the engine does not have fails the start before anything is pulled or created, listing the ones it
+ * has. A start the runtime itself fails is cleaned up like any failed start: the container is removed, which
+ * ends the runtime's processes for it.
  *
  * <h2>Secure defaults</h2>
  * The container gets the spec's network mode ({@code none} by default), every capability dropped,
@@ -108,6 +117,7 @@ public final class DockerDriver implements SandboxDriver {
     private final EngineCalls engine;
     private final ImagePuller puller;
     private final ReadinessProber prober;
+    private final EngineRuntimes runtimes;
     private final ContainerHandle.Collaborators handles;
 
     /** A driver for the engine at {@code DOCKER_HOST}, or {@value #DEFAULT_DOCKER_HOST} when that is unset. */
@@ -123,6 +133,7 @@ public final class DockerDriver implements SandboxDriver {
         ContainerDiagnostics diagnostics = new ContainerDiagnostics(engine);
         this.puller = new ImagePuller(engine, failures);
         this.prober = new ReadinessProber(engine, execs, diagnostics, failures);
+        this.runtimes = new EngineRuntimes(engine, address.dockerHost());
         this.handles = new ContainerHandle.Collaborators(engine, execs, new ExecKiller(execs), diagnostics, failures,
                 new ResourceRemover(engine, failures));
     }
@@ -176,6 +187,8 @@ public final class DockerDriver implements SandboxDriver {
         ctx.attribute("image", spec.image());
         Created created = new Created();
         try {
+            // Before the pull and the create: an unknown runtime must cost nothing and leave nothing.
+            ctx.attribute(SandboxSpec.RUNTIME_ATTRIBUTE, runtimes.require(spec.runtime(), id));
             puller.obtain(image, ctx);
             ctx.checkDeadline("create");
             String containerId = Phases.timed(ctx, "create", () -> create(ContainerSpecMapper.map(spec, id, ctx.sessionId()), id, created));
@@ -188,7 +201,10 @@ public final class DockerDriver implements SandboxDriver {
                     throw missingNetworkOr(spec, id, e); // Engine 20.10 looks the network up at start, newer ones at create.
                 }
             }));
-            Phases.timed(ctx, "ready", () -> prober.requireRunning(spec, id, containerId));
+            String ranOn = Phases.timed(ctx, "ready", () -> prober.requireRunning(spec, id, containerId));
+            if (ranOn != null && !ranOn.isEmpty()) {
+                ctx.attribute(SandboxSpec.RUNTIME_ATTRIBUTE, ranOn);
+            }
             if (!spec.readinessProbe().isEmpty()) {
                 Phases.timed(ctx, "readiness", () -> prober.awaitProbe(spec, ctx, containerId));
             }

@@ -38,13 +38,19 @@ final class ReadinessProber {
         this.failures = failures;
     }
 
-    /** @throws SandboxStartException the container is not running, with its state and log tail */
-    void requireRunning(SandboxSpec spec, String sandboxId, String containerId) throws InterruptedException {
-        InspectContainerResponse.ContainerState state = inspect(sandboxId, containerId);
+    /**
+     * @return the OCI runtime the engine says the container runs on ({@code HostConfig.Runtime}), or null if it does not say
+     * @throws SandboxStartException the container is not running, with its state and log tail
+     */
+    String requireRunning(SandboxSpec spec, String sandboxId, String containerId) throws InterruptedException {
+        InspectContainerResponse inspected = engine.requestForStart(sandboxId, "inspect container " + containerId,
+                c -> c.inspectContainerCmd(containerId).exec());
+        InspectContainerResponse.ContainerState state = inspected.getState();
         if (!Boolean.TRUE.equals(state.getRunning())) {
             throw new SandboxStartException(sandboxId, "sandbox " + sandboxId + " (container " + shortId(containerId) + ", image '"
                     + spec.image() + "') is not running right after start: " + describe(state) + ". " + diagnostics.logTail(containerId));
         }
+        return inspected.getHostConfig() == null ? null : inspected.getHostConfig().getRuntime();
     }
 
     /**

@@ -107,6 +107,13 @@ class ContainerSpecMapperTest {
     }
 
     @Test
+    void theRuntimeIsTheEnginesDefaultUnlessTheSpecNamesOne() {
+        assertThat(ContainerSpecMapper.map(SandboxSpec.builder("img:1").build(), ID, SESSION).hostConfig().getRuntime()).isNull();
+        assertThat(ContainerSpecMapper.map(SandboxSpec.builder("img:1").runtime("runsc").build(), ID, SESSION).hostConfig().getRuntime())
+                .isEqualTo("runsc");
+    }
+
+    @Test
     void cpusBecomeNanoCpusRounded() {
         HostConfig host = ContainerSpecMapper.map(SandboxSpec.builder("img:1").cpus(0.25).build(), ID, SESSION).hostConfig();
 

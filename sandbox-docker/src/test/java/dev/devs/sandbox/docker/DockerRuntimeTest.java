@@ -1,0 +1,93 @@
+package dev.devs.sandbox.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import dev.devs.sandbox.RecordingListener;
+import dev.devs.sandbox.SandboxLifecycleEvent;
+import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.SandboxStartException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** {@code SandboxSpec.runtime}: checked against the engine's runtimes first, and a start the runtime fails leaves nothing. */
+@Timeout(60)
+@ExtendWith(SessionLeakCheck.class)
+class DockerRuntimeTest {
+
+    @Test
+    void anUnknownRuntimeFailsBeforeAnythingIsCreatedListingTheEnginesRuntimes() {
+        RecordingListener events = new RecordingListener();
+        try (SandboxProvider provider = SandboxProvider.builder(new DockerDriver()).listener(events).build()) {
+            assertThatThrownBy(() -> provider.start(DockerTestSupport.sleeper().runtime("kata-nonexistent").build()))
+                    .isInstanceOf(SandboxStartException.class)
+                    .hasMessageContaining("runtime 'kata-nonexistent' is not registered")
+                    .hasMessageContaining("runc")
+                    .hasMessageContaining(String.join(", ", IsolationImages.engineRuntimes()));
+            String id = DockerTestSupport.startedId(events.events());
+            DockerTestSupport.assertNothingLeftOf(id);
+            SandboxLifecycleEvent.Failed failed = (SandboxLifecycleEvent.Failed) events.events().get(events.events().size() - 1);
+            assertThat(failed.phases()).as("phases of a start refused before any engine work").doesNotContainKeys("pull", "create");
+            assertThat(failed.attributes()).doesNotContainKey("containerId");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "runsc"})
+    void aStartTheRuntimeFailsLeavesNoContainerAndNoRuntimeProcess(String runtime) throws Exception {
+        assumeThat(IsolationImages.engineRuntimes()).as("runtime '%s' is not registered with the engine under test", runtime).contains(runtime);
+        RecordingListener events = new RecordingListener();
+        try (SandboxProvider provider = SandboxProvider.builder(new DockerDriver()).listener(events).build()) {
+            assertThatThrownBy(() -> provider.start(DockerTestSupport.sleeper().runtime(runtime).command("/no/such/program").build()))
+                    .isInstanceOf(SandboxStartException.class)
+                    .hasMessageContaining("/no/such/program");
+            String id = DockerTestSupport.startedId(events.events());
+            DockerTestSupport.assertNothingLeftOf(id);
+            SandboxLifecycleEvent.Failed failed = (SandboxLifecycleEvent.Failed) events.events().get(events.events().size() - 1);
+            assertThat(failed.attributes()).containsEntry("runtime", runtime);
+            String containerId = failed.attributes().get("containerId");
+            assertThat(containerId).as("the container the failed start created").isNotNull();
+            // The runtime's own processes for that container (runsc's sandbox and gofer, runc's init) must end with it.
+            long deadline = System.nanoTime() + DockerTestSupport.PATIENCE.toNanos();
+            List<String> left = runtimeProcessesOf(containerId);
+            while (!left.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                left = runtimeProcessesOf(containerId);
+            }
+            assertThat(left).as("runtime processes of container %s", containerId).isEmpty();
+        }
+    }
+
+    /**
+     * Host processes started by the runtime for {@code containerId}, read from /proc (the tests run on the engine's
+     * host). The engine's own containerd shim is not counted: it is the engine's to reap, see docs/security/isolation.md.
+     */
+    static List<String> runtimeProcessesOf(String containerId) throws IOException {
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs.filter(d -> d.getFileName().toString().matches("\\d+"))::iterator) {
+                String cmd;
+                try {
+                    cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
+                } catch (IOException gone) {
+                    continue;
+                }
+                if (cmd.contains(containerId) && !cmd.contains("containerd-shim")) {
+                    found.add(p.getFileName() + ": " + cmd.strip());
+                }
+            }
+        }
+        return found;
+    }
+}

@@ -1,0 +1,230 @@
+package dev.devs.sandbox.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import dev.devs.sandbox.ExecResult;
+import dev.devs.sandbox.RecordingListener;
+import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxException;
+import dev.devs.sandbox.SandboxLifecycleEvent;
+import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.StopOutcome;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * What a security reviewer checks in a sandbox, asserted from inside a real one on one OCI runtime; a subclass
+ * per runtime ({@link RuncIsolationTest}, {@link RunscIsolationTest}). A runtime the engine has not registered
+ * skips the class with the reason (which runtimes the engine has, and how to get the missing one), never silently.
+ *
+ * <p>Each check also records what it saw in {@code target/isolation/<runtime>.tsv}: the table published in
+ * docs/security/isolation.md is made from those files.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(120)
+@ExtendWith(SessionLeakCheck.class)
+abstract class IsolationSuite {
+
+    private static final long PIDS_LIMIT = 64;
+    private static final long SMALL_MEMORY = 128L * 1024 * 1024;
+
+    private final Map<String, String> table = new TreeMap<>();
+    private final RecordingListener events = new RecordingListener();
+    private SandboxProvider provider;
+    private Sandbox sandbox;
+
+    /** The runtime under test, as the engine names it. */
+    abstract String runtime();
+
+    @BeforeAll
+    void startSandbox() {
+        assumeThat(IsolationImages.engineRuntimes())
+                .as("runtime '%s' is not registered with the Docker engine at %s, so its isolation suite is skipped;"
+                        + " scripts/test.sh registers runsc with an engine it starts itself (scripts/lib/env.sh)",
+                        runtime(), System.getenv().getOrDefault("DOCKER_HOST", DockerDriver.DEFAULT_DOCKER_HOST))
+                .contains(runtime());
+        provider = SandboxProvider.builder(new DockerDriver()).listener(events).build();
+        sandbox = provider.start(spec().build());
+    }
+
+    @AfterAll
+    void stopAndWriteTable() throws IOException {
+        if (provider != null) {
+            provider.close();
+        }
+        if (!table.isEmpty()) {
+            Path dir = Path.of("target", "isolation");
+            Files.createDirectories(dir);
+            Files.write(dir.resolve(runtime() + ".tsv"), table.entrySet().stream()
+                    .map(e -> e.getKey() + "\t" + e.getValue()).collect(Collectors.toList()));
+        }
+    }
+
+    private SandboxSpec.Builder spec() {
+        return DockerTestSupport.sleeper().runtime(runtime());
+    }
+
+    private void record(String check, String seen) {
+        synchronized (table) {
+            table.put(check, seen.replace('\t', ' ').replace('\n', ' ').strip());
+        }
+    }
+
+    private static String sh(Sandbox s, String script) {
+        ExecResult r = s.exec("sh", "-c", script);
+        assertThat(r.exitCode()).as("exit code of %s (stderr %s)", script, r.stderr()).isZero();
+        return r.stdout();
+    }
+
+    @Test
+    void theSandboxRanOnTheRuntimeItAskedFor() {
+        assertThat(sandbox.attributes()).containsEntry(SandboxSpec.RUNTIME_ATTRIBUTE, runtime());
+        assertThat(events.events().stream().filter(e -> e instanceof SandboxLifecycleEvent.Ready).findFirst().orElseThrow()
+                .attributes()).containsEntry(SandboxSpec.RUNTIME_ATTRIBUTE, runtime());
+        InspectContainerResponse c = DockerTestSupport.api().inspectContainerCmd(sandbox.attributes().get("containerId")).exec();
+        assertThat(c.getHostConfig().getRuntime()).as("the engine's HostConfig.Runtime").isEqualTo(runtime());
+    }
+
+    @Test
+    void runsAsTheUnprivilegedUser() {
+        assertThat(sh(sandbox, "id -u; id -g")).isEqualTo("65534\n65534\n");
+        String mainUid = sh(sandbox, "awk '/^Uid:/{print $3}' /proc/1/status").strip();
+        assertThat(mainUid).as("effective uid of PID 1").isEqualTo("65534");
+        record("1 user", "uid 65534, gid 65534 (exec and PID 1)");
+    }
+
+    @Test
+    void effectiveCapabilitiesAreZero() {
+        Map<String, String> status = sh(sandbox, "cat /proc/self/status").lines().filter(l -> l.contains(":\t"))
+                .collect(Collectors.toMap(l -> l.substring(0, l.indexOf(':')), l -> l.substring(l.indexOf('\t') + 1).strip(), (a, b) -> a));
+        for (String set : List.of("CapPrm", "CapEff", "CapBnd")) {
+            assertThat(status.get(set)).as(set).isEqualTo("0000000000000000");
+        }
+        assertThat(sandbox.exec("sh", "-c", "touch /tmp/mine && chown 0 /tmp/mine").exitCode()).as("chown to root").isNotZero();
+        record("2 capabilities", "CapEff/CapPrm/CapBnd 0; chown refused; NoNewPrivs line: "
+                + status.getOrDefault("NoNewPrivs", "absent") + "; Seccomp line: " + status.getOrDefault("Seccomp", "absent"));
+    }
+
+    @Test
+    void onlyLoopbackAndNoRouteOut() {
+        List<String> interfaces = sh(sandbox, "cat /proc/net/dev").lines().skip(2)
+                .map(l -> l.substring(0, l.indexOf(':')).strip()).collect(Collectors.toList());
+        assertThat(interfaces).as("interfaces in /proc/net/dev").containsExactly("lo");
+        assertThat(sh(sandbox, "cat /proc/net/route").lines().skip(1)).as("IPv4 routes").isEmpty();
+        ExecResult out = sandbox.exec("sh", "-c", "echo | nc -w 2 192.0.2.1 80");
+        assertThat(out.exitCode()).as("connect to 192.0.2.1:80").isNotZero();
+        // runc: "Network is unreachable" (no route at all); gVisor's netstack says "No route to host".
+        assertThat(out.stderr()).as("why the connect failed").containsAnyOf("unreachable", "No route to host");
+        record("3 network", "interfaces " + interfaces + ", no IPv4 route; connect out: " + out.stderr().strip());
+    }
+
+    @Test
+    void rootIsReadOnlyAndTheWorkDirWritable() {
+        ExecResult root = sandbox.exec("sh", "-c", "echo x > /escape");
+        assertThat(root.exitCode()).as("write to /").isNotZero();
+        assertThat(sandbox.exec("test", "-e", "/escape").exitCode()).as("/escape exists").isNotZero();
+        String rootMount = sh(sandbox, "awk '$2 == \"/\" {print $4}' /proc/mounts").strip();
+        assertThat(rootMount.split(",")[0]).as("options of the root mount").isEqualTo("ro");
+        assertThat(sh(sandbox, "echo w > /workspace/f && cat /workspace/f")).isEqualTo("w\n");
+        record("4 file system", "root mounted ro (write: " + root.stderr().strip() + "); /workspace writable");
+    }
+
+    @Test
+    void aSetuidBinaryGainsNothing() {
+        IsolationImages.ensureSetuidImage();
+        try (Sandbox s = provider.start(spec().image(IsolationImages.SETUID_IMAGE).build())) {
+            assertThat(sh(s, "stat -c %a:%u " + IsolationImages.SETUID_PROBE).strip()).as("probe mode and owner").isEqualTo("4755:0");
+            int euid = s.exec(IsolationImages.SETUID_PROBE).exitCode();
+            // 254 = 65534 mod 256: the effective uid stayed the caller's; 0 would mean the setuid bit made it root.
+            assertThat(euid).as("exit code of the setuid-root probe (its effective uid mod 256)").isEqualTo(254);
+            record("5 no-new-privileges", "setuid-root probe ran with euid 65534");
+        }
+    }
+
+    @Test
+    void theEngineSocketAndHostProcessesAreNotVisible() {
+        String dockerHost = System.getenv().getOrDefault("DOCKER_HOST", DockerDriver.DEFAULT_DOCKER_HOST);
+        String engineSocket = dockerHost.startsWith("unix://") ? dockerHost.substring("unix://".length()) : "/var/run/docker.sock";
+        for (String socket : List.of("/var/run/docker.sock", "/run/docker.sock", engineSocket)) {
+            assertThat(sandbox.exec("test", "-e", socket).exitCode()).as("%s exists in the sandbox", socket).isNotZero();
+        }
+        List<String> commands = sh(sandbox, "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo; done").lines()
+                .map(String::strip).filter(l -> !l.isEmpty()).collect(Collectors.toList());
+        assertThat(commands).as("processes seen inside").noneMatch(c -> c.contains("java") || c.contains("dockerd") || c.contains("containerd"));
+        assertThat(commands.size()).as("number of processes seen inside: %s", commands).isLessThan(10);
+        record("6 host visibility", "no engine socket; " + commands.size() + " processes visible, all the sandbox's own");
+    }
+
+    @Test
+    void theKernelSeenInsideIsTheRuntimes() {
+        String kernel = sh(sandbox, "uname -r").strip();
+        if (runtime().equals("runsc")) {
+            assertThat(kernel).as("gVisor reports its own kernel version").isEqualTo("4.4.0");
+        } else {
+            assertThat(kernel).as("runc shares the host kernel").isEqualTo(System.getProperty("os.version"));
+        }
+        record("7 kernel", "uname -r " + kernel + (kernel.equals(System.getProperty("os.version")) ? " (the host's)" : " (not the host's "
+                + System.getProperty("os.version") + ")"));
+    }
+
+    @Test
+    void thePidsLimitHoldsUnderAForkLoopAndTheSandboxStillStops() throws Exception {
+        try (Sandbox s = provider.start(spec().pidsLimit(PIDS_LIMIT).build())) {
+            String seen;
+            try {
+                ExecResult r = s.exec(List.of("sh", "-c", "i=0; while [ $i -lt 300 ]; do sleep 300 & i=$((i+1)); done; ps | wc -l"),
+                        Duration.ofSeconds(30));
+                seen = "loop exit " + r.exitCode() + ", " + firstLine(r.stderr());
+            } catch (SandboxException e) {
+                seen = "the exec failed: " + firstLine(e.getMessage());
+            }
+            if (s.isAlive()) {
+                // Counted from the host (docker top): inside, every slot is taken and nothing more can fork to count.
+                String[][] top = DockerTestSupport.api().topContainerCmd(s.attributes().get("containerId")).exec().getProcesses();
+                long processes = top == null ? 0 : top.length;
+                assertThat(processes).as("processes of the sandbox after the fork loop").isBetween(1L, PIDS_LIMIT);
+                seen += "; sandbox alive with " + processes + " processes";
+            } else {
+                seen += "; the whole sandbox ended";
+            }
+            long t0 = System.nanoTime();
+            StopOutcome outcome = s.stop();
+            record("8 pids limit " + PIDS_LIMIT, seen + "; stop " + outcome + " in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        }
+    }
+
+    @Test
+    void anAllocationOverTheMemoryLimitEndsInKilledWithOomSaid() throws Exception {
+        Sandbox s = provider.start(DockerTestSupport.sleeper().runtime(runtime()).memoryBytes(SMALL_MEMORY)
+                .command("sh", "-c", "sleep 1; exec dd if=/dev/zero of=/dev/null bs=256M count=1").build());
+        String containerId = s.attributes().get("containerId");
+        long deadline = System.nanoTime() + DockerTestSupport.PATIENCE.toNanos();
+        while (s.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        InspectContainerResponse.ContainerState state = DockerTestSupport.api().inspectContainerCmd(containerId).exec().getState();
+        assertThat(s.stop()).as("stop outcome").isEqualTo(StopOutcome.KILLED);
+        assertThat(state.getOOMKilled()).as("the engine's OOMKilled (state %s)", state).isTrue();
+        record("9 memory limit 128 MiB", "a 256 MiB allocation: exit " + state.getExitCodeLong() + ", OOMKilled " + state.getOOMKilled()
+                + ", KILLED");
+    }
+
+    private static String firstLine(String s) {
+        return s == null || s.isBlank() ? "" : s.strip().lines().findFirst().orElse("");
+    }
+}
