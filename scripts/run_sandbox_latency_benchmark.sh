@@ -62,6 +62,7 @@ started=$SECONDS
 missing=()
 env_ensure_maven || missing+=("Maven 3.8+ and JDK 17+ (Debian: apt-get install maven openjdk-17-jdk-headless)")
 if env_ensure_docker; then
+  env_check_runtimes
   env_ensure_registry || missing+=("a registry on $DEVS_REGISTRY_ADDR (Debian: apt-get install docker-registry; see scripts/lib/env.sh)")
   env_ensure_tiny_image || missing+=("image $DEVS_TINY_IMAGE (needs busybox-static)")
   env_ensure_realistic_image || missing+=("image $DEVS_REALISTIC_IMAGE (needs debootstrap and access to the Debian package archive)")

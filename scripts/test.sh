@@ -19,6 +19,7 @@ started=$SECONDS
 env_ensure_maven
 env_ensure_node
 env_ensure_docker
+env_check_runtimes
 env_ensure_tiny_image
 env_ensure_registry
 env_ensure_chromium
