@@ -38,8 +38,9 @@ record DriverConfig(Path chromePath, String chromePathSource, String endpoint, S
         requireTimeout("bootTimeout", bootTimeout);
         requireTimeout("launchTimeout", launchTimeout);
         if (apiKey != null && (apiKey.isBlank() || apiKey.chars().anyMatch(Character::isWhitespace))) {
-            throw new IllegalArgumentException("apiKey '" + apiKey + "' is not valid: it must be non-blank and contain no whitespace,"
-                    + " or be left unset");
+            // Never the value: a key is a secret, and messages end up in logs and reports.
+            throw new IllegalArgumentException("apiKey (" + apiKey.length() + " characters, value withheld) is not valid: it must be"
+                    + " non-blank and contain no whitespace, or be left unset");
         }
         Path chrome;
         String source;

@@ -57,7 +57,7 @@ final class RuntimeWatch implements AutoCloseable {
         }
         response = e.response();
         if (e.response().status() >= 400) {
-            failure.complete("loading " + e.response().url() + " answered HTTP " + e.response().status() + " "
+            failure.complete("loading " + withoutQuery(e.response().url()) + " answered HTTP " + e.response().status() + " "
                     + Objects.toString(e.response().statusText(), "").strip()
                     + ", so it is not a WebContainer runtime endpoint");
         }
@@ -92,7 +92,7 @@ final class RuntimeWatch implements AutoCloseable {
         if (failure.isDone() || e == null) {
             return;
         }
-        StringBuilder sb = new StringBuilder("the browser failed to load ").append(url == null ? "the runtime page" : url)
+        StringBuilder sb = new StringBuilder("the browser failed to load ").append(url == null ? "the runtime page" : withoutQuery(url))
                 .append(" with ").append(e.errorText());
         int status = rawStatus;
         if (status >= 400) {
@@ -110,10 +110,10 @@ final class RuntimeWatch implements AutoCloseable {
     String describe(String endpoint) {
         Network.Response r = response;
         if (r != null) {
-            return "the runtime page " + r.url() + " loaded (HTTP " + r.status() + ") but never answered the client";
+            return "the runtime page " + withoutQuery(r.url()) + " loaded (HTTP " + r.status() + ") but never answered the client";
         }
         if (url != null) {
-            return "the browser requested " + url + " but got no response";
+            return "the browser requested " + withoutQuery(url) + " but got no response";
         }
         return "the browser never requested " + endpoint + "/headless";
     }
@@ -128,5 +128,19 @@ final class RuntimeWatch implements AutoCloseable {
     @Override
     public void close() {
         subscriptions.forEach(Harness::closeQuietly);
+    }
+
+    /**
+     * The URL without its query: the client puts the API key in the runtime page's query ({@code client_id=...}),
+     * and these texts end up in exception messages, logs and reports, where a secret must never appear.
+     */
+    static String withoutQuery(String url) {
+        if (url == null) {
+            return null;
+        }
+        int q = url.indexOf('?');
+        int h = url.indexOf('#');
+        int cut = q < 0 ? h : (h < 0 ? q : Math.min(q, h));
+        return cut < 0 ? url : url.substring(0, cut) + " (query withheld)";
     }
 }

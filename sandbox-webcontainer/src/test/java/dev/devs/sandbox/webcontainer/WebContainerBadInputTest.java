@@ -108,7 +108,7 @@ class WebContainerBadInputTest {
         assertThatThrownBy(() -> WebContainerDriver.builder().launchTimeout(Duration.ofSeconds(-1)).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("launchTimeout PT-1S");
         assertThatThrownBy(() -> WebContainerDriver.builder().apiKey("  ").build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("apiKey '  '");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("apiKey (2 characters, value withheld)");
     }
 
     @Test
