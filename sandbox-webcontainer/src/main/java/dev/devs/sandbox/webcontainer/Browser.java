@@ -50,13 +50,12 @@ final class Browser implements AutoCloseable {
     private static final String SINGLETON_SOCKET = "/org.chromium.Chromium.XXXXXX/SingletonSocket";
 
     /**
-     * The flags a headless Chromium needs to launch reliably in a container: headless, no setuid sandbox (the build
-     * machines run it as root in a container, where Chromium refuses its sandbox), nothing that phones home or runs
-     * in the background.
+     * The flags a headless Chromium needs to launch reliably in a container: headless, nothing that phones home or
+     * runs in the background. {@code --no-sandbox} is not among them: {@link ChromiumSandbox} adds it only where
+     * Chromium cannot sandbox itself.
      */
     static final List<String> FLAGS = List.of(
             "--headless",
-            "--no-sandbox",
             "--disable-gpu",
             "--disable-quic",
             "--no-first-run",
@@ -116,6 +115,14 @@ final class Browser implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(chrome.toString());
         command.addAll(FLAGS);
+        ChromiumSandbox sandbox = ChromiumSandbox.forThisProcess();
+        if (sandbox.sandboxed()) {
+            log.debug("launching Chromium with its sandbox: {}", sandbox.reason());
+        } else {
+            log.info("launching Chromium with --no-sandbox: {}; each renderer is then confined only by the browser's"
+                    + " process model (see docs/security/isolation.md)", sandbox.reason());
+        }
+        command.addAll(sandbox.flags());
         command.add("--user-data-dir=" + profile);
         command.add("about:blank");
         Process process;

@@ -145,7 +145,7 @@ public final class WebContainerDriver implements SandboxDriver {
     }
 
     /**
-     * Rejects what a WebContainer cannot do: an image, a main-process command, scratch volumes.
+     * Rejects what a WebContainer cannot do: an image, a main-process command, scratch volumes, an OCI runtime.
      *
      * @throws IllegalArgumentException naming the field and value
      */
@@ -159,6 +159,11 @@ public final class WebContainerDriver implements SandboxDriver {
         if (!spec.command().isEmpty()) {
             throw new IllegalArgumentException("command " + spec.command() + " is not supported by the " + NAME
                     + " driver: a WebContainer has no main process; run commands with Sandbox.exec(...) instead");
+        }
+        if (!spec.runtime().isEmpty()) {
+            throw new IllegalArgumentException("runtime '" + spec.runtime() + "' is not supported by the " + NAME
+                    + " driver: a WebContainer runs on the runtime its endpoint serves (attribute 'runtime' says which);"
+                    + " leave runtime empty");
         }
         if (!spec.scratchVolumes().isEmpty()) {
             throw new IllegalArgumentException("scratchVolumes " + spec.scratchVolumes() + " are not supported by the " + NAME

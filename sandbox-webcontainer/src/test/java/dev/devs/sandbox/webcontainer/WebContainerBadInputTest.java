@@ -118,6 +118,8 @@ class WebContainerBadInputTest {
         try (SandboxProvider provider = SandboxProvider.builder(driver).listener(events).build()) {
             assertThatThrownBy(() -> provider.start(SandboxSpec.builder("debian:bookworm").build()))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("image 'debian:bookworm'");
+            assertThatThrownBy(() -> provider.start(SandboxSpec.builder().runtime("runsc").build()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("runtime 'runsc'");
             assertThatThrownBy(() -> provider.start(SandboxSpec.builder().command("sleep", "60").build()))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("command [sleep, 60]");
             assertThatThrownBy(() -> provider.start(SandboxSpec.builder().scratchVolume("/data").build()))
