@@ -49,7 +49,8 @@ final class IsolationImages {
                     + "COPY euid " + SETUID_PROBE + "\n"
                     + "RUN [\"/bin/busybox\", \"chmod\", \"4755\", \"" + SETUID_PROBE + "\"]\n");
             // The classic builder, as scripts/lib/env.sh builds the tiny image: Debian's engine has no BuildKit.
-            ProcessBuilder p = new ProcessBuilder("docker", "build", "-q", "-t", SETUID_IMAGE, dir.toString()).redirectErrorStream(true);
+            ProcessBuilder p = new ProcessBuilder("docker", "build", "-q", "--network", "none", "-t", SETUID_IMAGE,
+                    dir.toString()).redirectErrorStream(true);
             p.environment().put("DOCKER_BUILDKIT", "0");
             Process build = p.start();
             build.getOutputStream().close();

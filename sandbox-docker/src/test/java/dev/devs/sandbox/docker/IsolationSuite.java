@@ -22,6 +22,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
@@ -47,19 +48,28 @@ abstract class IsolationSuite {
     private final RecordingListener events = new RecordingListener();
     private SandboxProvider provider;
     private Sandbox sandbox;
+    private String unavailable;
 
     /** The runtime under test, as the engine names it. */
     abstract String runtime();
 
     @BeforeAll
     void startSandbox() {
-        assumeThat(IsolationImages.engineRuntimes())
-                .as("runtime '%s' is not registered with the Docker engine at %s, so its isolation suite is skipped;"
-                        + " scripts/test.sh registers runsc with an engine it starts itself (scripts/lib/env.sh)",
-                        runtime(), System.getenv().getOrDefault("DOCKER_HOST", DockerDriver.DEFAULT_DOCKER_HOST))
-                .contains(runtime());
+        if (!IsolationImages.engineRuntimes().contains(runtime())) {
+            // Skipped test by test in @BeforeEach, so that every check shows as skipped with this reason in the report.
+            unavailable = "runtime '" + runtime() + "' is not registered with the Docker engine at "
+                    + System.getenv().getOrDefault("DOCKER_HOST", DockerDriver.DEFAULT_DOCKER_HOST) + " (it has "
+                    + IsolationImages.engineRuntimes() + "), so its isolation suite is skipped; scripts/test.sh registers"
+                    + " runsc with an engine it starts itself (scripts/lib/env.sh)";
+            return;
+        }
         provider = SandboxProvider.builder(new DockerDriver()).listener(events).build();
         sandbox = provider.start(spec().build());
+    }
+
+    @BeforeEach
+    void skipWithTheReasonIfTheRuntimeIsMissing() {
+        assumeThat(unavailable).as(unavailable).isNull();
     }
 
     @AfterAll
