@@ -54,7 +54,7 @@ class ReadmeExampleTest {
         assertThat(startType).isEqualTo(StartType.WARM);
         assertThat(Files.readString(report)).contains("\"driver\" : \"docker\"").contains("\"p95Ms\"");
         String scrape = PrometheusText.scrape(meterRegistry);
-        assertThat(scrape).contains("sandbox_provisioning_duration_p95_ms{driver=\"docker\",start_type=\"warm\"}");
+        assertThat(scrape).contains("sandbox_provisioning_duration_p95_ms{driver=\"docker\",runtime=\"runc\",start_type=\"warm\"}");
         assertThat(scrape).contains("sandbox_stop_duration_seconds_count{driver=\"docker\",outcome=\"stopped\"} 1");
     }
 }

@@ -14,7 +14,8 @@ import java.util.OptionalDouble;
  *
  * @param generatedAt when the snapshot was taken, from the reporter's clock
  * @param windowSize  the rolling window's capacity (samples kept per series)
- * @param series      one entry per (driver, start type) seen on READY or FAILED, ordered by driver then start type
+ * @param series      one entry per (driver, start type, runtime) seen on READY or FAILED, ordered by driver, start
+ *                    type, then runtime
  * @param stops       one entry per driver seen on STOPPED or KILLED, ordered by driver
  * @param failures    FAILED counts per (driver, start type or unknown), ordered like {@code series}
  */
@@ -47,9 +48,18 @@ public record LatencyStats(Instant generatedAt, int windowSize, List<Series> ser
         return Optional.ofNullable(best);
     }
 
-    /** The series of {@code driver} and {@code startType}, if it was seen. */
+    /**
+     * The series of {@code driver} and {@code startType}, if it was seen; when sandboxes ran on several runtimes,
+     * the first in runtime order (use {@link #series(String, StartType, String)} to name one).
+     */
     public Optional<Series> series(String driver, StartType startType) {
         return series.stream().filter(s -> s.driver().equals(driver) && s.startType() == startType).findFirst();
+    }
+
+    /** The series of {@code driver}, {@code startType} and {@code runtime} ("" for none reported), if it was seen. */
+    public Optional<Series> series(String driver, StartType startType, String runtime) {
+        return series.stream().filter(s -> s.driver().equals(driver) && s.startType() == startType
+                && s.runtime().equals(runtime)).findFirst();
     }
 
     /** The stop statistics of {@code driver}, if one of its sandboxes was stopped. */
@@ -77,10 +87,12 @@ public record LatencyStats(Instant generatedAt, int windowSize, List<Series> ser
     }
 
     /**
-     * The provisioning latency of one (driver, start type).
+     * The provisioning latency of one (driver, start type, runtime).
      *
      * @param driver     driver name
      * @param startType  start type
+     * @param runtime    the runtime the series' sandboxes ran on (the events' {@code runtime} attribute, e.g.
+     *                   {@code runc}, {@code runsc}, {@code test-stand-in}); empty when the driver reports none
      * @param samples    the rolling window, oldest first (at most {@link LatencyStats#windowSize()})
      * @param p50Ms      nearest-rank P50 over {@code samples}; empty when there are none
      * @param p95Ms      nearest-rank P95 over {@code samples}
@@ -92,12 +104,13 @@ public record LatencyStats(Instant generatedAt, int windowSize, List<Series> ser
      *                   (by default {@code endpoint}, {@code runtime}, {@code image}); when samples disagree, the
      *                   distinct values joined by {@code ", "} in order of appearance
      */
-    public record Series(String driver, StartType startType, List<Sample> samples, OptionalDouble p50Ms,
+    public record Series(String driver, StartType startType, String runtime, List<Sample> samples, OptionalDouble p50Ms,
                          OptionalDouble p95Ms, OptionalDouble p99Ms, long count, long failures,
                          Map<String, String> attributes) {
         public Series {
             Objects.requireNonNull(driver, "driver");
             Objects.requireNonNull(startType, "startType");
+            Objects.requireNonNull(runtime, "runtime");
             samples = List.copyOf(samples);
             Objects.requireNonNull(p50Ms, "p50Ms");
             Objects.requireNonNull(p95Ms, "p95Ms");

@@ -2,10 +2,12 @@ package dev.devs.sandbox.metrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.devs.sandbox.SandboxLifecycleEvent;
+import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -16,10 +18,12 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * What a {@link SandboxLatencyReporter} knows, in memory: per (driver, start type) a rolling window of
+ * What a {@link SandboxLatencyReporter} knows, in memory: per (driver, start type, runtime) a rolling window of
  * READY durations with lifetime READY and FAILED counts; per driver a window of stop durations with
  * STOPPED and KILLED counts, and the last failure; the report's extra sections. Every change bumps a
- * counter, so a writer can tell whether the file already holds the latest state.
+ * counter, so a writer can tell whether the file already holds the latest state. The runtime is the event's
+ * {@link SandboxSpec#RUNTIME_ATTRIBUTE runtime} attribute, empty when the driver does not report one: starts on
+ * runc and on runsc are different series, never one mixed window.
  *
  * <p>Thread-safe: one short lock around array updates; no I/O, and no allocation on READY beyond a map entry
  * the first time a series is seen. {@link #snapshot} copies under the lock and builds the immutable
@@ -54,7 +58,7 @@ final class LatencyWindows {
         if (event instanceof SandboxLifecycleEvent.Ready ready) {
             double ms = millis(ready.duration());
             synchronized (lock) {
-                driver(ready.driver()).series(ready.startType()).ready(ms, ready);
+                driver(ready.driver()).series(new Key(ready.startType(), runtime(ready))).ready(ms, ready);
                 changes++;
             }
             return true;
@@ -62,7 +66,7 @@ final class LatencyWindows {
         if (event instanceof SandboxLifecycleEvent.Failed failed) {
             synchronized (lock) {
                 DriverState d = driver(failed.driver());
-                failed.startType().ifPresent(t -> d.series(t).failures++);
+                failed.startType().ifPresent(t -> d.series(new Key(t, runtime(failed))).failures++);
                 d.failure(failed.startType().orElse(null), failed.error());
                 changes++;
             }
@@ -98,16 +102,27 @@ final class LatencyWindows {
         }
     }
 
+    /** The runtime an event names, or "" when it names none: part of the series key. */
+    static String runtime(SandboxLifecycleEvent event) {
+        String runtime = event.attributes().get(SandboxSpec.RUNTIME_ATTRIBUTE);
+        return runtime == null ? "" : runtime;
+    }
+
     /** Percentile {@code p} (already validated) of one series' window; empty when it has no sample. */
-    OptionalDouble percentile(String driver, StartType startType, double p) {
+    OptionalDouble percentile(String driver, StartType startType, String runtime, double p) {
         synchronized (lock) {
             DriverState d = drivers.get(driver);
-            SeriesState s = d == null ? null : d.series.get(startType);
+            SeriesState s = d == null ? null : d.series.get(new Key(startType, runtime));
             return s == null ? OptionalDouble.empty() : s.window.percentile(p);
         }
     }
 
-    private record RawSeries(String driver, StartType startType, RollingWindow.Contents<SandboxLifecycleEvent.Timed> window,
+    /** A series of one driver: start type, then runtime ("" when not reported). */
+    private record Key(StartType startType, String runtime) {
+        static final Comparator<Key> ORDER = Comparator.comparing(Key::startType).thenComparing(Key::runtime);
+    }
+
+    private record RawSeries(String driver, Key key, RollingWindow.Contents<SandboxLifecycleEvent.Timed> window,
                              long count, long failures) {
     }
 
@@ -126,7 +141,7 @@ final class LatencyWindows {
             changesCopy = changes;
             for (Map.Entry<String, DriverState> e : drivers.entrySet()) {
                 DriverState d = e.getValue();
-                d.series.forEach((st, s) -> rawSeries.add(new RawSeries(e.getKey(), st, s.window.contents(), s.count, s.failures)));
+                d.series.forEach((k, s) -> rawSeries.add(new RawSeries(e.getKey(), k, s.window.contents(), s.count, s.failures)));
                 if (d.stops != null) {
                     rawStops.add(new RawStops(e.getKey(), d.stops.window.contents(), d.stops.stopped, d.stops.killed));
                 }
@@ -139,7 +154,7 @@ final class LatencyWindows {
         }
         List<LatencyStats.Series> series = new ArrayList<>(rawSeries.size());
         for (RawSeries r : rawSeries) {
-            series.add(new LatencyStats.Series(r.driver, r.startType, samples(r.window),
+            series.add(new LatencyStats.Series(r.driver, r.key.startType(), r.key.runtime(), samples(r.window),
                     r.window.percentile(50), r.window.percentile(95), r.window.percentile(99),
                     r.count, r.failures, attributes(r.window)));
         }
@@ -195,16 +210,16 @@ final class LatencyWindows {
     }
 
     private final class DriverState {
-        final EnumMap<StartType, SeriesState> series = new EnumMap<>(StartType.class);
+        final TreeMap<Key, SeriesState> series = new TreeMap<>(Key.ORDER);
         final EnumMap<StartType, FailureState> failures = new EnumMap<>(StartType.class);
         FailureState unknownStartFailures;
         StopState stops;
 
-        SeriesState series(StartType st) {
-            SeriesState s = series.get(st);
+        SeriesState series(Key key) {
+            SeriesState s = series.get(key);
             if (s == null) {
                 s = new SeriesState(windowSize);
-                series.put(st, s);
+                series.put(key, s);
             }
             return s;
         }

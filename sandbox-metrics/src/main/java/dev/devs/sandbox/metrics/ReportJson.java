@@ -70,6 +70,10 @@ final class ReportJson {
             n.put("count", s.count());
             n.put("failures", s.failures());
             putAttributes(n, s.attributes());
+            // The runtime is part of the series' key: written even when it is not among the copied attributes.
+            if (!s.runtime().isEmpty() && !n.has("runtime")) {
+                n.put("runtime", s.runtime());
+            }
         }
 
         ArrayNode stops = root.putArray("stops");

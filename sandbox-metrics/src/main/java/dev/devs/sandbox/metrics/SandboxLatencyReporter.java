@@ -21,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps provisioning and stop latency per (driver, start type) and persists it as the JSON report
+ * Keeps provisioning latency per (driver, start type, runtime) and stop latency per driver, and persists it as the JSON report
  * {@code .devs/reports/sandbox_latency_benchmark.json} (docs/design.md "Report contract").
  *
  * <pre>{@code
@@ -33,13 +33,16 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <h2>What it keeps</h2>
- * For every (driver, start type): a rolling window of the last {@link Builder#windowSize(int) windowSize}
+ * For every (driver, start type, runtime): a rolling window of the last {@link Builder#windowSize(int) windowSize}
  * READY durations (default 100), kept sorted by binary-search insertion so that P50/P95/P99 are read, not
  * computed, with the nearest-rank definition of {@link Percentiles}; lifetime READY and FAILED counts. For
  * every driver: a window of stop durations with STOPPED and KILLED counts. STARTING changes nothing.
  * Durations are kept in milliseconds rounded to microseconds, exactly as written to the report, so a
  * percentile recomputed from the report's samples equals the one in it. A series also carries the
  * {@link Builder#seriesAttributes event attributes} named for it (by default {@link #DEFAULT_SERIES_ATTRIBUTES}).
+ * The runtime is the events' {@code runtime} attribute ({@link dev.devs.sandbox.SandboxSpec#RUNTIME_ATTRIBUTE}):
+ * starts on runc and on runsc are separate series, written with their {@code runtime} key; events without it
+ * form the series without a runtime (no {@code runtime} key).
  *
  * <h2>Threading and cost</h2>
  * {@link #onEvent} may be called by any number of providers at once. It records the event in memory under a
@@ -177,11 +180,14 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
      * Nearest-rank percentile {@code p} of the current window of one series, in milliseconds; empty when the
      * series has no sample. Cheaper than {@link #getStats()}: this is what the Prometheus gauges read.
      *
+     * @param runtime the series' runtime ({@link LatencyStats.Series#runtime()}), "" for the series whose events
+     *                named none
      * @throws IllegalArgumentException if {@code p} is not in (0, 100]
      */
-    public OptionalDouble percentileMs(String driver, StartType startType, double p) {
+    public OptionalDouble percentileMs(String driver, StartType startType, String runtime, double p) {
+        Objects.requireNonNull(runtime, "runtime");
         Percentiles.rank(0, p); // validates p before taking the lock
-        return windows.percentile(driver, startType, p);
+        return windows.percentile(driver, startType, runtime, p);
     }
 
     /**

@@ -22,18 +22,20 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Sandbox latency as Micrometer meters, with the Prometheus names of docs/design.md "Prometheus":
  * <ul>
  *   <li>gauges {@code sandbox_provisioning_duration_p50_ms}, {@code _p95_ms}, {@code _p99_ms}, tags
- *       {@code driver} and {@code start_type}: the reporter's rolling-window percentiles (NaN while a
+ *       {@code driver}, {@code start_type} and {@code runtime}: the reporter's rolling-window percentiles (NaN while a
  *       series has no sample). Handy for a dashboard, but a percentile cannot be averaged across hosts,
  *       hence also:</li>
  *   <li>timer {@code sandbox.provisioning.duration} (Prometheus {@code sandbox_provisioning_duration_seconds},
- *       tags {@code driver}, {@code start_type}) with a percentile histogram and buckets at the
+ *       tags {@code driver}, {@code start_type}, {@code runtime}) with a percentile histogram and buckets at the
  *       {@link LatencyTargets} provisioning targets (10 s and 30 s), so {@code histogram_quantile} works over any number of hosts and any time range;</li>
  *   <li>counter {@code sandbox.provisioning.failures} ({@code sandbox_provisioning_failures_total}, tag
  *       {@code driver});</li>
  *   <li>timer {@code sandbox.stop.duration} ({@code sandbox_stop_duration_seconds}, tags {@code driver},
  *       {@code outcome} = {@code stopped} | {@code killed}), with a bucket at the {@link LatencyTargets#STOP} target (5 s).</li>
  * </ul>
- * No meter is tagged by sandbox id (unbounded cardinality).
+ * No meter is tagged by sandbox id (unbounded cardinality). The {@code runtime} tag is the events' runtime
+ * attribute (a handful of values: {@code runc}, {@code runsc}, {@code stackblitz}, ...), or {@value #DEFAULT_RUNTIME_TAG}
+ * when the driver names none, so that a dashboard can always select on it.
  *
  * <pre>{@code
  * SandboxMetrics metrics = new SandboxMetrics(reporter);
@@ -60,6 +62,9 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
     /** Timer of stop durations; Prometheus adds {@code _seconds}. */
     public static final String STOP_TIMER = "sandbox.stop.duration";
 
+    /** The {@code runtime} tag of a series whose events name no runtime: the driver's default, whatever that is. */
+    public static final String DEFAULT_RUNTIME_TAG = "default";
+
     private static final Map<String, Double> GAUGES = Map.of(P50_GAUGE, 50.0, P95_GAUGE, 95.0, P99_GAUGE, 99.0);
 
     // Histogram buckets at the targets, so that "share of starts within target" is exact in PromQL.
@@ -80,7 +85,7 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
         Objects.requireNonNull(registry, "registry");
         Bound bound = new Bound(registry);
         for (LatencyStats.Series s : reporter.getStats().series()) {
-            knownSeries.add(new SeriesKey(s.driver(), s.startType()));
+            knownSeries.add(new SeriesKey(s.driver(), s.startType(), s.runtime()));
         }
         registries.add(bound);
         for (SeriesKey key : knownSeries) {
@@ -91,12 +96,12 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
     @Override
     public void onEvent(SandboxLifecycleEvent event) {
         if (event instanceof SandboxLifecycleEvent.Ready ready) {
-            SeriesKey key = seen(ready.driver(), ready.startType());
+            SeriesKey key = seen(ready.driver(), ready.startType(), LatencyWindows.runtime(ready));
             for (Bound b : registries) {
                 b.provisioning(key).record(ready.duration());
             }
         } else if (event instanceof SandboxLifecycleEvent.Failed failed) {
-            failed.startType().ifPresent(t -> seen(failed.driver(), t));
+            failed.startType().ifPresent(t -> seen(failed.driver(), t, LatencyWindows.runtime(failed)));
             for (Bound b : registries) {
                 b.failures(failed.driver()).increment();
             }
@@ -109,8 +114,8 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
         // STARTING: nothing to measure yet
     }
 
-    private SeriesKey seen(String driver, StartType startType) {
-        SeriesKey key = new SeriesKey(driver, startType);
+    private SeriesKey seen(String driver, StartType startType, String runtime) {
+        SeriesKey key = new SeriesKey(driver, startType, runtime);
         if (knownSeries.add(key)) {
             for (Bound b : registries) {
                 b.registerGauges(key);
@@ -119,9 +124,11 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
         return key;
     }
 
-    private record SeriesKey(String driver, StartType startType) {
+    /** A reporter series; {@code runtime} is "" when the events named none. */
+    private record SeriesKey(String driver, StartType startType, String runtime) {
         Tags tags() {
-            return Tags.of("driver", driver, "start_type", startType.wireName());
+            return Tags.of("driver", driver, "start_type", startType.wireName(),
+                    "runtime", runtime.isEmpty() ? DEFAULT_RUNTIME_TAG : runtime);
         }
     }
 
@@ -138,7 +145,7 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
 
         void registerGauges(SeriesKey key) {
             GAUGES.forEach((name, p) -> Gauge.builder(name, reporter,
-                            r -> Percentiles.orNaN(r.percentileMs(key.driver(), key.startType(), p)))
+                            r -> Percentiles.orNaN(r.percentileMs(key.driver(), key.startType(), key.runtime(), p)))
                     .description("P" + p.intValue() + " of the last " + reporter.windowSize()
                             + " provisioning durations (nearest rank), milliseconds")
                     .tags(key.tags())

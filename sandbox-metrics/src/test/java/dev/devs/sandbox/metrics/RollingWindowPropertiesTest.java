@@ -81,7 +81,7 @@ class RollingWindowPropertiesTest {
                 assertThat(s.p95Ms()).isEqualTo(PercentilesTest.oracle(tail, 95));
                 assertThat(s.p99Ms()).isEqualTo(PercentilesTest.oracle(tail, 99));
                 for (int p : PS) {
-                    assertThat(reporter.percentileMs(s.driver(), s.startType(), p)).isEqualTo(PercentilesTest.oracle(tail, p));
+                    assertThat(reporter.percentileMs(s.driver(), s.startType(), s.runtime(), p)).isEqualTo(PercentilesTest.oracle(tail, p));
                 }
             }
             OptionalDouble worst = stats.series().stream().mapToDouble(s -> s.p95Ms().getAsDouble()).max();

@@ -145,6 +145,38 @@ class SandboxLatencyReporterTest {
         assertThat(json.get("failures")).hasSize(3);
     }
 
+    /** Starts on runc and on runsc are two series, each with its runtime key, whatever attributes are copied. */
+    @Test
+    void eachRuntimeIsItsOwnSeries() throws IOException {
+        for (List<String> attributes : List.of(SandboxLatencyReporter.DEFAULT_SERIES_ATTRIBUTES, List.of("image"))) {
+            Path report = dir.resolve("runtimes-" + attributes.size() + ".json");
+            try (SandboxLatencyReporter r = SandboxLatencyReporter.builder().reportPath(report).clock(CLOCK)
+                    .seriesAttributes(attributes).build()) {
+                for (int i = 1; i <= 4; i++) {
+                    r.onEvent(Events.ready("docker", StartType.WARM, 200 + i, Map.of("runtime", "runsc", "image", "busybox:1")));
+                    r.onEvent(Events.ready("docker", StartType.WARM, 100 + i, Map.of("runtime", "runc", "image", "busybox:1")));
+                }
+                r.onEvent(Events.ready("docker", StartType.WARM, 50));
+                r.flush();
+                LatencyStats stats = r.getStats();
+                assertThat(stats.series()).extracting(s -> s.driver() + "/" + s.startType().wireName() + "/" + s.runtime())
+                        .as("ordered by driver, start type, runtime").containsExactly("docker/warm/", "docker/warm/runc", "docker/warm/runsc");
+                assertThat(stats.series("docker", StartType.WARM, "runc").orElseThrow().p95Ms()).hasValue(104);
+                assertThat(stats.series("docker", StartType.WARM, "runsc").orElseThrow().p50Ms()).hasValue(202);
+                assertThat(r.percentileMs("docker", StartType.WARM, "runsc", 100)).hasValue(204);
+                assertThat(r.percentileMs("docker", StartType.WARM, "", 100)).hasValue(50);
+                assertThat(r.percentileMs("docker", StartType.WARM, "crun", 100)).isEmpty();
+            }
+            JsonNode series = JSON.readTree(report.toFile()).get("series");
+            assertThat(series).hasSize(3);
+            assertThat(series.get(0).has("runtime")).as("no runtime reported, no key").isFalse();
+            assertThat(series.get(1).get("runtime").asText()).isEqualTo("runc");
+            assertThat(series.get(1).get("samples")).hasSize(4);
+            assertThat(series.get(2).get("runtime").asText()).isEqualTo("runsc");
+            assertThat(series.get(2).get("p95Ms").asDouble()).isEqualTo(204);
+        }
+    }
+
     /** docs/design.md "Report contract": the report parses, has the headline keys, and they show the worst series. */
     @Test
     void writtenReportHasTheHeadlineKeysOfTheWorstSeries() throws IOException {
@@ -268,7 +300,7 @@ class SandboxLatencyReporterTest {
             assertThat(full.samples()).hasSize(100);
             assertThat(full.samples().get(0).durationMs()).isEqualTo(10_000);
             assertThat(full.p99Ms()).as("P99 of 2..100 and 10000: the 99th of 100").hasValue(100);
-            assertThat(r.percentileMs("docker", StartType.WARM, 100)).hasValue(10_000);
+            assertThat(r.percentileMs("docker", StartType.WARM, "", 100)).hasValue(10_000);
 
             r.onEvent(Events.ready("docker", StartType.WARM, 101));
 
@@ -280,7 +312,7 @@ class SandboxLatencyReporterTest {
             assertThat(s.p50Ms()).hasValue(51);
             assertThat(s.p95Ms()).hasValue(96);
             assertThat(s.p99Ms()).hasValue(100);
-            assertThat(r.percentileMs("docker", StartType.WARM, 100)).as("the evicted maximum is gone").hasValue(101);
+            assertThat(r.percentileMs("docker", StartType.WARM, "", 100)).as("the evicted maximum is gone").hasValue(101);
         }
     }
 
@@ -425,7 +457,7 @@ class SandboxLatencyReporterTest {
         try (SandboxLatencyReporter r = SandboxLatencyReporter.builder().fileWriter((p, b) -> { }).build()) {
             assertThat(r.reportPath()).isEqualTo(Path.of(".devs/reports/sandbox_latency_benchmark.json"));
             assertThat(r.windowSize()).isEqualTo(100);
-            assertThatThrownBy(() -> r.percentileMs("docker", StartType.WARM, 101))
+            assertThatThrownBy(() -> r.percentileMs("docker", StartType.WARM, "", 101))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("101");
         }
     }

@@ -68,24 +68,40 @@ class SandboxMetricsTest {
         String text = PrometheusText.scrape(prometheus);
         // Nearest rank over 201..220: P50 = 210, P95 = 219, P99 = 220.
         assertThat(text).contains(
-                "sandbox_provisioning_duration_p50_ms{driver=\"docker\",start_type=\"warm\"} 210.0",
-                "sandbox_provisioning_duration_p95_ms{driver=\"docker\",start_type=\"warm\"} 219.0",
-                "sandbox_provisioning_duration_p99_ms{driver=\"docker\",start_type=\"warm\"} 220.0",
-                "sandbox_provisioning_duration_p95_ms{driver=\"docker\",start_type=\"cold\"} 4312.5",
+                "sandbox_provisioning_duration_p50_ms{driver=\"docker\",runtime=\"default\",start_type=\"warm\"} 210.0",
+                "sandbox_provisioning_duration_p95_ms{driver=\"docker\",runtime=\"default\",start_type=\"warm\"} 219.0",
+                "sandbox_provisioning_duration_p99_ms{driver=\"docker\",runtime=\"default\",start_type=\"warm\"} 220.0",
+                "sandbox_provisioning_duration_p95_ms{driver=\"docker\",runtime=\"default\",start_type=\"cold\"} 4312.5",
                 "# TYPE sandbox_provisioning_duration_p50_ms gauge",
                 "# TYPE sandbox_provisioning_duration_seconds histogram",
-                "sandbox_provisioning_duration_seconds_bucket{driver=\"docker\",start_type=\"warm\",le=\"10.0\"} 20",
-                "sandbox_provisioning_duration_seconds_bucket{driver=\"docker\",start_type=\"warm\",le=\"30.0\"} 20",
-                "sandbox_provisioning_duration_seconds_bucket{driver=\"docker\",start_type=\"warm\",le=\"+Inf\"} 20",
-                "sandbox_provisioning_duration_seconds_count{driver=\"docker\",start_type=\"cold\"} 1",
+                "sandbox_provisioning_duration_seconds_bucket{driver=\"docker\",runtime=\"default\",start_type=\"warm\",le=\"10.0\"} 20",
+                "sandbox_provisioning_duration_seconds_bucket{driver=\"docker\",runtime=\"default\",start_type=\"warm\",le=\"30.0\"} 20",
+                "sandbox_provisioning_duration_seconds_bucket{driver=\"docker\",runtime=\"default\",start_type=\"warm\",le=\"+Inf\"} 20",
+                "sandbox_provisioning_duration_seconds_count{driver=\"docker\",runtime=\"default\",start_type=\"cold\"} 1",
                 "sandbox_provisioning_failures_total{driver=\"docker\"} 1.0",
                 "sandbox_provisioning_failures_total{driver=\"webcontainer\"} 1.0",
                 "sandbox_stop_duration_seconds_bucket{driver=\"docker\",outcome=\"stopped\",le=\"5.0\"} 1",
                 "sandbox_stop_duration_seconds_bucket{driver=\"docker\",outcome=\"killed\",le=\"5.0\"} 0",
                 "sandbox_stop_duration_seconds_count{driver=\"docker\",outcome=\"killed\"} 1");
         // A series with failures only has gauges, and they say NaN, not 0.
-        assertThat(text).contains("sandbox_provisioning_duration_p95_ms{driver=\"webcontainer\",start_type=\"cold\"} NaN");
+        assertThat(text).contains("sandbox_provisioning_duration_p95_ms{driver=\"webcontainer\",runtime=\"default\",start_type=\"cold\"} NaN");
         assertThat(text).as("never tagged by sandbox id").doesNotContain("sbx-");
+    }
+
+    @Test
+    void eachRuntimeHasItsOwnGaugesAndHistogram() {
+        for (int i = 1; i <= 10; i++) {
+            feed(Events.ready("docker", StartType.WARM, 200 + i, Map.of("runtime", "runc")),
+                    Events.ready("docker", StartType.WARM, 600 + i, Map.of("runtime", "runsc")));
+        }
+        String text = PrometheusText.scrape(prometheus);
+        assertThat(text).contains(
+                "sandbox_provisioning_duration_p95_ms{driver=\"docker\",runtime=\"runc\",start_type=\"warm\"} 210.0",
+                "sandbox_provisioning_duration_p95_ms{driver=\"docker\",runtime=\"runsc\",start_type=\"warm\"} 610.0",
+                "sandbox_provisioning_duration_p50_ms{driver=\"docker\",runtime=\"runsc\",start_type=\"warm\"} 605.0",
+                "sandbox_provisioning_duration_seconds_count{driver=\"docker\",runtime=\"runc\",start_type=\"warm\"} 10",
+                "sandbox_provisioning_duration_seconds_count{driver=\"docker\",runtime=\"runsc\",start_type=\"warm\"} 10");
+        assertThat(text).as("no mixed series").doesNotContain("runtime=\"default\"");
     }
 
     @Test
@@ -98,9 +114,9 @@ class SandboxMetricsTest {
         // The registry check of docs/design.md "Prometheus", by exact name.
         for (String name : List.of("sandbox_provisioning_duration_p50_ms", "sandbox_provisioning_duration_p95_ms",
                 "sandbox_provisioning_duration_p99_ms")) {
-            assertThat(simple.find(name).tags("driver", "docker", "start_type", "warm").gauge()).as(name).isNotNull();
+            assertThat(simple.find(name).tags("driver", "docker", "start_type", "warm", "runtime", "default").gauge()).as(name).isNotNull();
         }
-        Gauge p95 = simple.get(SandboxMetrics.P95_GAUGE).tags("driver", "docker", "start_type", "warm").gauge();
+        Gauge p95 = simple.get(SandboxMetrics.P95_GAUGE).tags("driver", "docker", "start_type", "warm", "runtime", "default").gauge();
         assertThat(p95.value()).isEqualTo(145.0);
         assertThat(simple.get(SandboxMetrics.PROVISIONING_TIMER).timer().count()).isEqualTo(150);
         simple.close();
@@ -112,7 +128,7 @@ class SandboxMetricsTest {
                 Map.of("endpoint", "http://127.0.0.1:41234", "runtime", "test-stand-in")));
         SimpleMeterRegistry late = new SimpleMeterRegistry();
         new SandboxMetrics(reporter).bindTo(late);
-        assertThat(late.get(SandboxMetrics.P50_GAUGE).tags("driver", "webcontainer", "start_type", "warm").gauge().value())
+        assertThat(late.get(SandboxMetrics.P50_GAUGE).tags("driver", "webcontainer", "start_type", "warm", "runtime", "test-stand-in").gauge().value())
                 .isEqualTo(480.0);
         late.close();
     }
@@ -125,7 +141,7 @@ class SandboxMetricsTest {
         composite.add(prometheus);
         Path target = dir.resolve("reports/metrics.prom");
         assertThat(PrometheusText.write(composite, target)).isEqualTo(target);
-        assertThat(Files.readString(target)).contains("sandbox_provisioning_duration_p50_ms{driver=\"docker\",start_type=\"warm\"} 212.345");
+        assertThat(Files.readString(target)).contains("sandbox_provisioning_duration_p50_ms{driver=\"docker\",runtime=\"default\",start_type=\"warm\"} 212.345");
         try (var files = Files.list(target.getParent())) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactly("metrics.prom");
         }
