@@ -38,11 +38,22 @@ final class Analysis {
     record PeerRatio(String peer, OptionalDouble p50Ratio, OptionalDouble p95Ratio) {
     }
 
+    /**
+     * A series on another runtime than {@link #BASELINE_RUNTIME} beside the baseline series of the same driver and
+     * start type, from the same run: its P50 and P95 divided by the baseline's (e.g. runsc / runc).
+     */
+    record RuntimeRatio(Row row, String runtime, Row baseline, OptionalDouble p50Ratio, OptionalDouble p95Ratio) {
+    }
+
+    /** The runtime other runtimes are compared with: the engine's default OCI runtime. */
+    static final String BASELINE_RUNTIME = "runc";
+
     final LatencyReport report;
     final List<Row> series = new ArrayList<>();
     final List<Row> stops = new ArrayList<>();
     final List<Row> peers = new ArrayList<>();
     final List<PeerRatio> ratios = new ArrayList<>();
+    final List<RuntimeRatio> runtimeRatios = new ArrayList<>();
     /** One sentence per series that failed its target. */
     final List<String> failures = new ArrayList<>();
     /** Things worth knowing that do not change the verdict. */
@@ -57,10 +68,14 @@ final class Analysis {
         for (LatencyReport.Series s : report.series()) {
             a.addSeries(s);
         }
+        a.compareRuntimes();
         for (LatencyReport.Stops s : report.stops()) {
             a.addStops(s);
         }
-        Row dockerWarm = a.series.stream().filter(r -> r.label().startsWith("docker warm")).findFirst().orElse(null);
+        // Peers start containers on the engine's default runtime: they are compared with that series.
+        Row dockerWarm = a.series.stream().filter(r -> r.label().equals("docker warm")
+                || r.label().equals("docker warm [" + BASELINE_RUNTIME + "]")).findFirst()
+                .orElse(a.series.stream().filter(r -> r.label().startsWith("docker warm")).findFirst().orElse(null));
         for (LatencyReport.Peer p : report.peers()) {
             Row row = row(Kind.PEER, "peer " + p.name(), p.samples(), OptionalDouble.empty(), 0,
                     join(p.description(), p.image() == null ? null : "image " + p.image()), false);
@@ -74,6 +89,33 @@ final class Analysis {
             a.warnings.add("the report has peers but no docker warm series to compare them with");
         }
         return a;
+    }
+
+    /**
+     * For every series whose runtime is named and is not {@link #BASELINE_RUNTIME}, its ratio to the baseline
+     * series of the same driver and start type, if the report has one (then both were measured in the same run).
+     */
+    private void compareRuntimes() {
+        List<LatencyReport.Series> all = report.series();
+        for (int i = 0; i < all.size(); i++) {
+            LatencyReport.Series s = all.get(i);
+            if (s.runtime() == null || s.runtime().equals(BASELINE_RUNTIME)) {
+                continue;
+            }
+            for (int j = 0; j < all.size(); j++) {
+                LatencyReport.Series b = all.get(j);
+                if (b.driver().equals(s.driver()) && b.startType().equals(s.startType()) && BASELINE_RUNTIME.equals(b.runtime())) {
+                    Row row = series.get(i);
+                    Row base = series.get(j);
+                    runtimeRatios.add(new RuntimeRatio(row, s.runtime(), base, ratio(row.p50(), base.p50()), ratio(row.p95(), base.p95())));
+                }
+            }
+        }
+    }
+
+    /** The ratio of {@code row} to its runtime baseline, if it has one. */
+    java.util.Optional<RuntimeRatio> runtimeRatio(Row row) {
+        return runtimeRatios.stream().filter(r -> r.row() == row).findFirst();
     }
 
     /** 0 when every P95 with a target is within it, 1 otherwise. */

@@ -37,7 +37,8 @@ import org.jfree.data.xy.XYSeriesCollection;
 /**
  * The latency chart: one panel per series, side by side on one logarithmic duration axis, each showing
  * its samples in the order they were taken, with the target as a red line, P95 dashed and P50 dotted.
- * Peers stand next to the Docker warm series they are compared with; stop series come last.
+ * Series on other runtimes (runsc) and peers stand next to the Docker warm series they are compared with, and
+ * a runtime's panel says its ratio to runc; stop series come last.
  * A log axis because a 0.2 s warm start, a 4 s pull and a 30 s target must all be readable at once.
  */
 final class LatencyChart {
@@ -66,7 +67,7 @@ final class LatencyChart {
         CombinedRangeXYPlot plot = new CombinedRangeXYPlot(durations);
         plot.setGap(12);
         for (Analysis.Row row : groups) {
-            plot.add(panel(row, range), 1);
+            plot.add(panel(row, range, a.runtimeRatio(row).orElse(null)), 1);
         }
 
         JFreeChart chart = new JFreeChart("Sandbox provisioning latency: every sample, in the order taken",
@@ -100,13 +101,15 @@ final class LatencyChart {
         }
     }
 
-    /** Report order, with the peers right after the Docker warm series and the stops at the end. */
+    /** Report order, with the peers right after the (last) Docker warm series and the stops at the end. */
     private static List<Analysis.Row> order(Analysis a) {
         List<Analysis.Row> out = new ArrayList<>();
         boolean peersPlaced = false;
-        for (Analysis.Row row : a.series) {
+        for (int i = 0; i < a.series.size(); i++) {
+            Analysis.Row row = a.series.get(i);
             out.add(row);
-            if (row.label().startsWith("docker warm")) {
+            boolean nextIsDockerWarm = i + 1 < a.series.size() && a.series.get(i + 1).label().startsWith("docker warm");
+            if (row.label().startsWith("docker warm") && !nextIsDockerWarm && !peersPlaced) {
                 out.addAll(a.peers);
                 peersPlaced = true;
             }
@@ -139,7 +142,7 @@ final class LatencyChart {
         return new double[] {Math.max(0.1, min / 2), max * 3};
     }
 
-    private static XYPlot panel(Analysis.Row row, double[] range) {
+    private static XYPlot panel(Analysis.Row row, double[] range, Analysis.RuntimeRatio runtimeRatio) {
         XYSeries samples = new XYSeries(row.label(), false, true);
         for (int i = 0; i < row.samples().size(); i++) {
             samples.add(i + 1, Math.max(range[0], row.samples().get(i)));
@@ -190,6 +193,10 @@ final class LatencyChart {
         } else if (row.label().contains(" [")) {
             // Any other runtime (stackblitz, self-hosted, unknown) is named too: the panel must say what it measured.
             heading.append("\nruntime: ").append(row.label(), row.label().indexOf(" [") + 2, row.label().length() - 1);
+        }
+        if (runtimeRatio != null) {
+            heading.append("\n/ ").append(Analysis.BASELINE_RUNTIME).append(": P50 ").append(Table.ratio(runtimeRatio.p50Ratio()))
+                    .append(", P95 ").append(Table.ratio(runtimeRatio.p95Ratio()));
         }
         TextTitle title = new TextTitle(heading.toString(), HEADING);
         title.setPaint(bad ? TARGET : row.standIn() ? STAND_IN.darker() : Color.BLACK);

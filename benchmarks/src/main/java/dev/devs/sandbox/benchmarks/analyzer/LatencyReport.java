@@ -14,14 +14,17 @@ import java.util.Objects;
  * @param series      provisioning series (at least one)
  * @param stops       stop series, possibly empty
  * @param peers       peer baselines from the {@code peers} section, possibly empty
+ * @param skippedRuntimes runtimes the benchmark did not measure, and why ({@code skippedRuntimes} section), possibly empty
  */
-record LatencyReport(Path path, String generatedAt, List<Series> series, List<Stops> stops, List<Peer> peers) {
+record LatencyReport(Path path, String generatedAt, List<Series> series, List<Stops> stops, List<Peer> peers,
+                     java.util.Map<String, String> skippedRuntimes) {
 
     LatencyReport {
         Objects.requireNonNull(path, "path");
         series = List.copyOf(series);
         stops = List.copyOf(stops);
         peers = List.copyOf(peers);
+        skippedRuntimes = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(skippedRuntimes));
     }
 
     /**

@@ -97,6 +97,16 @@ final class ReportReader {
             }
         }
 
+        java.util.Map<String, String> skippedRuntimes = new java.util.TreeMap<>();
+        JsonNode skippedNode = root.get("skippedRuntimes");
+        if (skippedNode != null && !skippedNode.isNull()) {
+            requireObject(skippedNode, "skippedRuntimes");
+            for (var it = skippedNode.fieldNames(); it.hasNext(); ) {
+                String runtime = it.next();
+                skippedRuntimes.put(runtime, text(skippedNode, runtime, "skippedRuntimes", true));
+            }
+        }
+
         boolean anySample = series.stream().anyMatch(s -> !s.samples().isEmpty());
         boolean anyFailure = series.stream().anyMatch(s -> s.failures() > 0);
         if (!anySample && !anyFailure) {
@@ -104,7 +114,7 @@ final class ReportReader {
         }
         JsonNode generatedAt = root.get("generatedAt");
         return new LatencyReport(path, generatedAt == null || !generatedAt.isTextual() ? null : generatedAt.asText(),
-                series, stops, peers);
+                series, stops, peers, skippedRuntimes);
     }
 
     private static LatencyReport.Series series(JsonNode node, String where) throws MalformedReportException {

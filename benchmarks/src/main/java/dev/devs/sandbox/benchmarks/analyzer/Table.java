@@ -23,6 +23,20 @@ final class Table {
         for (Analysis.Row row : a.series) {
             line(out, width, row, target(row.targetMs()), row.verdict().label);
         }
+        if (!a.runtimeRatios.isEmpty()) {
+            out.println();
+            out.println("Runtimes: the same starts on another OCI runtime, from the same run; ratio = its P50 (P95) / "
+                    + Analysis.BASELINE_RUNTIME + "'s.");
+            header(out, width, "runtime", "P50 ratio", "P95 ratio");
+            for (Analysis.RuntimeRatio rr : a.runtimeRatios) {
+                line(out, width, rr.baseline(), "1.00x", "1.00x");
+                line(out, width, rr.row(), ratio(rr.p50Ratio()), ratio(rr.p95Ratio()));
+            }
+        }
+        if (!r.skippedRuntimes().isEmpty()) {
+            out.println();
+            r.skippedRuntimes().forEach((runtime, why) -> out.println("runtime " + runtime + " not measured: " + why));
+        }
         if (!a.stops.isEmpty()) {
             out.println();
             header(out, width, "stops", "target", "verdict");

@@ -147,6 +147,45 @@ class AnalyzeLatencyReportTest {
         assertThat(image.getHeight()).isEqualTo(720);
     }
 
+    /** A Docker warm series per OCI runtime: one row each, the runsc row with its ratio to runc, in the table and the chart. */
+    @Test
+    void aSeriesPerRuntimeShowsItsRatioToRunc() throws IOException {
+        Path path = dir.resolve("reports/runtimes.json");
+        try (SandboxLatencyReporter r = SandboxLatencyReporter.builder().reportPath(path).build()) {
+            for (int v = 1; v <= 20; v++) {
+                r.onEvent(ready("docker", StartType.WARM, 200 + v, Map.of("runtime", "runc", "image", "devs-sandbox-python:bookworm")));
+                r.onEvent(ready("docker", StartType.WARM, 300 + 2 * v, Map.of("runtime", "runsc", "image", "devs-sandbox-python:bookworm")));
+            }
+            r.putSection("peers", List.of(Map.of("name", "docker-cli", "samples", samples(401, 420), "count", 20)));
+        }
+        Result res = analyze(path.toString());
+        System.out.println(res.out());
+        assertThat(res.exit()).as(res.err()).isZero();
+        // Nearest rank over 20: P50 the 10th, P95 the 19th. runc 210 / 219; runsc 320 / 338.
+        assertThat(row(res.out(), "docker warm [runc]")).matches("docker warm \\[runc]\\s+20\\s+210\\.0\\s+219\\.0\\s+220\\.0\\s+10 s\\s+OK.*");
+        assertThat(row(res.out(), "docker warm [runsc]")).matches("docker warm \\[runsc]\\s+20\\s+320\\.0\\s+338\\.0\\s+340\\.0\\s+10 s\\s+OK.*");
+        String runtimes = res.out().substring(res.out().indexOf("Runtimes:"));
+        // 320 / 210 = 1.52, 338 / 219 = 1.54.
+        assertThat(row(runtimes, "docker warm [runsc]")).matches("docker warm \\[runsc]\\s+20\\s+320\\.0\\s+338\\.0\\s+340\\.0\\s+1\\.52x\\s+1\\.54x.*");
+        assertThat(row(runtimes, "docker warm [runc]")).contains("1.00x");
+        // Peers are compared with runc, the engine's default runtime they run on: 210 / 410 = 0.51.
+        assertThat(row(res.out(), "docker-cli")).matches("docker-cli\\s+20\\s+410\\.0\\s+419\\.0\\s+420\\.0\\s+0\\.51x\\s+0\\.52x.*");
+        assertThat(ImageIO.read(path.resolveSibling("runtimes.png").toFile())).isNotNull();
+
+        // Without the runsc series (an engine without runsc) there is no runtime table and the verdict is the same.
+        Path runcOnly = dir.resolve("reports/runc-only.json");
+        try (SandboxLatencyReporter r = SandboxLatencyReporter.builder().reportPath(runcOnly).build()) {
+            for (int v = 1; v <= 20; v++) {
+                r.onEvent(ready("docker", StartType.WARM, 200 + v, Map.of("runtime", "runc")));
+            }
+            r.putSection("skippedRuntimes", Map.of("runsc", "the Docker engine at unix:///x has no runtime 'runsc'"));
+        }
+        Result only = analyze(runcOnly.toString(), "--no-chart");
+        assertThat(only.exit()).isZero();
+        assertThat(only.out()).doesNotContain("Runtimes:").contains("verdict: every P95 is within its target")
+                .contains("runtime runsc not measured: the Docker engine at unix:///x has no runtime 'runsc'");
+    }
+
     @Test
     void aColdP95OverThirtySecondsExitsOneNamingTheSeries() {
         Path report = report(r -> r.onEvent(ready("docker", StartType.COLD, 31_000, Map.of())));
