@@ -65,6 +65,20 @@ final class BenchmarkEnvironment {
                 .build();
     }
 
+    /**
+     * Null when the engine has {@code runtime} registered; otherwise why not, with the runtimes it has and how to
+     * get the missing one (scripts/lib/env.sh registers runsc only with an engine it starts itself).
+     */
+    static String missingRuntime(DockerClient docker, String runtime) {
+        Map<String, ?> runtimes = docker.infoCmd().exec().getRuntimes();
+        java.util.Set<String> names = runtimes == null ? java.util.Set.of() : new java.util.TreeSet<>(runtimes.keySet());
+        if (names.contains(runtime)) {
+            return null;
+        }
+        return "the Docker engine at " + DOCKER_HOST + " has no runtime '" + runtime + "' (it has " + String.join(", ", names)
+                + "); scripts/run_sandbox_latency_benchmark.sh registers runsc with an engine it starts itself";
+    }
+
     /** Where the report, the scrape text and the chart go: {@code <project root>/.devs/reports}. */
     static Path reportsDir() {
         String configured = System.getProperty("devs.reports.dir");
