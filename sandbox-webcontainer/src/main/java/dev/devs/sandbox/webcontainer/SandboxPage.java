@@ -29,13 +29,14 @@ final class SandboxPage {
     }
 
     /**
-     * Creates the context and the page, attaches to it and enables the domains the start watches. On any failure
+     * Creates the context (its network limited to the harness and the runtime origins) and the page, attaches to it and enables the domains the start watches. On any failure
      * (interrupt included) the context is disposed before the exception leaves, or, when its id had not arrived
      * yet, as soon as it does.
      */
-    static SandboxPage open(CdpConnection cdp, StartContext ctx, String phase) throws InterruptedException {
+    static SandboxPage open(CdpConnection cdp, StartContext ctx, String phase, NetworkNone network) throws InterruptedException {
         Duration budget = CallBudget.of(ctx, phase);
-        CompletableFuture<String> created = cdp.createBrowserContext();
+        // network "none": the context's own proxy refuses everything but the harness and the runtime (NetworkNone).
+        CompletableFuture<String> created = cdp.createBrowserContext(network.proxyServer(), network.bypassList());
         String contextId;
         try {
             // Waits on a copy: giving up on the answer must not cancel the one future that can still dispose it.

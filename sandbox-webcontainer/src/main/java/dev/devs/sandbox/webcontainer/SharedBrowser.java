@@ -20,12 +20,13 @@ final class SharedBrowser implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SharedBrowser.class);
 
     /** The running browser for one start, and whether that start paid for (or waited on) its launch. */
-    record Lease(Browser browser, HarnessServer harness, boolean cold) { }
+    record Lease(Browser browser, HarnessServer harness, NetworkNone network, boolean cold) { }
 
     private final DriverConfig config;
     private final ReentrantLock lock = new ReentrantLock();
     private Browser browser;
     private HarnessServer harness;
+    private NetworkNone network;
     private volatile boolean closed;
 
     SharedBrowser(DriverConfig config) {
@@ -46,6 +47,7 @@ final class SharedBrowser implements AutoCloseable {
             ensureOpen();
             if (harness == null) {
                 harness = HarnessServer.start();
+                network = new NetworkNone(harness.origin(), config.endpoint());
             }
             if (browser != null && browser.isAlive()) {
                 // A start that queued behind another start's launch paid for that launch: it is cold too.
@@ -53,7 +55,7 @@ final class SharedBrowser implements AutoCloseable {
                 if (waitedForLaunch) {
                     ctx.recordPhase(WebContainerDriver.PHASE_LAUNCH_BROWSER, System.nanoTime() - t0);
                 }
-                return new Lease(browser, harness, waitedForLaunch);
+                return new Lease(browser, harness, network, waitedForLaunch);
             }
             if (browser != null) {
                 log.warn("Chromium pid {} is gone (exited or killed); launching a new one. Its last stderr lines:{}",
@@ -70,7 +72,7 @@ final class SharedBrowser implements AutoCloseable {
             } finally {
                 ctx.recordPhase(WebContainerDriver.PHASE_LAUNCH_BROWSER, System.nanoTime() - t0);
             }
-            return new Lease(browser, harness, true);
+            return new Lease(browser, harness, network, true);
         } finally {
             lock.unlock();
         }
@@ -101,6 +103,8 @@ final class SharedBrowser implements AutoCloseable {
             if (harness != null) {
                 harness.close();
                 harness = null;
+                network.close();
+                network = null;
             }
         } finally {
             lock.unlock();

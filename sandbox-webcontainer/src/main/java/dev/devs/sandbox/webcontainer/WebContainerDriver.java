@@ -145,7 +145,9 @@ public final class WebContainerDriver implements SandboxDriver {
     }
 
     /**
-     * Rejects what a WebContainer cannot do: an image, a main-process command, scratch volumes, an OCI runtime.
+     * Rejects what a WebContainer cannot do: an image, a main-process command, scratch volumes, an OCI runtime, a
+     * network other than {@code none} (which it enforces), and {@code cpus}, {@code memoryBytes}, {@code pidsLimit}
+     * or {@code user} other than the spec's defaults (a browser cannot enforce them).
      *
      * @throws IllegalArgumentException naming the field and value
      */
@@ -165,10 +167,40 @@ public final class WebContainerDriver implements SandboxDriver {
                     + " driver: a WebContainer runs on the runtime its endpoint serves (attribute 'runtime' says which);"
                     + " leave runtime empty");
         }
+        // Fields a browser cannot enforce are accepted only at the spec's defaults, which mean on this driver what
+        // docs/security/isolation.md says; network "none" is enforced (NetworkNone).
+        if (!spec.network().equals("none")) {
+            throw new IllegalArgumentException("network '" + spec.network() + "' is not supported by the " + NAME
+                    + " driver: a WebContainer can only be cut off from the network (network \"none\", the default, lets it"
+                    + " reach only the runtime's origin); use network \"none\"");
+        }
+        if (Double.compare(spec.cpus(), DEFAULT_SPEC.cpus()) != 0) {
+            throw unenforceable("cpus", spec.cpus(), DEFAULT_SPEC.cpus(), "the browser shares the host's CPUs");
+        }
+        if (spec.memoryBytes() != DEFAULT_SPEC.memoryBytes()) {
+            throw unenforceable("memoryBytes", spec.memoryBytes(), DEFAULT_SPEC.memoryBytes(),
+                    "a WebContainer is bounded only by the browser's own heap limits");
+        }
+        if (spec.pidsLimit() != DEFAULT_SPEC.pidsLimit()) {
+            throw unenforceable("pidsLimit", spec.pidsLimit(), DEFAULT_SPEC.pidsLimit(),
+                    "WebContainer processes are workers of one renderer, not host processes");
+        }
+        if (!spec.user().equals(DEFAULT_SPEC.user())) {
+            throw unenforceable("user", "'" + spec.user() + "'", "'" + DEFAULT_SPEC.user() + "'",
+                    "a WebContainer has no users of the host");
+        }
         if (!spec.scratchVolumes().isEmpty()) {
             throw new IllegalArgumentException("scratchVolumes " + spec.scratchVolumes() + " are not supported by the " + NAME
                     + " driver: a WebContainer has one in-memory file system; leave scratchVolumes empty");
         }
+    }
+
+    /** The spec every field of which has its default: what the driver compares the unenforceable fields with. */
+    private static final SandboxSpec DEFAULT_SPEC = SandboxSpec.builder().build();
+
+    private static IllegalArgumentException unenforceable(String field, Object value, Object def, String why) {
+        return new IllegalArgumentException(field + " " + value + " is not supported by the " + NAME + " driver: " + why
+                + ", so it cannot enforce it; leave " + field + " at its default (" + def + ")");
     }
 
     /**
@@ -189,7 +221,7 @@ public final class WebContainerDriver implements SandboxDriver {
         String phase = PHASE_NEW_CONTEXT;
         SandboxPage page = null;
         try {
-            page = TimedPhase.run(ctx, PHASE_NEW_CONTEXT, () -> SandboxPage.open(lease.browser().cdp(), ctx, PHASE_NEW_CONTEXT));
+            page = TimedPhase.run(ctx, PHASE_NEW_CONTEXT, () -> SandboxPage.open(lease.browser().cdp(), ctx, PHASE_NEW_CONTEXT, lease.network()));
             Harness harness = new Harness(page);
 
             phase = PHASE_LOAD_HARNESS;

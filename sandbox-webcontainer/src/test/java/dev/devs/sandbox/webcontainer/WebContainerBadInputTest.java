@@ -124,6 +124,20 @@ class WebContainerBadInputTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("command [sleep, 60]");
             assertThatThrownBy(() -> provider.start(SandboxSpec.builder().scratchVolume("/data").build()))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("scratchVolumes [/data]");
+            // What a browser cannot enforce is refused unless it is the spec's default; network only "none" (enforced).
+            assertThatThrownBy(() -> provider.start(SandboxSpec.builder().network("bridge").build()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("network 'bridge'")
+                    .hasMessageContaining("network \"none\"");
+            assertThatThrownBy(() -> provider.start(SandboxSpec.builder().cpus(2).build()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cpus 2.0").hasMessageContaining("default (1.0)");
+            assertThatThrownBy(() -> provider.start(SandboxSpec.builder().memoryBytes(1L << 30).build()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("memoryBytes 1073741824")
+                    .hasMessageContaining("default (" + SandboxSpec.DEFAULT_MEMORY_BYTES + ")");
+            assertThatThrownBy(() -> provider.start(SandboxSpec.builder().pidsLimit(16).build()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pidsLimit 16");
+            assertThatThrownBy(() -> provider.start(SandboxSpec.builder().user("0:0").build()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("user '0:0'")
+                    .hasMessageContaining("'" + SandboxSpec.DEFAULT_USER + "'");
             assertThat(events.events()).isEmpty();
             assertThat(driver.browserProcess()).isEmpty();
         }

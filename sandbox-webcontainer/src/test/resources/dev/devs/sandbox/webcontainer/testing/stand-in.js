@@ -216,7 +216,12 @@ function run(root, { command, args = [], env, cwd }, output) {
     if (output) await output(null);
     resolveExit(code);
   };
-  if (command === 'sleep') {
+  if (command === 'fetch') {
+    // For the network tests: a request from the runtime's own frame, as a WebContainer process would make it.
+    fetch(args[0], { cache: 'no-store' }).then(
+      (r) => finish(`${r.status}\n`, r.ok ? 0 : 1),
+      (e) => finish(`fetch: ${e.message}\n`, 1));
+  } else if (command === 'sleep') {
     // For timeout tests: runs until its time is up or it is killed.
     timer = setTimeout(() => finish('', 0), Number(args[0] || 0) * 1000);
   } else if (COMMANDS[command]) {

@@ -220,6 +220,17 @@ public final class CdpConnection implements AutoCloseable {
                 .thenApply(result -> result.path("browserContextId").asText());
     }
 
+    /**
+     * {@code Target.createBrowserContext} with the context's own proxy settings, sent: every request of the
+     * context's pages, frames and workers goes through {@code proxyServer} unless {@code proxyBypassList} (Chromium's
+     * bypass-rule syntax) names its origin.
+     */
+    public CompletableFuture<String> createBrowserContext(String proxyServer, String proxyBypassList) {
+        return send("Target.createBrowserContext", Map.of("disposeOnDetach", true, "proxyServer", proxyServer,
+                "proxyBypassList", proxyBypassList), null)
+                .thenApply(result -> result.path("browserContextId").asText());
+    }
+
     /** {@code Target.createBrowserContext}, waited for. */
     public String createBrowserContext(Duration timeout) throws InterruptedException {
         return await("Target.createBrowserContext", createBrowserContext(), timeout);
