@@ -78,6 +78,9 @@ final class BoundedCalls implements AutoCloseable {
         T result;
         try {
             result = await(submit(call), bound, interrupted);
+            // get() returns a finished call's result without looking at the interrupt status: an interrupt that
+            // came while the result arrived counts as one that came while waiting.
+            interrupted[0] |= Thread.interrupted();
         } finally {
             if (interrupted[0]) {
                 Thread.currentThread().interrupt(); // the caller's interrupt is the caller's: keep it visible
