@@ -41,6 +41,9 @@ import java.util.Objects;
  *                         ({@code runc} on a stock Docker engine), or a name the driver knows, e.g. {@code runsc}
  *                         (gVisor) registered with the Docker engine; a driver that cannot honour it rejects the
  *                         spec in {@link SandboxDriver#validate} or before creating anything
+ * @param maxLifetime      the longest the sandbox may live, counted from its start: then it is ended and removed,
+ *                         whether or not any JVM is alive to stop it (default {@link #DEFAULT_MAX_LIFETIME}, at most
+ *                         {@link #MAX_MAX_LIFETIME}); a driver that cannot enforce it rejects the spec
  */
 public record SandboxSpec(
         String image,
@@ -58,7 +61,8 @@ public record SandboxSpec(
         Duration startupTimeout,
         Duration stopGracePeriod,
         Map<String, String> labels,
-        String runtime) {
+        String runtime,
+        Duration maxLifetime) {
 
     /** The smallest memory limit the Docker engine accepts (6 MiB). */
     public static final long MIN_MEMORY_BYTES = 6L * 1024 * 1024;
@@ -72,6 +76,14 @@ public record SandboxSpec(
     public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(60);
     /** Default grace period for stop; with the engine's kill and remove, a stop stays well under 5 s. */
     public static final Duration DEFAULT_STOP_GRACE_PERIOD = Duration.ofSeconds(2);
+    /**
+     * Default maximum lifetime: one hour. Long enough for an interactive session or a test suite, short enough
+     * that a sandbox nobody stops (its owner hung, or was killed between the engine's create and start) does not
+     * run untrusted code for days.
+     */
+    public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofHours(1);
+    /** The largest maximum lifetime a spec may ask for: seven days. */
+    public static final Duration MAX_MAX_LIFETIME = Duration.ofDays(7);
     /** The label prefix the library reserves for its own resource labels. */
     public static final String RESERVED_LABEL_PREFIX = "dev.devs.sandbox.";
     /** The name of the {@code runtime} attribute on READY, FAILED and stop events: the runtime the sandbox ran on. */
@@ -88,7 +100,19 @@ public record SandboxSpec(
                        List<String> scratchVolumes, List<String> readinessProbe, Duration startupTimeout,
                        Duration stopGracePeriod, Map<String, String> labels) {
         this(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs, workDir, scratchVolumes,
-                readinessProbe, startupTimeout, stopGracePeriod, labels, "");
+                readinessProbe, startupTimeout, stopGracePeriod, labels, "", null);
+    }
+
+    /**
+     * A spec of the sixteen fields before {@link #maxLifetime()} existed, with the default maximum lifetime; kept so
+     * that code written then compiles unchanged.
+     */
+    public SandboxSpec(String image, List<String> command, Map<String, String> env, double cpus, long memoryBytes,
+                       long pidsLimit, String network, String user, boolean readOnlyRootFs, String workDir,
+                       List<String> scratchVolumes, List<String> readinessProbe, Duration startupTimeout,
+                       Duration stopGracePeriod, Map<String, String> labels, String runtime) {
+        this(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs, workDir, scratchVolumes,
+                readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, null);
     }
 
     public SandboxSpec {
@@ -151,6 +175,13 @@ public record SandboxSpec(
             throw new IllegalArgumentException("runtime '" + runtime + "' is not a valid runtime name: use empty for the"
                     + " driver's default, or a name of letters, digits, '.', '_' and '-' such as runc or runsc");
         }
+        if (maxLifetime == null) {
+            maxLifetime = DEFAULT_MAX_LIFETIME;
+        }
+        if (maxLifetime.compareTo(Duration.ofSeconds(1)) < 0 || maxLifetime.compareTo(MAX_MAX_LIFETIME) > 0) {
+            throw new IllegalArgumentException("maxLifetime " + maxLifetime + " is out of range: use PT1S to " + MAX_MAX_LIFETIME
+                    + " (default " + DEFAULT_MAX_LIFETIME + ")");
+        }
     }
 
     /** A builder with the secure defaults, for a driver that needs no image (WebContainer). */
@@ -181,6 +212,7 @@ public record SandboxSpec(
         b.stopGracePeriod = stopGracePeriod;
         b.labels = new LinkedHashMap<>(labels);
         b.runtime = runtime;
+        b.maxLifetime = maxLifetime;
         return b;
     }
 
@@ -247,6 +279,7 @@ public record SandboxSpec(
         private Duration stopGracePeriod = DEFAULT_STOP_GRACE_PERIOD;
         private Map<String, String> labels = new LinkedHashMap<>();
         private String runtime = "";
+        private Duration maxLifetime = DEFAULT_MAX_LIFETIME;
 
         private Builder(String image) {
             this.image = image;
@@ -271,11 +304,13 @@ public record SandboxSpec(
         public Builder label(String key, String value) { this.labels.put(key, value); return this; }
         /** The isolation runtime, e.g. {@code runsc}; empty (the default) for the driver's default. */
         public Builder runtime(String runtime) { this.runtime = runtime; return this; }
+        /** See {@link SandboxSpec#maxLifetime()}; PT1S to {@link SandboxSpec#MAX_MAX_LIFETIME}. */
+        public Builder maxLifetime(Duration maxLifetime) { this.maxLifetime = maxLifetime; return this; }
 
         /** @throws IllegalArgumentException naming the first invalid field and value */
         public SandboxSpec build() {
             return new SandboxSpec(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs,
-                    workDir, scratchVolumes, readinessProbe, startupTimeout, stopGracePeriod, labels, runtime);
+                    workDir, scratchVolumes, readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, maxLifetime);
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.devs.sandbox.docker;
 
-import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
@@ -38,6 +37,8 @@ final class ContainerHandle implements SandboxDriver.Handle {
 
     /** 128 + SIGKILL: what the engine reports for a container it had to kill. */
     private static final long EXIT_KILLED = 137;
+    /** How long after the engine's stop answer the watchdog's exit line may take to arrive. */
+    private static final Duration LAST_WORDS_WAIT = Duration.ofSeconds(2);
 
     /** What a handle works with; one instance per driver, shared by its handles. */
     record Collaborators(EngineCalls engine, ExecRunner execs, ExecKiller killer, ContainerDiagnostics diagnostics,
@@ -47,17 +48,17 @@ final class ContainerHandle implements SandboxDriver.Handle {
     private final Collaborators with;
     private final String sandboxId;
     private final String containerId;
-    private final List<String> volumes;
+    private final OwnerLink link;
     /** The container's working directory (the spec's workDir), against which a relative one is resolved. */
     private final String workDir;
     /** A pooled idle sandbox's channel for a claim's files, between prepareForClaim and claimed; else null. */
     private volatile ClaimChannel channel;
 
-    ContainerHandle(Collaborators with, String sandboxId, String containerId, List<String> volumes, String workDir) {
+    ContainerHandle(Collaborators with, String sandboxId, String containerId, OwnerLink link, String workDir) {
         this.with = with;
         this.sandboxId = sandboxId;
         this.containerId = containerId;
-        this.volumes = volumes;
+        this.link = link;
         this.workDir = workDir;
     }
 
@@ -161,7 +162,9 @@ final class ContainerHandle implements SandboxDriver.Handle {
     /**
      * {@code docker stop -t <grace>}, then remove container and volumes. STOPPED when the process exited on
      * its own after SIGTERM; KILLED when the engine had to SIGKILL it (exit 137), the kernel OOM-killed it, or
-     * it was no longer running when asked to stop. The removal runs even if the stop failed or was interrupted.
+     * it was no longer running when asked to stop. The owner link is closed and the removal runs even if the
+     * stop failed or was interrupted. A stop that failed (the engine did not answer) may be called again: what
+     * is already gone counts as removed.
      */
     @Override
     public StopOutcome stop(Duration gracePeriod, PhaseRecorder phases) throws InterruptedException {
@@ -181,7 +184,8 @@ final class ContainerHandle implements SandboxDriver.Handle {
         }
         PhaseRecorder.Phase remove = phases.phase("remove");
         try {
-            with.remover().removeAll(sandboxId, containerId, volumes);
+            link.close();
+            with.remover().removeAll(sandboxId, containerId);
         } catch (RuntimeException e) {
             if (failure == null) {
                 failure = e;
@@ -204,17 +208,21 @@ final class ContainerHandle implements SandboxDriver.Handle {
         // The engine counts whole seconds; rounding up never kills earlier than asked.
         long seconds = (gracePeriod.toNanos() + 999_999_999L) / 1_000_000_000L;
         int timeout = (int) Math.min(seconds, Integer.MAX_VALUE);
+        boolean endedBefore = link.isEnded();
         try {
             with.engine().awaitedRequest(Duration.ofSeconds(seconds), c -> c.stopContainerCmd(containerId).withTimeout(timeout).exec());
         } catch (NotModifiedException alreadyStopped) {
             return StopOutcome.KILLED; // it had died on its own before the stop
         } catch (NotFoundException gone) {
-            return StopOutcome.KILLED; // removed behind our back: it certainly did not stop on request
+            return StopOutcome.KILLED; // removed behind our back (or by the engine, having exited): it did not stop on request
         }
-        InspectContainerResponse.ContainerState state = with.engine().request(c -> c.inspectContainerCmd(containerId).exec().getState());
-        boolean killed = Boolean.TRUE.equals(state.getOOMKilled())
-                || (state.getExitCodeLong() != null && state.getExitCodeLong() == EXIT_KILLED);
-        return killed ? StopOutcome.KILLED : StopOutcome.STOPPED;
+        if (endedBefore) {
+            return StopOutcome.KILLED;
+        }
+        // The engine removes the exited container at once, so its exit code is read from the watchdog's last words.
+        link.awaitEnd(LAST_WORDS_WAIT);
+        Integer status = link.exitStatus();
+        return status == null || status == EXIT_KILLED ? StopOutcome.KILLED : StopOutcome.STOPPED;
     }
 
     /** One inspect; false when the container is gone, has exited, or the engine cannot be asked. */

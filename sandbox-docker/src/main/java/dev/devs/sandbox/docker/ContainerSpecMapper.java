@@ -1,12 +1,14 @@
 package dev.devs.sandbox.docker;
 
 import com.github.dockerjava.api.command.CreateContainerCmd;
-import com.github.dockerjava.api.command.CreateVolumeCmd;
 import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Driver;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Mount;
 import com.github.dockerjava.api.model.MountType;
+import com.github.dockerjava.api.model.VolumeOptions;
 import dev.devs.sandbox.SandboxSpec;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -17,8 +19,14 @@ import java.util.regex.Pattern;
 
 /**
  * Maps a {@link SandboxSpec} to what the engine is asked to create: the container's name, labels, host
- * configuration with the secure defaults, and its scratch volumes. A pure function of the spec, the
- * sandbox id and the session id: no engine call, so unit tests can check every setting.
+ * configuration with the secure defaults, its scratch volumes, and the {@link OwnerWatchdog} its command runs
+ * under. A pure function of the spec, the sandbox id, the session id, the owner and the time: no engine call,
+ * so unit tests can check every setting.
+ *
+ * <p>Ownership: the container has an open stdin that the engine closes when its one attached client leaves
+ * ({@code StdinOnce}), {@code AutoRemove}, and scratch volumes that are anonymous (mounts of type volume without
+ * a name), so that when the watchdog ends the sandbox the engine removes the container and its volumes with no
+ * one asking.
  */
 final class ContainerSpecMapper {
 
@@ -30,18 +38,22 @@ final class ContainerSpecMapper {
      *
      * @param name       the container's name, {@code devs-<sandboxId>}
      * @param spec       the spec it comes from (image, command, user, env, work directory)
-     * @param labels     the spec's labels plus the driver's managed, sandbox-id and session labels
+     * @param labels     the spec's labels plus the driver's managed, sandbox-id, session, owner and expiry labels
      * @param volumes    the scratch volumes, in the spec's order
-     * @param hostConfig network, capabilities, file systems, limits and init
+     * @param hostConfig network, capabilities, file systems, limits, init and auto-removal
      */
     record Plan(String name, SandboxSpec spec, Map<String, String> labels, List<Volume> volumes, HostConfig hostConfig) {
 
-        /** Fills a create command for {@link SandboxSpec#image()} with this plan. */
-        CreateContainerCmd applyTo(CreateContainerCmd cmd) {
-            cmd.withName(name).withLabels(labels).withWorkingDir(spec.workDir()).withHostConfig(hostConfig);
-            if (!spec.command().isEmpty()) {
-                cmd.withCmd(spec.command());
-            }
+        /**
+         * Fills a create command for {@link SandboxSpec#image()} with this plan.
+         *
+         * @param command what the watchdog runs: the spec's command, or the image's entrypoint and command
+         */
+        CreateContainerCmd applyTo(CreateContainerCmd cmd, List<String> command) {
+            cmd.withName(name).withLabels(labels).withWorkingDir(spec.workDir()).withHostConfig(hostConfig)
+                    .withEntrypoint(OwnerWatchdog.entrypoint(spec.maxLifetime()))
+                    .withCmd(command)
+                    .withStdinOpen(true).withStdInOnce(true).withAttachStdin(true).withTty(false);
             if (!spec.user().isEmpty()) {
                 cmd.withUser(spec.user());
             }
@@ -60,40 +72,49 @@ final class ContainerSpecMapper {
     }
 
     /**
-     * One scratch volume: a local volume backed by tmpfs, writable by the unprivileged user.
+     * One scratch volume: an anonymous local volume backed by tmpfs, writable by the unprivileged user, created
+     * by the engine with the container and removed with it.
      *
-     * @param name       {@code devs-<sandboxId>-scratch-<n>}
      * @param target     where it is mounted in the container
      * @param driverOpts the local driver's options (tmpfs, mode 1777, size capped at the memory limit)
      * @param labels     the same labels as the container
      */
-    record Volume(String name, String target, Map<String, String> driverOpts, Map<String, String> labels) {
+    record Volume(String target, Map<String, String> driverOpts, Map<String, String> labels) {
 
-        /** Fills a create command with this volume. */
-        CreateVolumeCmd applyTo(CreateVolumeCmd cmd) {
-            return cmd.withName(name).withDriver("local").withDriverOpts(driverOpts).withLabels(labels);
+        /** The mount that makes the engine create it. */
+        Mount mount() {
+            return new Mount().withType(MountType.VOLUME).withTarget(target).withVolumeOptions(new VolumeOptions()
+                    .withLabels(labels).withDriverConfig(new Driver().withName("local").withOptions(driverOpts)));
         }
     }
 
-    /** The plan for sandbox {@code sandboxId} of provider session {@code sessionId}. */
+    /** The plan for sandbox {@code sandboxId} of provider session {@code sessionId}, owned by this JVM, now. */
     static Plan map(SandboxSpec spec, String sandboxId, String sessionId) {
+        return map(spec, sandboxId, sessionId, Owner.current(), Instant.now());
+    }
+
+    /** The plan for sandbox {@code sandboxId} of provider session {@code sessionId}, owned by {@code owner}, made at {@code now}. */
+    static Plan map(SandboxSpec spec, String sandboxId, String sessionId, Owner owner, Instant now) {
         Map<String, String> all = new LinkedHashMap<>(spec.labels());
         all.put(DockerDriver.LABEL_MANAGED, "true");
         all.put(DockerDriver.LABEL_SANDBOX_ID, sandboxId);
         all.put(DockerDriver.LABEL_SESSION, sessionId);
+        all.putAll(owner.labels());
+        // Past this, nobody may still want it: the sweep removes it whoever owns it.
+        all.put(Owner.LABEL_EXPIRES, Long.toString(now.plus(spec.startupTimeout()).plus(spec.maxLifetime()).getEpochSecond()));
         Map<String, String> labels = Collections.unmodifiableMap(all);
 
         List<Volume> volumes = new ArrayList<>();
         List<Mount> mounts = new ArrayList<>();
         List<String> paths = spec.scratchVolumes();
         for (int i = 0; i < paths.size(); i++) {
-            String name = DockerDriver.NAME_PREFIX + sandboxId + "-scratch-" + i;
             Map<String, String> opts = new LinkedHashMap<>();
             opts.put("type", "tmpfs");
             opts.put("device", "tmpfs");
             opts.put("o", "mode=1777,nosuid,nodev" + sizeOption(spec));
-            volumes.add(new Volume(name, paths.get(i), Collections.unmodifiableMap(opts), labels));
-            mounts.add(new Mount().withType(MountType.VOLUME).withSource(name).withTarget(paths.get(i)));
+            Volume v = new Volume(paths.get(i), Collections.unmodifiableMap(opts), labels);
+            volumes.add(v);
+            mounts.add(v.mount());
         }
         return new Plan(DockerDriver.NAME_PREFIX + sandboxId, spec, labels, List.copyOf(volumes), hostConfig(spec, mounts));
     }
@@ -128,7 +149,9 @@ final class ContainerSpecMapper {
                 .withTmpFs(tmpfs)
                 .withMounts(mounts)
                 // The engine's init as PID 1 forwards SIGTERM, so the main process can exit within the grace period.
-                .withInit(true);
+                .withInit(true)
+                // The engine removes the container, and its anonymous volumes, once it exits: also when no one is left to ask.
+                .withAutoRemove(true);
         if (!spec.runtime().isEmpty()) {
             host.withRuntime(spec.runtime());
         }

@@ -10,7 +10,6 @@ import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.StartContext;
 import dev.devs.sandbox.StartType;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -189,26 +188,31 @@ public final class DockerDriver implements SandboxDriver {
         try {
             // Before the pull and the create: an unknown runtime must cost nothing and leave nothing.
             ctx.attribute(SandboxSpec.RUNTIME_ATTRIBUTE, runtimes.require(spec.runtime(), id));
-            puller.obtain(image, ctx);
+            List<String> imageCommand = puller.obtain(image, ctx);
+            List<String> command = spec.command().isEmpty() ? imageCommand : spec.command();
             ctx.checkDeadline("create");
-            String containerId = Phases.timed(ctx, "create", () -> create(ContainerSpecMapper.map(spec, id, ctx.sessionId()), id, created));
+            String containerId = Phases.timed(ctx, "create", () -> create(ContainerSpecMapper.map(spec, id, ctx.sessionId()), command, id, created));
             ctx.attribute("containerId", containerId);
+            // Attached before the start, so that no moment of the sandbox's life is without an owner's link.
+            created.link = Phases.timed(ctx, "attach", () -> attach(id, containerId, ctx));
             ctx.checkDeadline("start");
             Phases.timed(ctx, "start", () -> engine.requestForStart(id, "start container " + containerId, c -> {
                 try {
                     return c.startContainerCmd(containerId).exec();
                 } catch (NotFoundException e) {
                     throw missingNetworkOr(spec, id, e); // Engine 20.10 looks the network up at start, newer ones at create.
+                } catch (RuntimeException e) {
+                    throw missingShellOr(spec, id, e);
                 }
             }));
-            String ranOn = Phases.timed(ctx, "ready", () -> prober.requireRunning(spec, id, containerId));
+            String ranOn = Phases.timed(ctx, "ready", () -> prober.requireRunning(spec, ctx, containerId, created.link));
             if (ranOn != null && !ranOn.isEmpty()) {
                 ctx.attribute(SandboxSpec.RUNTIME_ATTRIBUTE, ranOn);
             }
             if (!spec.readinessProbe().isEmpty()) {
                 Phases.timed(ctx, "readiness", () -> prober.awaitProbe(spec, ctx, containerId));
             }
-            return new ContainerHandle(handles, id, containerId, List.copyOf(created.volumes), spec.workDir());
+            return new ContainerHandle(handles, id, containerId, created.link, spec.workDir());
         } catch (InterruptedException | RuntimeException | Error e) {
             removeAfterFailedStart(id, created, e);
             throw e;
@@ -226,23 +230,45 @@ public final class DockerDriver implements SandboxDriver {
         return "DockerDriver[" + address.dockerHost() + "]";
     }
 
-    /** The scratch volumes, then the container; each recorded in {@code created} before it is asked for. */
-    private String create(ContainerSpecMapper.Plan plan, String id, Created created) throws InterruptedException {
-        for (ContainerSpecMapper.Volume v : plan.volumes()) {
-            // Recorded before the call: if the answer is lost the volume may exist, and cleanup goes by name.
-            created.volumes.add(v.name());
-            engine.requestForStart(id, "create volume " + v.name() + " for " + v.target(), c -> v.applyTo(c.createVolumeCmd()).exec());
-        }
+    /** The container, with its anonymous scratch volumes; recorded in {@code created} before it is asked for. */
+    private String create(ContainerSpecMapper.Plan plan, List<String> command, String id, Created created) throws InterruptedException {
         created.containerName = plan.name();
         SandboxSpec spec = plan.spec();
         created.containerId = engine.requestForStart(id, "create container " + plan.name() + " from image '" + spec.image() + "'", c -> {
             try {
-                return plan.applyTo(c.createContainerCmd(spec.image())).exec().getId();
+                return plan.applyTo(c.createContainerCmd(spec.image()), command).exec().getId();
             } catch (NotFoundException e) {
                 throw missingNetworkOr(spec, id, e);
             }
         });
         return created.containerId;
+    }
+
+    private OwnerLink attach(String id, String containerId, StartContext ctx) throws InterruptedException {
+        try {
+            return OwnerLink.attach(engine, containerId, minimum(ctx.remaining(), address.responseTimeout()));
+        } catch (RuntimeException e) {
+            throw handles.failures().starting(id, "attach to container " + containerId, e);
+        }
+    }
+
+    private static Duration minimum(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** An image without the shell the owner watchdog runs in cannot make a sandbox: say so, not the runtime's words. */
+    private RuntimeException missingShellOr(SandboxSpec spec, String id, RuntimeException e) {
+        if (!(e instanceof com.github.dockerjava.api.exception.DockerException de)) {
+            return e;
+        }
+        String m = EngineErrors.engineMessage(de);
+        if (m.contains(OwnerWatchdog.SHELL) && (m.contains("no such file") || m.contains("not found"))) {
+            return new SandboxStartException(id, "image '" + spec.image() + "' has no " + OwnerWatchdog.SHELL + ", which every Docker"
+                    + " sandbox needs: its command runs under a small shell script that ends the sandbox when its owner is gone"
+                    + " or its maxLifetime has passed (docs/security/sandbox-ownership.md). Use an image with a POSIX shell at "
+                    + OwnerWatchdog.SHELL + " (busybox, debian, alpine...). The engine said: " + m, e);
+        }
+        return e;
     }
 
     private RuntimeException missingNetworkOr(SandboxSpec spec, String id, NotFoundException e) {
@@ -256,9 +282,12 @@ public final class DockerDriver implements SandboxDriver {
     }
 
     private void removeAfterFailedStart(String id, Created created, Throwable cause) {
+        if (created.link != null) {
+            created.link.close();
+        }
         try {
             String container = created.containerId != null ? created.containerId : created.containerName;
-            handles.remover().removeAll(id, container, created.volumes);
+            handles.remover().removeAll(id, container);
         } catch (RuntimeException e) {
             cause.addSuppressed(e);
             log.warn("sandbox {}: removing what its failed start created failed", id, e);
@@ -267,9 +296,9 @@ public final class DockerDriver implements SandboxDriver {
 
     /** What a start has created so far, for removal if it fails. Confined to the starting thread. */
     private static final class Created {
-        final List<String> volumes = new ArrayList<>();
         String containerName;
         String containerId;
+        OwnerLink link;
     }
 
     /** Builder for {@link DockerDriver}. Not thread-safe. */

@@ -26,15 +26,22 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #streams()}: pull, logs, exec attach. docker-java runs them on its own stream threads; they
  *       are silent for as long as the work they carry, so no response timeout: the startup timeout and the
  *       exec timeout bound the waits on them.</li>
+ *   <li>{@link #links()}: the owners' attachments to their sandboxes' stdin ({@link OwnerLink}), one connection
+ *       held per live sandbox, so on a client of their own whose pool does not cap how many sandboxes can live.</li>
  * </ul>
  * Thread-safe. {@link #close()} cancels calls in flight and closes both clients.
  */
 final class EngineCalls implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EngineCalls.class);
+    /** docker-java's default pool size. */
+    private static final int DEFAULT_MAX_CONNECTIONS = 100;
+    /** Live sandboxes one driver can hold: each holds one connection of {@link #links()}. */
+    static final int MAX_LINKS = 4096;
 
     private final DockerClient requests;
     private final DockerClient streams;
+    private final DockerClient links;
     private final BoundedCalls calls;
     private final Duration responseTimeout;
     private final EngineFailures failures;
@@ -47,15 +54,17 @@ final class EngineCalls implements AutoCloseable {
                 .withDockerHost(address.dockerHost())
                 .build();
         this.responseTimeout = address.responseTimeout();
-        this.requests = client(config, address, responseTimeout);
-        this.streams = client(config, address, null);
+        this.requests = client(config, address, responseTimeout, DEFAULT_MAX_CONNECTIONS);
+        this.streams = client(config, address, null, DEFAULT_MAX_CONNECTIONS);
+        this.links = client(config, address, null, MAX_LINKS);
         this.closedMessage = "DockerDriver for " + address.dockerHost() + " is closed";
         this.calls = new BoundedCalls("devs-docker-engine", closedMessage);
     }
 
-    private static DockerClient client(DockerClientConfig config, EngineAddress address, Duration responseTimeout) {
+    private static DockerClient client(DockerClientConfig config, EngineAddress address, Duration responseTimeout, int maxConnections) {
         ApacheDockerHttpClient.Builder http = new ApacheDockerHttpClient.Builder()
                 .dockerHost(config.getDockerHost())
+                .maxConnections(maxConnections)
                 .sslConfig(config.getSSLConfig())
                 .connectionTimeout(address.connectTimeout());
         if (responseTimeout != null) {
@@ -107,6 +116,11 @@ final class EngineCalls implements AutoCloseable {
         return streams;
     }
 
+    /** The client for owner links: no response timeout, a pool as large as {@link #MAX_LINKS}. */
+    DockerClient links() {
+        return links;
+    }
+
     /** @throws IllegalStateException naming the engine address, after {@link #close()} */
     void ensureOpen() {
         if (closed.get()) {
@@ -121,7 +135,7 @@ final class EngineCalls implements AutoCloseable {
             return;
         }
         calls.close();
-        for (DockerClient c : new DockerClient[] {requests, streams}) {
+        for (DockerClient c : new DockerClient[] {requests, streams, links}) {
             try {
                 c.close();
             } catch (IOException e) {

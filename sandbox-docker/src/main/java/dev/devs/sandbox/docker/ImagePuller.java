@@ -9,6 +9,10 @@ import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.StartContext;
 import dev.devs.sandbox.StartType;
+import com.github.dockerjava.api.command.InspectImageResponse;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -31,30 +35,49 @@ final class ImagePuller {
     /**
      * Sets the start type on {@code ctx} and pulls the image if it is not local.
      *
+     * @return the image's default command (entrypoint then command), for a spec that gives none
      * @throws ImageNotFoundException  neither local nor in its registry
      * @throws SandboxTimeoutException the pull outlived the startup timeout
      * @throws SandboxStartException   the registry or the engine failed otherwise
      */
-    void obtain(ImageReference image, StartContext ctx) throws InterruptedException {
-        boolean present = Phases.timed(ctx, "inspect-image", () -> engine.requestForStart(ctx.sandboxId(),
-                "inspect image '" + image.reference() + "'", c -> {
-                    try {
-                        c.inspectImageCmd(image.reference()).exec();
-                        return true;
-                    } catch (NotFoundException e) {
-                        if (EngineErrors.isForeignAnswer(e)) {
-                            throw e; // not the engine saying "no such image": EngineFailures explains it
-                        }
-                        return false;
-                    }
-                }));
-        if (present) {
+    List<String> obtain(ImageReference image, StartContext ctx) throws InterruptedException {
+        InspectImageResponse found = Phases.timed(ctx, "inspect-image", () -> inspect(image, ctx));
+        if (found != null) {
             ctx.startType(StartType.WARM);
-            return;
+            return defaultCommand(found);
         }
         ctx.startType(StartType.COLD);
         ctx.checkDeadline("pull");
         Phases.timed(ctx, "pull", () -> pull(image, ctx));
+        InspectImageResponse pulled = inspect(image, ctx);
+        return pulled == null ? List.of() : defaultCommand(pulled);
+    }
+
+    /** The image as the engine describes it, or null when it is not local. */
+    private InspectImageResponse inspect(ImageReference image, StartContext ctx) throws InterruptedException {
+        return engine.requestForStart(ctx.sandboxId(), "inspect image '" + image.reference() + "'", c -> {
+            try {
+                return c.inspectImageCmd(image.reference()).exec();
+            } catch (NotFoundException e) {
+                if (EngineErrors.isForeignAnswer(e)) {
+                    throw e; // not the engine saying "no such image": EngineFailures explains it
+                }
+                return null;
+            }
+        });
+    }
+
+    private static List<String> defaultCommand(InspectImageResponse image) {
+        List<String> command = new ArrayList<>();
+        if (image.getConfig() != null) {
+            if (image.getConfig().getEntrypoint() != null) {
+                command.addAll(Arrays.asList(image.getConfig().getEntrypoint()));
+            }
+            if (image.getConfig().getCmd() != null) {
+                command.addAll(Arrays.asList(image.getConfig().getCmd()));
+            }
+        }
+        return List.copyOf(command);
     }
 
     private void pull(ImageReference image, StartContext ctx) throws InterruptedException {

@@ -39,18 +39,49 @@ final class ReadinessProber {
     }
 
     /**
+     * Waits until the owner watchdog says the command was started, then one inspect must report the container
+     * running. A command that does not exist, or has already ended, fails the start with its exit status and
+     * the last lines it wrote (read from the owner link: the engine removes an exited container at once).
+     *
      * @return the OCI runtime the engine says the container runs on ({@code HostConfig.Runtime}), or null if it does not say
-     * @throws SandboxStartException the container is not running, with its state and log tail
+     * @throws SandboxStartException   the command is not running, with its exit status and output tail
+     * @throws SandboxTimeoutException the watchdog did not report within the startup timeout
      */
-    String requireRunning(SandboxSpec spec, String sandboxId, String containerId) throws InterruptedException {
-        InspectContainerResponse inspected = engine.requestForStart(sandboxId, "inspect container " + containerId,
-                c -> c.inspectContainerCmd(containerId).exec());
+    String requireRunning(SandboxSpec spec, StartContext ctx, String containerId, OwnerLink link) throws InterruptedException {
+        String sandboxId = ctx.sandboxId();
+        OwnerLink.Start start = link.awaitStarted(ctx.remaining());
+        if (start == OwnerLink.Start.TIMED_OUT) {
+            throw new SandboxTimeoutException(sandboxId, ctx.timeout(), "sandbox " + sandboxId + " (container " + shortId(containerId)
+                    + ", image '" + spec.image() + "') did not report its command started within startupTimeout " + ctx.timeout()
+                    + ". " + link.outputTail());
+        }
+        if (start == OwnerLink.Start.EXITED) {
+            throw exited(spec, sandboxId, containerId, link, "is not running right after start");
+        }
+        InspectContainerResponse inspected;
+        try {
+            inspected = engine.requestForStart(sandboxId, "inspect container " + containerId, c -> c.inspectContainerCmd(containerId).exec());
+        } catch (SandboxStartException e) {
+            if (link.awaitEnd(Duration.ofSeconds(1))) {
+                throw exited(spec, sandboxId, containerId, link, "ended right after start"); // removed by the engine meanwhile
+            }
+            throw e;
+        }
         InspectContainerResponse.ContainerState state = inspected.getState();
         if (!Boolean.TRUE.equals(state.getRunning())) {
-            throw new SandboxStartException(sandboxId, "sandbox " + sandboxId + " (container " + shortId(containerId) + ", image '"
-                    + spec.image() + "') is not running right after start: " + describe(state) + ". " + diagnostics.logTail(containerId));
+            link.awaitEnd(Duration.ofSeconds(1));
+            throw exited(spec, sandboxId, containerId, link, "ended right after start (" + describe(state) + ")");
         }
         return inspected.getHostConfig() == null ? null : inspected.getHostConfig().getRuntime();
+    }
+
+    private static SandboxStartException exited(SandboxSpec spec, String sandboxId, String containerId, OwnerLink link, String what) {
+        Integer status = link.exitStatus();
+        String command = spec.command().isEmpty() ? "the image's default command" : "command " + spec.command();
+        return new SandboxStartException(sandboxId, "sandbox " + sandboxId + " (container " + shortId(containerId) + ", image '"
+                + spec.image() + "') " + what + ": " + command + (status == null ? " did not start"
+                : " exited with status " + status + (status == OwnerWatchdog.EXIT_NOT_FOUND ? " (not found)" : ""))
+                + ". " + link.outputTail());
     }
 
     /**

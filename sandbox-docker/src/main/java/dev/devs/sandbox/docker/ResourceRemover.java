@@ -2,6 +2,9 @@ package dev.devs.sandbox.docker;
 
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.command.InspectVolumeResponse;
+import dev.devs.sandbox.SandboxException;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -10,6 +13,8 @@ import java.util.List;
  * interrupted start must still leave nothing behind); the interrupt status is kept for the caller.
  */
 final class ResourceRemover {
+
+    private static final Duration GONE_WAIT = Duration.ofSeconds(10);
 
     private final EngineCalls engine;
     private final EngineFailures failures;
@@ -20,12 +25,14 @@ final class ResourceRemover {
     }
 
     /**
-     * Tries every removal even if one fails, then throws the first failure with the others suppressed.
+     * Removes the container with its anonymous volumes, waits until the engine's own removal of it (it is created
+     * with {@code AutoRemove}) has finished if that raced ahead, then removes whatever volume still carries the
+     * sandbox's id. Tries every removal even if one fails, then throws the first failure with the others suppressed.
      *
      * @param container the container's id or name; null when none was created
      * @throws dev.devs.sandbox.SandboxException naming what could not be removed and why
      */
-    void removeAll(String sandboxId, String container, List<String> volumes) {
+    void removeAll(String sandboxId, String container) {
         RuntimeException failure = null;
         if (container != null) {
             try {
@@ -33,30 +40,67 @@ final class ResourceRemover {
             } catch (NotFoundException gone) {
                 // Nothing to remove.
             } catch (ConflictException e) {
-                // "removal already in progress" means someone else is removing it: fine. Anything else is real.
+                // "removal already in progress": the engine's auto-removal is at it. Anything else is real.
                 if (!EngineErrors.engineMessage(e).contains("already in progress")) {
                     failure = failures.afterStart(sandboxId, "remove container " + container, e);
+                } else {
+                    failure = awaitGone(sandboxId, container);
                 }
             } catch (RuntimeException e) {
                 failure = failures.afterStart(sandboxId, "remove container " + container, e);
             }
         }
-        for (String volume : volumes) {
-            try {
-                engine.requestUninterruptibly(c -> c.removeVolumeCmd(volume).exec());
-            } catch (NotFoundException gone) {
-                // Nothing to remove.
-            } catch (RuntimeException e) {
-                RuntimeException f = failures.afterStart(sandboxId, "remove volume " + volume, e);
-                if (failure == null) {
-                    failure = f;
-                } else {
-                    failure.addSuppressed(f);
+        try {
+            for (InspectVolumeResponse v : volumesOf(sandboxId)) {
+                try {
+                    engine.requestUninterruptibly(c -> c.removeVolumeCmd(v.getName()).exec());
+                } catch (NotFoundException gone) {
+                    // Removed with its container meanwhile.
+                } catch (RuntimeException e) {
+                    failure = add(failure, failures.afterStart(sandboxId, "remove volume " + v.getName(), e));
                 }
             }
+        } catch (RuntimeException e) {
+            failure = add(failure, failures.afterStart(sandboxId, "list the volumes labelled " + DockerDriver.LABEL_SANDBOX_ID + "=" + sandboxId, e));
         }
         if (failure != null) {
             throw failure;
         }
+    }
+
+    private List<InspectVolumeResponse> volumesOf(String sandboxId) {
+        List<InspectVolumeResponse> v = engine.requestUninterruptibly(c -> c.listVolumesCmd()
+                .withFilter("label", List.of(DockerDriver.LABEL_SANDBOX_ID + "=" + sandboxId)).exec().getVolumes());
+        return v == null ? List.of() : v;
+    }
+
+    /** Polls until the container is gone, at most {@link #GONE_WAIT}; the failure if it is still there. */
+    private RuntimeException awaitGone(String sandboxId, String container) {
+        long deadline = System.nanoTime() + GONE_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                engine.requestUninterruptibly(c -> c.inspectContainerCmd(container).exec());
+            } catch (NotFoundException gone) {
+                return null;
+            } catch (RuntimeException e) {
+                return failures.afterStart(sandboxId, "inspect container " + container + " while the engine removes it", e);
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // kept for the caller; the removal is what matters here
+                break;
+            }
+        }
+        return new SandboxException("container " + container + " of sandbox " + sandboxId + " was still being removed by the engine after "
+                + GONE_WAIT);
+    }
+
+    private static RuntimeException add(RuntimeException first, RuntimeException next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
     }
 }

@@ -28,6 +28,7 @@ class ContainerSpecMapperTest {
         assertThat(host.getSecurityOpts()).containsExactly("no-new-privileges");
         assertThat(host.getReadonlyRootfs()).isTrue();
         assertThat(host.getInit()).isTrue();
+        assertThat(host.getAutoRemove()).as("the engine removes it once it exits").isTrue();
         assertThat(host.getPrivileged()).as("privileged").isNull();
         assertThat(host.getPidsLimit()).isEqualTo(SandboxSpec.DEFAULT_PIDS_LIMIT);
         assertThat(host.getMemory()).isEqualTo(SandboxSpec.DEFAULT_MEMORY_BYTES);
@@ -41,27 +42,44 @@ class ContainerSpecMapperTest {
     }
 
     @Test
-    void labelsAreTheSpecsPlusTheDrivers() {
-        SandboxSpec spec = SandboxSpec.builder("img:1").label("team", "a").build();
+    void labelsAreTheSpecsPlusTheDriversWithOwnerAndExpiry() {
+        SandboxSpec spec = SandboxSpec.builder("img:1").label("team", "a").startupTimeout(java.time.Duration.ofSeconds(60))
+                .maxLifetime(java.time.Duration.ofMinutes(10)).build();
+        Owner owner = new Owner("host-a/pid:[1]", 4242, 1_700_000_000_000L);
 
-        ContainerSpecMapper.Plan plan = ContainerSpecMapper.map(spec, ID, SESSION);
+        ContainerSpecMapper.Plan plan = ContainerSpecMapper.map(spec, ID, SESSION, owner, java.time.Instant.ofEpochSecond(1_000));
 
         assertThat(plan.labels()).containsOnly(
                 java.util.Map.entry("team", "a"),
                 java.util.Map.entry(DockerDriver.LABEL_MANAGED, "true"),
                 java.util.Map.entry(DockerDriver.LABEL_SANDBOX_ID, ID),
-                java.util.Map.entry(DockerDriver.LABEL_SESSION, SESSION));
+                java.util.Map.entry(DockerDriver.LABEL_SESSION, SESSION),
+                java.util.Map.entry(Owner.LABEL_HOST, "host-a/pid:[1]"),
+                java.util.Map.entry(Owner.LABEL_PID, "4242"),
+                java.util.Map.entry(Owner.LABEL_STARTED, "1700000000000"),
+                java.util.Map.entry(Owner.LABEL_EXPIRES, Long.toString(1_000 + 60 + 600)));
     }
 
     @Test
-    void scratchVolumesAreNamedTmpfsBackedLabelledAndMountedInOrder() {
+    void theCommandRunsUnderTheOwnerWatchdogWithAnOpenOnceStdin() {
+        SandboxSpec spec = SandboxSpec.builder("img:1").command("sleep", "5").maxLifetime(java.time.Duration.ofMillis(90_500)).build();
+
+        com.github.dockerjava.api.command.CreateContainerCmd cmd = ContainerSpecMapper.map(spec, ID, SESSION)
+                .applyTo(new com.github.dockerjava.core.command.CreateContainerCmdImpl(c -> null, null, "img:1"), spec.command());
+
+        assertThat(cmd.getEntrypoint()).containsExactly("/bin/sh", "-c", OwnerWatchdog.SCRIPT, "devs-sandbox", "91");
+        assertThat(cmd.getCmd()).containsExactly("sleep", "5");
+        assertThat(cmd.isStdinOpen()).isTrue();
+        assertThat(cmd.isStdInOnce()).isTrue();
+    }
+
+    @Test
+    void scratchVolumesAreAnonymousTmpfsBackedLabelledAndMountedInOrder() {
         SandboxSpec spec = SandboxSpec.builder("img:1").memoryBytes(64L << 20).scratchVolume("/scratch").scratchVolume("/data").build();
 
         ContainerSpecMapper.Plan plan = ContainerSpecMapper.map(spec, ID, SESSION);
 
-        assertThat(plan.volumes()).extracting(ContainerSpecMapper.Volume::name, ContainerSpecMapper.Volume::target)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("devs-" + ID + "-scratch-0", "/scratch"),
-                        org.assertj.core.groups.Tuple.tuple("devs-" + ID + "-scratch-1", "/data"));
+        assertThat(plan.volumes()).extracting(ContainerSpecMapper.Volume::target).containsExactly("/scratch", "/data");
         assertThat(plan.volumes()).allSatisfy(v -> {
             assertThat(v.driverOpts()).containsEntry("type", "tmpfs").containsEntry("device", "tmpfs")
                     .containsEntry("o", "mode=1777,nosuid,nodev,size=" + (64L << 20));
@@ -69,8 +87,12 @@ class ContainerSpecMapperTest {
         });
         List<Mount> mounts = plan.hostConfig().getMounts();
         assertThat(mounts).extracting(Mount::getType, Mount::getSource, Mount::getTarget).containsExactly(
-                org.assertj.core.groups.Tuple.tuple(MountType.VOLUME, "devs-" + ID + "-scratch-0", "/scratch"),
-                org.assertj.core.groups.Tuple.tuple(MountType.VOLUME, "devs-" + ID + "-scratch-1", "/data"));
+                org.assertj.core.groups.Tuple.tuple(MountType.VOLUME, null, "/scratch"),
+                org.assertj.core.groups.Tuple.tuple(MountType.VOLUME, null, "/data"));
+        assertThat(mounts).allSatisfy(m -> {
+            assertThat(m.getVolumeOptions().getLabels()).isEqualTo(plan.labels());
+            assertThat(m.getVolumeOptions().getDriverConfig().getOptions()).containsEntry("type", "tmpfs");
+        });
     }
 
     @Test

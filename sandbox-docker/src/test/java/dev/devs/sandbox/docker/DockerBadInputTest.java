@@ -243,7 +243,7 @@ class DockerBadInputTest {
                 .hasMessageContaining("main-warns");
         assertThat(((SandboxTimeoutException) thrown).timeout()).isEqualTo(startupTimeout);
         assertThat(java.util.List.copyOf(events.last(SandboxLifecycleEvent.Failed.class).phases().keySet()))
-                .containsExactly("inspect-image", "create", "start", "ready", "readiness");
+                .containsExactly("inspect-image", "create", "attach", "start", "ready", "readiness");
         assertFailedAndNothingLeft(thrown);
     }
 

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SessionLeakCheck.class)
 class DockerEventSequenceTest {
 
-    private static final List<String> WARM_PHASES = List.of("inspect-image", "create", "start", "ready");
+    private static final List<String> WARM_PHASES = List.of("inspect-image", "create", "attach", "start", "ready");
     private static final List<String> STOP_PHASES = List.of("stop", "remove");
 
     private final RecordingListener events = new RecordingListener();
@@ -94,7 +94,7 @@ class DockerEventSequenceTest {
 
         SandboxLifecycleEvent.Ready ready = events.get(1, SandboxLifecycleEvent.Ready.class);
         assertReady(ready, events.events().get(0), StartType.WARM,
-                List.of("inspect-image", "create", "start", "ready", "readiness"));
+                List.of("inspect-image", "create", "attach", "start", "ready", "readiness"));
         assertThat(sb.exec("test", "-f", "/tmp/ready").exitCode()).isZero();
         timing("warm start + gated probe", ready.duration(), ready.phases());
     }
@@ -119,7 +119,7 @@ class DockerEventSequenceTest {
             Sandbox cold = provider.start(SandboxSpec.builder(image).command("sleep", "600").build());
             SandboxLifecycleEvent.Ready coldReady = (SandboxLifecycleEvent.Ready) events.eventsOf(cold.id()).get(1);
             assertReady(coldReady, events.eventsOf(cold.id()).get(0), StartType.COLD,
-                    List.of("inspect-image", "pull", "create", "start", "ready"));
+                    List.of("inspect-image", "pull", "create", "attach", "start", "ready"));
             assertThat(coldReady.attributes()).containsEntry("image", image);
             timing("cold start (registry pull)", coldReady.duration(), coldReady.phases());
 

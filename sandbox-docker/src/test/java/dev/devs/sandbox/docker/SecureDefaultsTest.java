@@ -137,7 +137,7 @@ class SecureDefaultsTest {
                 .containsEntry(DockerDriver.LABEL_SANDBOX_ID, sandbox.id())
                 .containsEntry(DockerDriver.LABEL_SESSION, SandboxProvider.JVM_SESSION_ID)
                 .containsEntry("team", "sandbox-tests");
-        String volume = DockerDriver.NAME_PREFIX + sandbox.id() + "-scratch-0";
+        String volume = DockerTestSupport.cliVolumesOf(sandbox.id()).get(0);
         assertThat(api().inspectVolumeCmd(volume).exec().getLabels())
                 .containsEntry(DockerDriver.LABEL_MANAGED, "true")
                 .containsEntry(DockerDriver.LABEL_SANDBOX_ID, sandbox.id())
