@@ -37,8 +37,8 @@ final class OwnerWatchdog {
     // $1: maximum lifetime in seconds; $2...: the command. fd 3 keeps the owner's stdin for the watcher only.
     static final String SCRIPT = String.join("\n",
             "lifetime=$1; shift",
-            "[ $# -gt 0 ] || { echo 'devs-sandbox: no command to run: the spec gives none and the image defines none' >&2; exit 127; }",
-            "command -v \"$1\" >/dev/null 2>&1 || { echo \"devs-sandbox: command not found: $1\" >&2; exit 127; }",
+            "[ $# -gt 0 ] || { echo 'devs-sandbox: no command to run: the spec gives none and the image defines none' >&2; echo '" + EXIT_MARKER + "127'; exit 127; }",
+            "command -v \"$1\" >/dev/null 2>&1 || { echo \"devs-sandbox: command not found: $1\" >&2; echo '" + EXIT_MARKER + "127'; exit 127; }",
             "exec 3<&0 0</dev/null",
             "\"$@\" 3<&- &",
             "c=$!",

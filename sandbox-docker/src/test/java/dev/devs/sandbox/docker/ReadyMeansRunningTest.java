@@ -1,0 +1,57 @@
+package dev.devs.sandbox.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.SandboxStartException;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * READY means the sandbox is running its command: a command that does not exist never returns READY (50
+ * tries), and fails with the exit status and the last lines it wrote. A sandbox whose maximum lifetime passes is ended and removed by the engine, with no stop().
+ */
+class ReadyMeansRunningTest {
+
+    private final String session = "ready-" + UUID.randomUUID();
+    private final SandboxProvider provider = SandboxProvider.builder(new DockerDriver()).sessionId(session).build();
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        provider.close();
+        assertThat(OwnerDeathTest.awaitNothingLabelled(session, Duration.ofSeconds(10))).as("leftovers of " + session).isNotNull();
+    }
+
+    @Test
+    @Timeout(180)
+    void aCommandThatDoesNotExistNeverReturnsReady() {
+        SandboxSpec spec = SandboxSpec.builder(DockerTestSupport.TINY_IMAGE).command("no-such-program", "x").build();
+        for (int i = 0; i < 50; i++) {
+            assertThatThrownBy(() -> provider.start(spec)).as("try %d", i)
+                    .isInstanceOf(SandboxStartException.class)
+                    .hasMessageContaining("exited with status 127 (not found)")
+                    .hasMessageContaining("command not found: no-such-program");
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void theMaximumLifetimeEndsAndRemovesTheSandboxWithoutAnyStop() throws InterruptedException {
+        Sandbox sb = provider.start(DockerTestSupport.sleeper().maxLifetime(Duration.ofSeconds(2)).scratchVolume("/scratch").build());
+        assertThat(DockerTestSupport.cliContainersOf(sb.id())).hasSize(1);
+
+        long t0 = System.nanoTime();
+        while (!DockerTestSupport.cliContainersOf(sb.id()).isEmpty() && System.nanoTime() - t0 < Duration.ofSeconds(20).toNanos()) {
+            Thread.sleep(100);
+        }
+        System.out.printf("[max-lifetime] PT2S sandbox gone %d ms after its start returned%n", Duration.ofNanos(System.nanoTime() - t0).toMillis());
+        DockerTestSupport.assertNothingLeftOf(sb.id());
+        assertThat(sb.isAlive()).isFalse();
+    }
+}
