@@ -38,6 +38,17 @@ public interface SandboxDriver extends AutoCloseable {
     Handle start(SandboxSpec spec, StartContext context) throws InterruptedException;
 
     /**
+     * Removes what owners that are provably dead left behind (resources labelled with a process of this host that
+     * no longer exists, or anything past its maximum lifetime), and never what a live owner holds. The provider
+     * calls it in the background when it is built. The default does nothing: a driver whose sandboxes cannot
+     * outlive their owner has nothing to sweep.
+     *
+     * @throws RuntimeException when the technology cannot be asked; the provider logs it
+     */
+    default void removeOrphans() {
+    }
+
+    /**
      * Releases what the driver holds for all sandboxes (clients, browser processes). Idempotent.
      * Sandboxes still alive are the provider's business; it stops them before closing the driver.
      */
@@ -98,7 +109,8 @@ public interface SandboxDriver extends AutoCloseable {
 
         /**
          * Asks the sandbox to exit, waits up to {@code gracePeriod}, kills it if needed, and removes
-         * everything the start created (container, volumes, browser context). Called at most once.
+         * everything the start created (container, volumes, browser context). Called once, and again only after a
+         * call that threw (the provider retries a release that failed): what is already gone counts as released.
          *
          * @return whether it exited in time or had to be killed (or had already died)
          */

@@ -41,12 +41,17 @@ public final class SandboxProvider implements AutoCloseable {
     public static final String JVM_SESSION_ID = UUID.randomUUID().toString();
 
     private static final Logger log = LoggerFactory.getLogger(SandboxProvider.class);
+    /** How often {@link #close()} tries to release a sandbox whose stop failed. */
+    public static final int CLOSE_RETRIES = 3;
+    private static final Duration CLOSE_RETRY_PAUSE = Duration.ofMillis(250);
 
     private final SandboxDriver driver;
     private final Clock clock;
     private final String sessionId;
     private final ListenerSet listeners;
     private final Map<String, Sandbox> live = new ConcurrentHashMap<>();
+    /** Sandboxes whose stop failed to release them: a later stop(), and close(), try again. */
+    private final Unreleased unreleased = new Unreleased();
     private final ExecutorService executor;
     private final boolean ownsExecutor;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -66,6 +71,22 @@ public final class SandboxProvider implements AutoCloseable {
         } else {
             this.executor = Executors.newCachedThreadPool(DaemonThreads.named("sandbox-" + driver.name() + "-start"));
             this.ownsExecutor = true;
+        }
+        if (b.shutdownHook) {
+            ShutdownStops.register(this);
+        }
+        if (b.sweep) {
+            executor.execute(this::sweep);
+        }
+    }
+
+    private void sweep() {
+        try {
+            driver.removeOrphans();
+        } catch (RuntimeException e) {
+            if (!closed.get()) {
+                log.warn("removing what dead owners left ({} driver) failed; the next provider tries again", driver.name(), e);
+            }
         }
     }
 
@@ -190,7 +211,9 @@ public final class SandboxProvider implements AutoCloseable {
     /**
      * Stops a sandbox: asks it to exit, waits up to its spec's {@link SandboxSpec#stopGracePeriod()}, kills it
      * if needed, and removes everything its start created. Emits STOPPED or KILLED exactly once. Idempotent:
-     * a later (or concurrent) call waits for the first to finish and returns its outcome without emitting.
+     * a later (or concurrent) call waits for the first to finish and returns its outcome without emitting. If
+     * the first could not release the sandbox (it threw, and its KILLED event carries the error), a later call asks
+     * the driver to release it again, and {@link #close()} does too: no failure is cached for good.
      *
      * @return the outcome of the (first) stop
      * @throws IllegalArgumentException if the sandbox belongs to another provider
@@ -208,7 +231,8 @@ public final class SandboxProvider implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new SandboxException("waiting for sandbox " + sandbox.id() + " to stop was interrupted", e);
             } catch (ExecutionException e) {
-                throw new SandboxException("stop of sandbox " + sandbox.id() + " failed: " + e.getCause(), e.getCause());
+                // The first stop could not release it (engine down...): try again now, without a second event.
+                return unreleased.retry(sandbox, e.getCause());
             }
         }
         live.remove(sandbox.id());
@@ -239,6 +263,7 @@ public final class SandboxProvider implements AutoCloseable {
         } finally {
             // Whatever happens above, a later stop() waits on this and must not wait forever.
             if (failure != null) {
+                unreleased.add(sandbox);
                 sandbox.stopped.completeExceptionally(failure);
             } else {
                 sandbox.stopped.complete(outcome);
@@ -253,8 +278,9 @@ public final class SandboxProvider implements AutoCloseable {
     /**
      * Stops every live sandbox, waits for starts in flight (bounded by their startup timeouts; each stops the
      * sandbox it made, which emits READY then STOPPED or KILLED, and throws {@link IllegalStateException}), then
-     * closes the driver and the provider's own executor. Idempotent. Failures to stop one sandbox are logged
-     * and do not keep the others alive.
+     * retries, up to {@value #CLOSE_RETRIES} times with a short pause, every sandbox whose stop could not release it
+     * (this close's or an earlier one's), then closes the driver and the provider's own executor. Idempotent.
+     * Failures to stop one sandbox are logged and do not keep the others alive.
      */
     @Override
     public void close() {
@@ -289,6 +315,8 @@ public final class SandboxProvider implements AutoCloseable {
         } catch (ExecutionException e) {
             log.warn("stopping sandboxes on close failed", e.getCause());
         }
+        unreleased.retryAll(CLOSE_RETRIES, CLOSE_RETRY_PAUSE);
+        ShutdownStops.unregister(this);
         try {
             driver.close();
         } finally {
@@ -358,15 +386,6 @@ public final class SandboxProvider implements AutoCloseable {
         return String.format("sbx-%012x", ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFF_FFFFL);
     }
 
-    private static final class PhaseTimes implements PhaseRecorder {
-        final Map<String, Long> nanos = new java.util.LinkedHashMap<>();
-
-        @Override
-        public synchronized void recordPhase(String name, long n) {
-            nanos.merge(name, n, Long::sum);
-        }
-    }
-
     /** Builder for {@link SandboxProvider}. */
     public static final class Builder {
         private final SandboxDriver driver;
@@ -374,6 +393,8 @@ public final class SandboxProvider implements AutoCloseable {
         private String sessionId = JVM_SESSION_ID;
         private final List<SandboxLifecycleListener> listeners = new ArrayList<>();
         private ExecutorService executor;
+        private boolean shutdownHook = true;
+        private boolean sweep = true;
 
         private Builder(SandboxDriver driver) {
             this.driver = Objects.requireNonNull(driver, "driver");
@@ -405,6 +426,24 @@ public final class SandboxProvider implements AutoCloseable {
         /** Executor for {@link #startAsync}; the caller keeps ownership. Default: the provider's own daemon pool. */
         public Builder executor(ExecutorService executor) {
             this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Whether a JVM shutdown hook closes this provider, stopping its sandboxes (bounded), if it is still open
+         * when the JVM exits ({@code System.exit}, SIGTERM). Default true.
+         */
+        public Builder shutdownHook(boolean enabled) {
+            this.shutdownHook = enabled;
+            return this;
+        }
+
+        /**
+         * Whether the new provider asks its driver, in the background, to remove what provably dead owners left
+         * ({@link SandboxDriver#removeOrphans()}). Default true; a failure is logged and leaves the provider usable.
+         */
+        public Builder sweepOrphans(boolean enabled) {
+            this.sweep = enabled;
             return this;
         }
 
