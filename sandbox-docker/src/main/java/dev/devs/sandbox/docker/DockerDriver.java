@@ -219,6 +219,27 @@ public final class DockerDriver implements SandboxDriver {
         }
     }
 
+    /**
+     * Removes the containers and volumes of owners that are provably dead, and anything past its expiry (see
+     * docs/security/sandbox-ownership.md); never a live owner's.
+     *
+     * @throws SandboxRuntimeUnavailableException no engine answers at {@link #dockerHost()}
+     */
+    @Override
+    public void removeOrphans() {
+        engine.ensureOpen();
+        try {
+            int removed = new OrphanSweeper(engine).sweep();
+            if (removed > 0) {
+                log.info("removed {} containers and volumes that dead owners left on {}", removed, address.dockerHost());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            throw handles.failures().starting("(sweep)", "list and remove what dead owners left", e);
+        }
+    }
+
     /** Closes the HTTP clients and the driver's threads. Idempotent. Live sandboxes are the provider's to stop before this. */
     @Override
     public void close() {

@@ -47,6 +47,18 @@ class OwnerDeathTest {
         }
     }
 
+    /** Polls until no container of the session is running; false after {@code limit}. */
+    static boolean awaitNothingRunning(String session, Duration limit) throws InterruptedException {
+        long t0 = System.nanoTime();
+        while (System.nanoTime() - t0 < limit.toNanos()) {
+            if (containersLabelled(DockerDriver.LABEL_SESSION, session).stream().noneMatch(c -> "running".equals(c.getState()))) {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return false;
+    }
+
     /** Removes what a failed run left, tolerating what the engine removes at the same time. */
     static void removeQuietly(String session) {
         for (int i = 0; i < 3; i++) {
