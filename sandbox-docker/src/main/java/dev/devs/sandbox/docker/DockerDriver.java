@@ -210,7 +210,7 @@ public final class DockerDriver implements SandboxDriver {
                 ctx.attribute(SandboxSpec.RUNTIME_ATTRIBUTE, ranOn);
             }
             if (!spec.readinessProbe().isEmpty()) {
-                Phases.timed(ctx, "readiness", () -> prober.awaitProbe(spec, ctx, containerId));
+                Phases.timed(ctx, "readiness", () -> prober.awaitProbe(spec, ctx, containerId, created.link));
             }
             return new ContainerHandle(handles, id, containerId, created.link, spec.workDir());
         } catch (InterruptedException | RuntimeException | Error e) {

@@ -75,6 +75,12 @@ final class ReadinessProber {
         return inspected.getHostConfig() == null ? null : inspected.getHostConfig().getRuntime();
     }
 
+    private static String exitOf(OwnerLink link) throws InterruptedException {
+        link.awaitEnd(Duration.ofSeconds(1)); // the engine removes it at once: its last words come over the link
+        Integer status = link.exitStatus();
+        return status == null ? "it ended without an exit status (killed)" : "exit code " + status;
+    }
+
     private static SandboxStartException exited(SandboxSpec spec, String sandboxId, String containerId, OwnerLink link, String what) {
         Integer status = link.exitStatus();
         String command = spec.command().isEmpty() ? "the image's default command" : "command " + spec.command();
@@ -90,7 +96,7 @@ final class ReadinessProber {
      * @throws SandboxTimeoutException the startup timeout ran out, with the last attempt's exit code and output
      * @throws SandboxStartException   the container stopped running meanwhile, or the engine failed
      */
-    void awaitProbe(SandboxSpec spec, StartContext ctx, String containerId) throws InterruptedException {
+    void awaitProbe(SandboxSpec spec, StartContext ctx, String containerId, OwnerLink link) throws InterruptedException {
         String id = ctx.sandboxId();
         List<String> probe = spec.readinessProbe();
         Backoff backoff = new Backoff(FIRST_PAUSE_NANOS, MAX_PAUSE_NANOS, System.nanoTime() + ctx.remaining().toNanos());
@@ -108,13 +114,14 @@ final class ReadinessProber {
                 throw timedOut(spec, ctx, containerId, attempts, last, "attempt " + attempts
                         + " was still running when the timeout ran out (its output so far: stdout '" + clip(t.partial.stdout())
                         + "', stderr '" + clip(t.partial.stderr()) + "')");
-            } catch (ConflictException notRunning) {
-                // The engine refuses exec in a container that is not running: the main process has exited.
-                throw new SandboxStartException(id, "sandbox " + id + " (container " + shortId(containerId) + ", image '"
-                        + spec.image() + "') stopped running while its readiness probe " + probe + " was being tried ("
-                        + attempts + " attempts): " + describe(inspect(id, containerId)) + ". " + diagnostics.logTail(containerId),
-                        notRunning);
             } catch (RuntimeException e) {
+                // The engine refuses exec in a container that is not running, or no longer knows it (auto-removed):
+                // the main process has exited. Anything else, with the container still there, is the engine's failure.
+                if (e instanceof ConflictException || link.awaitEnd(Duration.ofMillis(200))) {
+                    throw new SandboxStartException(id, "sandbox " + id + " (container " + shortId(containerId) + ", image '"
+                            + spec.image() + "') stopped running while its readiness probe " + probe + " was being tried ("
+                            + attempts + " attempts): " + exitOf(link) + ". " + link.outputTail(), e);
+                }
                 throw failures.starting(id, "run readiness probe " + probe + " in container " + containerId, e);
             }
             if (last.exitCode() == 0) {

@@ -112,7 +112,7 @@ class DockerExecTest {
 
             assertThatThrownBy(() -> sb.exec("true"))
                     .isInstanceOf(SandboxException.class)
-                    .hasMessageContaining("sandbox " + sb.id() + " is not running (status exited");
+                    .hasMessageContaining("sandbox " + sb.id() + " is not running (");
         }
     }
 
