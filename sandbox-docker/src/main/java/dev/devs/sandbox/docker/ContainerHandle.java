@@ -151,6 +151,9 @@ final class ContainerHandle implements SandboxDriver.Handle {
                     : "; it could not be killed from here and runs until the sandbox stops")
                     + " (output so far: stdout '" + ContainerDiagnostics.clip(t.partial.stdout()) + "', stderr '"
                     + ContainerDiagnostics.clip(t.partial.stderr()) + "')");
+        } catch (NotFoundException removed) {
+            throw new SandboxException("sandbox " + sandboxId + " is not running (it has ended and the engine removed it), so "
+                    + command + " cannot run in it: " + EngineErrors.engineMessage(removed), removed);
         } catch (ConflictException notRunning) {
             throw new SandboxException("sandbox " + sandboxId + " is not running (" + with.diagnostics().describeNow(containerId)
                     + "), so " + command + " cannot run in it: " + EngineErrors.engineMessage(notRunning), notRunning);

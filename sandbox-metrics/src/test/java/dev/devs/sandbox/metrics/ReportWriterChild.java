@@ -24,7 +24,9 @@ public final class ReportWriterChild {
         boolean said = false;
         for (long i = 0; ; i++) {
             for (int j = 0; j < 50; j++) {
-                reporter.onEvent(Events.ready("docker", StartType.WARM, 100 + (i * 50 + j) % 997));
+                var event = Events.ready("docker", StartType.WARM, 100 + (i * 50 + j) % 997);
+                reporter.onEvent(event);
+                metrics.onEvent(event);
             }
             PrometheusText.write(registry, dir.resolve("metrics.prom"));
             if (!said && Files.exists(dir.resolve("sandbox_latency_benchmark.json"))) {
