@@ -1,0 +1,55 @@
+package dev.devs.sandbox;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The main class of a child JVM: starts three sandboxes on a stand-in driver that appends "stopped <id>" to a
+ * file when a sandbox is stopped, leaves its provider open, and calls {@code System.exit(0)}. Arguments: the
+ * file, and {@code hook} or {@code nohook} for the provider's shutdown-hook setting.
+ */
+public final class ShutdownHookChild {
+
+    private ShutdownHookChild() {
+    }
+
+    public static void main(String[] args) {
+        Path file = Path.of(args[0]);
+        ScriptedDriver driver = new ScriptedDriver() {
+            @Override
+            public Handle start(SandboxSpec spec, StartContext context) throws InterruptedException {
+                Handle real = super.start(spec, context);
+                String id = context.sandboxId();
+                return new Handle() {
+                    @Override
+                    public ExecResult exec(java.util.List<String> command, java.time.Duration timeout) throws InterruptedException {
+                        return real.exec(command, timeout);
+                    }
+
+                    @Override
+                    public StopOutcome stop(java.time.Duration grace, PhaseRecorder phases) throws InterruptedException {
+                        try {
+                            Files.writeString(file, "stopped " + id + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                        return real.stop(grace, phases);
+                    }
+
+                    @Override
+                    public boolean isAlive() {
+                        return real.isAlive();
+                    }
+                };
+            }
+        };
+        SandboxProvider provider = SandboxProvider.builder(driver).shutdownHook(args[1].equals("hook")).build();
+        for (int i = 0; i < 3; i++) {
+            provider.start(SandboxSpec.builder("img").build());
+        }
+        System.exit(0);
+    }
+}
