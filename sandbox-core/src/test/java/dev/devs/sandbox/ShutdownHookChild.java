@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
 
 /**
  * The main class of a child JVM: starts three sandboxes on a stand-in driver that appends "stopped <id>" to a
@@ -18,32 +20,41 @@ public final class ShutdownHookChild {
 
     public static void main(String[] args) {
         Path file = Path.of(args[0]);
-        ScriptedDriver driver = new ScriptedDriver() {
+        SandboxDriver driver = new SandboxDriver() {
             @Override
-            public Handle start(SandboxSpec spec, StartContext context) throws InterruptedException {
-                Handle real = super.start(spec, context);
+            public String name() {
+                return "stand-in";
+            }
+
+            @Override
+            public Handle start(SandboxSpec spec, StartContext context) {
+                context.startType(StartType.WARM);
                 String id = context.sandboxId();
                 return new Handle() {
                     @Override
-                    public ExecResult exec(java.util.List<String> command, java.time.Duration timeout) throws InterruptedException {
-                        return real.exec(command, timeout);
+                    public ExecResult exec(List<String> command, Duration timeout) {
+                        throw new UnsupportedOperationException("not needed");
                     }
 
                     @Override
-                    public StopOutcome stop(java.time.Duration grace, PhaseRecorder phases) throws InterruptedException {
+                    public StopOutcome stop(Duration grace, PhaseRecorder phases) {
                         try {
                             Files.writeString(file, "stopped " + id + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                         } catch (IOException e) {
                             throw new UncheckedIOException(e);
                         }
-                        return real.stop(grace, phases);
+                        return StopOutcome.STOPPED;
                     }
 
                     @Override
                     public boolean isAlive() {
-                        return real.isAlive();
+                        return true;
                     }
                 };
+            }
+
+            @Override
+            public void close() {
             }
         };
         SandboxProvider provider = SandboxProvider.builder(driver).shutdownHook(args[1].equals("hook")).build();
