@@ -15,9 +15,10 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Decides when a started container is ready, in the manner of Testcontainers' wait strategies: first one
- * inspect must report it running (phase {@code ready}; a process that has already exited fails the start
- * with its exit code, OOM flag and last log lines), then the spec's readiness probe, if any, is exec'd until
+ * Decides when a started container is ready, in the manner of Testcontainers' wait strategies: first the owner
+ * watchdog must say it started the command, over the owner link, and one inspect must report it running (phase
+ * {@code ready}; a command that cannot be found or has already exited fails the start with its exit status and last
+ * output lines), then the spec's readiness probe, if any, is exec'd until
  * it exits 0 (phase {@code readiness}), with a short back-off (2 ms doubling to 50 ms) bounded by the
  * startup timeout. Holds no state between calls.
  */
@@ -40,8 +41,8 @@ final class ReadinessProber {
 
     /**
      * Waits until the owner watchdog says the command was started, then one inspect must report the container
-     * running. A command that does not exist, or has already ended, fails the start with its exit status and
-     * the last lines it wrote (read from the owner link: the engine removes an exited container at once).
+     * running (and says which OCI runtime it runs on). A command that does not exist, or has already ended, fails the
+     * start with its exit status and the last lines it wrote (read from the owner link: the engine removes an exited container at once).
      *
      * @return the OCI runtime the engine says the container runs on ({@code HostConfig.Runtime}), or null if it does not say
      * @throws SandboxStartException   the command is not running, with its exit status and output tail
@@ -129,10 +130,6 @@ final class ReadinessProber {
             }
         } while (backoff.pause());
         throw timedOut(spec, ctx, containerId, attempts, last, null);
-    }
-
-    private InspectContainerResponse.ContainerState inspect(String sandboxId, String containerId) throws InterruptedException {
-        return engine.requestForStart(sandboxId, "inspect container " + containerId, c -> c.inspectContainerCmd(containerId).exec().getState());
     }
 
     private SandboxTimeoutException timedOut(SandboxSpec spec, StartContext ctx, String containerId, int attempts,
