@@ -1,0 +1,122 @@
+package dev.devs.sandbox.docker;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A Docker engine of the test's own: a dockerd on a socket, data root, exec root and pidfile of its own (no
+ * bridge, no iptables, so it cannot clash with the shared engine's networking), which the test may stop and
+ * start at will. It is never the shared engine. Needs root and dockerd; without them the test is skipped,
+ * saying why. Stopped by its PID.
+ */
+final class PrivateEngine implements AutoCloseable {
+
+    private final Path dir;
+    private final boolean liveRestore;
+    private Process dockerd;
+
+    private PrivateEngine(Path dir, boolean liveRestore) {
+        this.dir = dir;
+        this.liveRestore = liveRestore;
+    }
+
+    /** Starts one, loads the tiny image into it from the shared engine, or skips the test with the reason. */
+    static PrivateEngine startOrSkip() throws Exception {
+        return startOrSkip(false);
+    }
+
+    /**
+     * As {@link #startOrSkip()}; with {@code liveRestore} the engine keeps containers running while it is down
+     * and finds them again when it starts ({@code --live-restore}), as production engines are often set up.
+     */
+    static PrivateEngine startOrSkip(boolean liveRestore) throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "skipped: an engine restart is tested only against a dockerd this test starts itself, which needs root");
+        Assumptions.assumeTrue(onPath("dockerd"), "skipped: no dockerd on PATH to start a private engine with");
+        // Short: a Unix socket path is limited to 108 bytes.
+        PrivateEngine engine = new PrivateEngine(Files.createTempDirectory(Path.of("/tmp"), "devs-pe-"), liveRestore);
+        engine.start();
+        Process load = new ProcessBuilder("sh", "-c", "docker save " + DockerTestSupport.TINY_IMAGE + " | docker -H " + engine.host() + " load")
+                .redirectErrorStream(true).start();
+        if (!load.waitFor(60, TimeUnit.SECONDS) || load.exitValue() != 0) {
+            engine.close();
+            throw new IllegalStateException("loading " + DockerTestSupport.TINY_IMAGE + " into the private engine failed: "
+                    + new String(load.getInputStream().readAllBytes()));
+        }
+        return engine;
+    }
+
+    String host() {
+        return "unix://" + dir.resolve("docker.sock");
+    }
+
+    void start() throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of("dockerd", "--data-root", dir.resolve("data").toString(),
+                "--exec-root", dir.resolve("exec").toString(), "--pidfile", dir.resolve("dockerd.pid").toString(), "-H", host(),
+                "--bridge", "none", "--iptables=false", "--ip-masq=false"));
+        if (liveRestore) {
+            command.add("--live-restore");
+        }
+        dockerd = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("dockerd.log").toFile())).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!dockerd.isAlive()) {
+                throw new IllegalStateException("the private dockerd exited: " + Files.readString(dir.resolve("dockerd.log")));
+            }
+            Process info = new ProcessBuilder("docker", "-H", host(), "info").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (info.waitFor(5, TimeUnit.SECONDS) && info.exitValue() == 0) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the private dockerd did not answer within 30 s");
+    }
+
+    /** SIGTERM to its PID, as an engine is stopped for an upgrade or restart; waits for it to exit. */
+    void stop() throws InterruptedException {
+        if (dockerd != null && dockerd.isAlive()) {
+            dockerd.destroy();
+            if (!dockerd.waitFor(30, TimeUnit.SECONDS)) {
+                dockerd.destroyForcibly();
+                dockerd.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Lines of {@code docker ps -a} on this engine for containers labelled as managed. */
+    List<String> managedContainers() throws Exception {
+        Process ps = new ProcessBuilder("docker", "-H", host(), "ps", "-aq", "--filter", "label=" + DockerDriver.LABEL_MANAGED + "=true").start();
+        ps.waitFor(20, TimeUnit.SECONDS);
+        return new String(ps.getInputStream().readAllBytes()).lines().filter(l -> !l.isBlank()).toList();
+    }
+
+    /** Removes every container of this engine (with live restore they survive its stops), then stops it. */
+    @Override
+    public void close() throws Exception {
+        if (dockerd != null && dockerd.isAlive()) {
+            new ProcessBuilder("sh", "-c", "docker -H " + host() + " ps -aq | xargs -r docker -H " + host() + " rm -fv")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);
+        }
+        stop();
+        // dockerd may leave its data root bind-mounted on itself; unmounted first, or rm cannot remove it.
+        new ProcessBuilder("sh", "-c", "umount " + dir.resolve("data") + " 2>/dev/null; rm -rf " + dir).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);
+    }
+
+    private static boolean onPath(String program) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(d, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
