@@ -24,12 +24,15 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>{@code inspect-image}: is the image local? Yes: a {@link StartType#WARM} start. No:
  *       {@code pull} it (exactly the named tag) from the registry it names, a {@link StartType#COLD} start.</li>
- *   <li>{@code create}: one volume per {@link SandboxSpec#scratchVolumes() scratch path}, then the container
- *       {@code devs-<sandboxId>}. Both carry the labels {@value #LABEL_MANAGED}=true,
- *       {@value #LABEL_SANDBOX_ID}=&lt;sandbox id&gt; and {@value #LABEL_SESSION}=&lt;provider session&gt;, plus the
- *       spec's own labels, so that a reaper can find what a dead JVM left behind.</li>
- *   <li>{@code start}, then {@code ready}: one inspect must report {@code State.Status == running}; if the
- *       process has already exited the start fails with its exit code, OOM flag and last log lines.</li>
+ *   <li>{@code create}: the container {@code devs-<sandboxId>}, its scratch volumes as anonymous volumes created
+ *       with it, its command under the owner watchdog (a small sh script), {@code AutoRemove}. Container and volumes carry the
+ *       labels {@value #LABEL_MANAGED}=true, {@value #LABEL_SANDBOX_ID}=&lt;sandbox id&gt; and
+ *       {@value #LABEL_SESSION}=&lt;provider session&gt;, the owner's identity and the expiry, plus the spec's own
+ *       labels, so that {@link #removeOrphans()} can find what a dead JVM left behind.</li>
+ *   <li>{@code attach}: the owner link to the container's stdin, held for the sandbox's life; when it ends
+ *       (close, or this JVM's death) the sandbox ends and the engine removes it (docs/security/sandbox-ownership.md).</li>
+ *   <li>{@code start}, then {@code ready}: the watchdog must say it started the command; a command that cannot be
+ *       found or has already exited fails the start with its exit status and last output lines.</li>
  *   <li>{@code readiness} (only if the spec has a probe): the probe is exec'd until it exits 0, with a short
  *       back-off (2 ms doubling to 50 ms), bounded by the startup timeout.</li>
  * </ol>
@@ -60,8 +63,10 @@ import org.slf4j.LoggerFactory;
  * <h2>Stop</h2>
  * {@code docker stop} with the grace period (rounded up to whole seconds, as the engine counts them); the
  * outcome is {@code STOPPED} when the process exited by itself, {@code KILLED} when it had to be killed
- * (exit 137 or OOM) or had died before the stop. Then the container is removed with its anonymous volumes,
- * then the scratch volumes. Phases {@code stop} and {@code remove}.
+ * (exit 137, which an OOM kill gives too) or had died before the stop; the exit status comes from the watchdog's
+ * last line, since the engine removes the exited container at once. Then the owner link is closed and the
+ * container is removed with its volumes, if the engine has not done so already. Phases {@code stop} and
+ * {@code remove}. A stop that failed (engine down) may be retried.
  *
  * <h2>Engine address</h2>
  * {@link DockerDriver#DockerDriver()} uses {@code DOCKER_HOST} or {@value #DEFAULT_DOCKER_HOST};
@@ -201,8 +206,6 @@ public final class DockerDriver implements SandboxDriver {
                     return c.startContainerCmd(containerId).exec();
                 } catch (NotFoundException e) {
                     throw missingNetworkOr(spec, id, e); // Engine 20.10 looks the network up at start, newer ones at create.
-                } catch (RuntimeException e) {
-                    throw missingShellOr(spec, id, e);
                 }
             }));
             String ranOn = Phases.timed(ctx, "ready", () -> prober.requireRunning(spec, ctx, containerId, created.link));
@@ -275,21 +278,6 @@ public final class DockerDriver implements SandboxDriver {
 
     private static Duration minimum(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
-    }
-
-    /** An image without the shell the owner watchdog runs in cannot make a sandbox: say so, not the runtime's words. */
-    private RuntimeException missingShellOr(SandboxSpec spec, String id, RuntimeException e) {
-        if (!(e instanceof com.github.dockerjava.api.exception.DockerException de)) {
-            return e;
-        }
-        String m = EngineErrors.engineMessage(de);
-        if (m.contains(OwnerWatchdog.SHELL) && (m.contains("no such file") || m.contains("not found"))) {
-            return new SandboxStartException(id, "image '" + spec.image() + "' has no " + OwnerWatchdog.SHELL + ", which every Docker"
-                    + " sandbox needs: its command runs under a small shell script that ends the sandbox when its owner is gone"
-                    + " or its maxLifetime has passed (docs/security/sandbox-ownership.md). Use an image with a POSIX shell at "
-                    + OwnerWatchdog.SHELL + " (busybox, debian, alpine...). The engine said: " + m, e);
-        }
-        return e;
     }
 
     private RuntimeException missingNetworkOr(SandboxSpec spec, String id, NotFoundException e) {

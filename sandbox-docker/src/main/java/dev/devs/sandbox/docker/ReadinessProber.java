@@ -83,6 +83,14 @@ final class ReadinessProber {
     }
 
     private static SandboxStartException exited(SandboxSpec spec, String sandboxId, String containerId, OwnerLink link, String what) {
+        String tail = link.outputTail();
+        if (link.exitStatus() == null && tail.contains("exec " + OwnerWatchdog.SHELL + " failed")) {
+            // The engine's init could not run the watchdog's shell: say what that means, not only the init's words.
+            return new SandboxStartException(sandboxId, "image '" + spec.image() + "' has no " + OwnerWatchdog.SHELL + ", which every"
+                    + " Docker sandbox needs: its command runs under a small shell script that ends the sandbox when its owner is"
+                    + " gone or its maxLifetime has passed (docs/security/sandbox-ownership.md). Use an image with a POSIX shell"
+                    + " at " + OwnerWatchdog.SHELL + " (busybox, debian, alpine...). " + tail);
+        }
         Integer status = link.exitStatus();
         String command = spec.command().isEmpty() ? "the image's default command" : "command " + spec.command();
         return new SandboxStartException(sandboxId, "sandbox " + sandboxId + " (container " + shortId(containerId) + ", image '"
