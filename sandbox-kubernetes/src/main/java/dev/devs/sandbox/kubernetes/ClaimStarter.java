@@ -109,7 +109,7 @@ final class ClaimStarter {
         Map<String, Object> claimSpec = new LinkedHashMap<>();
         claimSpec.put("sandboxTemplateRef", Map.of("name", template));
         // The maximum lifetime: the controller deletes the claim (and its Sandbox) by itself if its owner died.
-        claimSpec.put("lifecycle", Map.of("shutdownTime", Instant.now().plus(driver.maxLifetime()).truncatedTo(ChronoUnit.SECONDS).toString(),
+        claimSpec.put("lifecycle", Map.of("shutdownTime", Instant.now().plus(driver.maxLifetime(spec)).truncatedTo(ChronoUnit.SECONDS).toString(),
                 "shutdownPolicy", "Delete"));
         if (!spec.env().isEmpty()) {
             List<Map<String, String>> env = new ArrayList<>();

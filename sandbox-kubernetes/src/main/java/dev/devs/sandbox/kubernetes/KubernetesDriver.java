@@ -24,8 +24,8 @@ import java.util.function.Supplier;
  * numeric user, {@code 65534:65534} by default), every capability dropped, no privilege escalation, a read-only root
  * file system, seccomp {@code RuntimeDefault}, memory-backed emptyDirs at the work directory, {@code /tmp} and the
  * scratch paths, the CPU and memory limits, no service account token, {@code restartPolicy: Never}, and
- * {@code activeDeadlineSeconds} set to the {@link Builder#maxLifetime maximum lifetime} so that the Pods of a dead
- * owner end by themselves. Network {@code none} (the default) adds a deny-all NetworkPolicy selecting the Pod;
+ * {@code activeDeadlineSeconds} set to the {@link Builder#maxLifetime maximum lifetime} (or the spec's
+ * {@link SandboxSpec#maxLifetime()}, if shorter) so that the Pods of a dead owner end by themselves. Network {@code none} (the default) adds a deny-all NetworkPolicy selecting the Pod;
  * with {@link Builder#networkPolicies(boolean) networkPolicies(false)} such a spec is refused, since nothing else
  * would guarantee it. An optional {@link Builder#runtimeClassName runtimeClassName} (gVisor, Kata) is set on the Pod.
  * The pids limit cannot be set per Pod: the kubelet's {@code podPidsLimit} bounds it.
@@ -191,6 +191,11 @@ public final class KubernetesDriver implements SandboxDriver {
 
     Duration maxLifetime() {
         return maxLifetime;
+    }
+
+    /** The shorter of the driver's and the spec's {@link SandboxSpec#maxLifetime()}: both are promises to keep. */
+    Duration maxLifetime(SandboxSpec spec) {
+        return spec.maxLifetime().compareTo(maxLifetime) < 0 ? spec.maxLifetime() : maxLifetime;
     }
 
     ApiErrors errors() {

@@ -59,7 +59,7 @@ final class PodStarter {
                             () -> client.network().v1().networkPolicies().inNamespace(namespace).resource(PodManifest.denyAll(id, labels)).create());
                 }
                 driver.call(ctx, ctx.remaining(), "create", "pods", () -> client.pods().inNamespace(namespace)
-                        .resource(PodManifest.pod(spec, id, labels, driver.runtimeClassName(), driver.maxLifetime())).create());
+                        .resource(PodManifest.pod(spec, id, labels, driver.runtimeClassName(), driver.maxLifetime(spec))).create());
                 created = System.nanoTime();
             }
             Milestones seen = new Milestones();

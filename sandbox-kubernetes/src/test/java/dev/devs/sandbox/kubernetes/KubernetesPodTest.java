@@ -78,6 +78,16 @@ class KubernetesPodTest {
     }
 
     @Test
+    void aSpecsShorterMaxLifetimeIsThePodsDeadline() {
+        SandboxSpec spec = SandboxSpec.builder("busybox:1.36").command("sleep", "3600").maxLifetime(Duration.ofMinutes(5)).build();
+        try (SandboxProvider provider = SandboxProvider.builder(cluster.podDriver().maxLifetime(Duration.ofMinutes(20)).build()).build();
+             Sandbox sandbox = provider.start(spec)) {
+            Pod pod = cluster.control().pods().inNamespace(ClusterStandIn.NAMESPACE).withName("devs-" + sandbox.id()).get();
+            assertThat(pod.getSpec().getActiveDeadlineSeconds()).isEqualTo(300L);
+        }
+    }
+
+    @Test
     void bridgeNetworkGetsNoPolicyAndNoneIsRefusedWithoutPolicies() {
         try (SandboxProvider provider = SandboxProvider.builder(cluster.podDriver().build()).build();
              Sandbox sandbox = provider.start(SandboxSpec.builder("busybox:1.36").network("bridge").build())) {
