@@ -76,19 +76,10 @@ public final class SandboxProvider implements AutoCloseable {
             ShutdownStops.register(this);
         }
         if (b.sweep) {
-            executor.execute(this::sweep);
+            executor.execute(() -> Unreleased.sweep(driver, closed));
         }
     }
 
-    private void sweep() {
-        try {
-            driver.removeOrphans();
-        } catch (RuntimeException e) {
-            if (!closed.get()) {
-                log.warn("removing what dead owners left ({} driver) failed; the next provider tries again", driver.name(), e);
-            }
-        }
-    }
 
     /** A builder for a provider that owns {@code driver}. */
     public static Builder builder(SandboxDriver driver) {
@@ -249,15 +240,8 @@ public final class SandboxProvider implements AutoCloseable {
             failure = e instanceof SandboxException se ? se
                     : new SandboxException("stop of sandbox " + sandbox.id() + " failed: " + e, e);
         }
-        Duration duration = Duration.ofNanos(System.nanoTime() - t0);
-        Instant endedAt = clock.instant();
-        Map<String, Duration> stopPhases = StartContext.toDurations(phases.nanos);
-        SandboxLifecycleEvent event = outcome == StopOutcome.STOPPED && failure == null
-                ? new SandboxLifecycleEvent.Stopped(sandbox.id(), driver.name(), sandbox.startType(), endedAt,
-                        sandbox.provisioningStartedAt(), sandbox.provisioningReadyAt(), duration, stopPhases, sandbox.attributes())
-                : new SandboxLifecycleEvent.Killed(sandbox.id(), driver.name(), sandbox.startType(), endedAt,
-                        sandbox.provisioningStartedAt(), sandbox.provisioningReadyAt(), duration, stopPhases, sandbox.attributes(),
-                        Optional.ofNullable(failure));
+        SandboxLifecycleEvent event = phases.stopEvent(sandbox, driver.name(), outcome, failure,
+                Duration.ofNanos(System.nanoTime() - t0), clock.instant());
         try {
             listeners.snapshot().onEvent(event);
         } finally {

@@ -34,8 +34,12 @@ final class ShutdownStops {
         providers.removeIf(r -> r.get() == null);
         providers.add(new WeakReference<>(provider));
         if (!hooked) {
-            hooked = true;
-            Runtime.getRuntime().addShutdownHook(new Thread(ShutdownStops::run, "sandbox-shutdown-stops"));
+            try {
+                Runtime.getRuntime().addShutdownHook(new Thread(ShutdownStops::run, "sandbox-shutdown-stops"));
+                hooked = true;
+            } catch (IllegalStateException shuttingDown) {
+                // A provider made while the JVM is already exiting: whoever made it closes it; no hook can be added now.
+            }
         }
     }
 

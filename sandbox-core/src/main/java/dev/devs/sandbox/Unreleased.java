@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A provider's sandboxes whose stop threw before their driver released them (the engine was down, say). The
  * stop's KILLED event, with the error, was emitted then; a retry emits nothing more, it only releases.
- * Thread-safe; retries of one sandbox run one at a time.
+ * Thread-safe; retries of one sandbox run one at a time. Also the home of the sweep a new provider runs for what
+ * dead owners left (the same concern: releasing what nobody else will).
  */
 final class Unreleased {
 
@@ -70,6 +71,17 @@ final class Unreleased {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
+            }
+        }
+    }
+
+    /** A new provider's background sweep of what dead owners left; a failure is logged unless the provider closed meanwhile. */
+    static void sweep(SandboxDriver driver, java.util.concurrent.atomic.AtomicBoolean providerClosed) {
+        try {
+            driver.removeOrphans();
+        } catch (RuntimeException e) {
+            if (!providerClosed.get()) {
+                log.warn("removing what dead owners left ({} driver) failed; the next provider tries again", driver.name(), e);
             }
         }
     }
