@@ -67,7 +67,25 @@ final class Browser implements AutoCloseable {
             "--disable-dev-shm-usage",
             "--remote-debugging-port=0");
 
+    /**
+     * {@code sh -c SCRIPT name chromium args...}: runs Chromium with stdin {@code /dev/null}, forwards SIGTERM to it,
+     * SIGKILLs it when the script's own stdin reaches end of file (the owner closed it, or died), exits with its status.
+     */
+    static final String OWNER_WATCHDOG = String.join("\n",
+            "exec 3<&0 0</dev/null",
+            "\"$@\" 3<&- &",
+            "c=$!",
+            "( cat <&3 >/dev/null 2>&1; kill -KILL $c 2>/dev/null ) &",
+            "w=$!",
+            "exec 3<&-",
+            "trap 'kill -TERM $c 2>/dev/null' TERM INT HUP",
+            "while :; do wait $c; s=$?; kill -0 $c 2>/dev/null || break; done",
+            "kill $w 2>/dev/null",
+            "exit $s");
+
+    /** The watchdog: the process this JVM started, and the parent of {@link #chromium}. */
     private final Process process;
+    private final ProcessHandle chromium;
     private final Path profileDir;
     private final Path ownTmpDir;
     private final CdpConnection cdp;
@@ -78,6 +96,7 @@ final class Browser implements AutoCloseable {
 
     private Browser(Process process, Path profileDir, Path ownTmpDir, CdpConnection cdp, Deque<String> stderrTail) {
         this.process = process;
+        this.chromium = chromiumOf(process);
         this.profileDir = profileDir;
         this.ownTmpDir = ownTmpDir;
         this.cdp = cdp;
@@ -112,7 +131,9 @@ final class Browser implements AutoCloseable {
         } catch (IOException e) {
             throw new LaunchException("cannot create a profile directory for Chromium: " + e, e);
         }
-        List<String> command = new ArrayList<>();
+        // Chromium runs under a small sh watchdog that SIGKILLs it (its children follow) when its stdin, a pipe this
+        // JVM holds open and never writes, ends: so a JVM killed with SIGKILL, which runs no hook, leaves no browser.
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", OWNER_WATCHDOG, "chromium-watchdog"));
         command.add(chrome.toString());
         command.addAll(FLAGS);
         ChromiumSandbox sandbox = ChromiumSandbox.forThisProcess();
@@ -140,8 +161,7 @@ final class Browser implements AutoCloseable {
                 tmp = ownTmp;
             }
             ProcessBuilder builder = new ProcessBuilder(command)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD); // stdin stays a pipe: the owner's link
             builder.environment().put("TMPDIR", tmp.toString());
             process = builder.start();
         } catch (IOException e) {
@@ -214,12 +234,21 @@ final class Browser implements AutoCloseable {
         return cdp;
     }
 
+    /** Chromium's own pid (not its watchdog's). */
     long pid() {
-        return process.pid();
+        return chromium.pid();
     }
 
+    /** Chromium's own process (not its watchdog's): killing it ends this browser, as an operator would expect. */
     ProcessHandle processHandle() {
-        return process.toHandle();
+        return chromium;
+    }
+
+    /** The watchdog's child that is not a shell: Chromium (Debian's launcher script execs it in the same process). */
+    private static ProcessHandle chromiumOf(Process watchdog) {
+        String shell = watchdog.info().command().orElse("/bin/sh");
+        return watchdog.children().filter(c -> !c.info().command().orElse(shell).equals(shell)).findFirst()
+                .orElse(watchdog.toHandle());
     }
 
     Path profileDir() {
@@ -276,6 +305,7 @@ final class Browser implements AutoCloseable {
         try {
             if (!process.waitFor(TERM_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
                 log.warn("Chromium pid {} did not exit within {} of SIGTERM; killing it", process.pid(), TERM_GRACE);
+                closeStdin(process); // the watchdog SIGKILLs Chromium
                 process.destroyForcibly();
                 process.waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             }
@@ -289,8 +319,10 @@ final class Browser implements AutoCloseable {
                     c.pid(), process.pid(), KILL_WAIT));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            closeStdin(process);
             process.destroyForcibly();
         }
+        closeStdin(process);
         deleteTree(profileDir);
         deleteTree(ownTmpDir);
         log.info("Chromium pid {} {} and its profile {} removed in {} ms", process.pid(),
@@ -316,7 +348,17 @@ final class Browser implements AutoCloseable {
         }
     }
 
+    /** Ends the owner's link: the watchdog SIGKILLs Chromium if it still runs. */
+    private static void closeStdin(Process process) {
+        try {
+            process.getOutputStream().close();
+        } catch (IOException e) {
+            // Already closed: the watchdog has its end of file.
+        }
+    }
+
     private static void kill(Process process) {
+        closeStdin(process); // before the watchdog goes, so that it takes Chromium with it
         process.destroyForcibly();
         try {
             process.waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);

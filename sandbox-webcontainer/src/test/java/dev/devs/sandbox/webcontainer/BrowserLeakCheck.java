@@ -43,10 +43,17 @@ final class BrowserLeakCheck {
      * of the browser (and, between fork and exec, look exactly like it).
      */
     static List<ProcessHandle> browserProcessesOfThisJvm() {
-        return ProcessHandle.current().children()
+        // Each browser runs under a shell watchdog this JVM started: a main Chromium process is a Chromium whose
+        // parent is not one.
+        return ProcessHandle.current().descendants()
                 .filter(Browser::isRunning)
-                .filter(p -> p.info().command().map(c -> c.contains("chrom")).orElse(false))
+                .filter(BrowserLeakCheck::isChromium)
+                .filter(p -> p.parent().map(parent -> !isChromium(parent)).orElse(true))
                 .toList();
+    }
+
+    private static boolean isChromium(ProcessHandle p) {
+        return p.info().command().map(c -> c.contains("chrom")).orElse(false);
     }
 
     /** Asserts that no tracked process runs, no Chromium descends from this JVM and no tracked profile remains. */
