@@ -6,6 +6,7 @@ import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.StartContext;
 import dev.devs.sandbox.StartType;
+import dev.devs.sandbox.internal.DaemonThreads;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpConnection;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpException;
 import java.net.URI;
@@ -13,6 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,6 +107,10 @@ public final class WebContainerDriver implements SandboxDriver {
     public static final String PHASE_DISPOSE_CONTEXT = "dispose-context";
 
     private static final Logger log = LoggerFactory.getLogger(WebContainerDriver.class);
+
+    /** Ends each sandbox at its spec's maxLifetime (one daemon thread; the teardown is a message round trip). */
+    private final ScheduledExecutorService lifetimes = Executors.newSingleThreadScheduledExecutor(
+            DaemonThreads.named("webcontainer-lifetimes"));
 
     private final DriverConfig config;
     private final SharedBrowser browser;
@@ -244,7 +251,7 @@ public final class WebContainerDriver implements SandboxDriver {
             });
             log.debug("sandbox {} ready in browser context {} ({})", ctx.sandboxId(), page.contextId(),
                     lease.cold() ? "cold" : "warm");
-            return new WebContainerHandle(page, exec, new Teardown(ctx.sandboxId(), harness));
+            return new WebContainerHandle(page, exec, new Teardown(ctx.sandboxId(), harness), lifetimes, spec.maxLifetime());
         } catch (CdpException e) {
             disposeQuietly(page);
             throw failures.translate(e, phase, ctx, lease.browser());
@@ -263,6 +270,7 @@ public final class WebContainerDriver implements SandboxDriver {
     /** Ends the browser (by PID) and removes its profile directory, and stops the harness server. Idempotent. */
     @Override
     public void close() {
+        lifetimes.shutdownNow();
         browser.close();
     }
 

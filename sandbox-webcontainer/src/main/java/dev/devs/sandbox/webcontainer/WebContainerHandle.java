@@ -7,23 +7,54 @@ import dev.devs.sandbox.StopOutcome;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One booted WebContainer: a page in its own browser context. {@code exec} goes through the WebContainer
  * {@code spawn} API ({@link SpawnExec}); {@code stop} tears the WebContainer down and disposes the context
- * ({@link Teardown}). Thread-safe; stopping twice, or from two threads at once, stops once and returns that outcome.
+ * ({@link Teardown}), as does the spec's maximum lifetime if it passes first. Thread-safe; stopping twice, or from
+ * two threads at once, stops once and returns that outcome.
  */
 final class WebContainerHandle implements SandboxDriver.Handle {
+
+    private static final Logger log = LoggerFactory.getLogger(WebContainerHandle.class);
 
     private final SandboxPage page;
     private final SpawnExec exec;
     private final Teardown teardown;
+    private final ScheduledFuture<?> expiry;
     private StopOutcome stopped; // guarded by this
 
-    WebContainerHandle(SandboxPage page, SpawnExec exec, Teardown teardown) {
+    /** Ends the sandbox at {@code maxLifetime} on {@code timer} if it has not been stopped by then. */
+    WebContainerHandle(SandboxPage page, SpawnExec exec, Teardown teardown, ScheduledExecutorService timer, Duration maxLifetime) {
         this.page = page;
         this.exec = exec;
         this.teardown = teardown;
+        this.expiry = timer.schedule(this::expire, maxLifetime.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * The spec's maximum lifetime has passed: tear the WebContainer down and dispose its context, now. A later
+     * stop() reports KILLED (it did not end on request). Without a JVM there is no browser either (its watchdog
+     * kills it with the JVM), so the lifetime holds in every case.
+     */
+    private synchronized void expire() {
+        if (stopped != null) {
+            return;
+        }
+        try {
+            teardown.stop(Duration.ZERO, (name, nanos) -> { });
+            log.info("sandbox ended: its maxLifetime has passed");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.warn("ending a sandbox at its maxLifetime failed", e);
+        }
+        stopped = StopOutcome.KILLED;
     }
 
     /** See {@link SpawnExec#run}: stdout and stderr arrive merged in {@link ExecResult#stdout()}. */
@@ -48,6 +79,7 @@ final class WebContainerHandle implements SandboxDriver.Handle {
     /** See {@link Teardown#stop}; a second call waits for the first and returns its outcome. */
     @Override
     public synchronized StopOutcome stop(Duration gracePeriod, PhaseRecorder phases) throws InterruptedException {
+        expiry.cancel(false);
         if (stopped == null) {
             stopped = teardown.stop(gracePeriod, phases);
         }

@@ -79,6 +79,22 @@ class WebContainerDriverTest {
     }
 
     @Test
+    void theMaximumLifetimeEndsTheWebContainerAndDisposesItsContextWithoutAnyStop() throws Exception {
+        Sandbox sandbox = provider.start(SandboxSpec.builder().maxLifetime(Duration.ofSeconds(2)).build());
+        leaks.track(driver);
+        assertThat(openContexts()).hasSize(1);
+
+        long t0 = System.nanoTime();
+        while (!openContexts().isEmpty() && System.nanoTime() - t0 < Duration.ofSeconds(20).toNanos()) {
+            Thread.sleep(100);
+        }
+
+        assertThat(openContexts()).as("contexts after the PT2S lifetime").isEmpty();
+        assertThat(sandbox.isAlive()).isFalse();
+        assertThat(sandbox.stop()).as("it did not end on request").isEqualTo(StopOutcome.KILLED);
+    }
+
+    @Test
     void eventsArriveInOrderWithPhasesAndTheStandInNamedAsSuch() {
         Sandbox cold = provider.start(SandboxSpec.builder().build());
         cold.stop();
