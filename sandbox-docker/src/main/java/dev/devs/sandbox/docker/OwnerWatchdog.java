@@ -35,23 +35,24 @@ final class OwnerWatchdog {
     static final String SHELL = "/bin/sh";
 
     // $1: maximum lifetime in seconds; $2...: the command. fd 3 keeps the owner's stdin for the watcher only.
-    static final String SCRIPT = String.join("\n",
-            "lifetime=$1; shift",
-            "[ $# -gt 0 ] || { echo 'devs-sandbox: no command to run: the spec gives none and the image defines none' >&2; echo '" + EXIT_MARKER + "127'; exit 127; }",
-            "command -v \"$1\" >/dev/null 2>&1 || { echo \"devs-sandbox: command not found: $1\" >&2; echo '" + EXIT_MARKER + "127'; exit 127; }",
-            "exec 3<&0 0</dev/null",
+    // One line, so that a process listing inside the sandbox shows it as one process, not a page of script.
+    static final String SCRIPT = String.join(" ",
+            "lifetime=$1; shift;",
+            "[ $# -gt 0 ] || { echo 'devs-sandbox: no command to run: the spec gives none and the image defines none' >&2; echo '" + EXIT_MARKER + "127'; exit 127; };",
+            "command -v \"$1\" >/dev/null 2>&1 || { echo \"devs-sandbox: command not found: $1\" >&2; echo '" + EXIT_MARKER + "127'; exit 127; };",
+            "exec 3<&0 0</dev/null;",
             "\"$@\" 3<&- &",
-            "c=$!",
-            "trap 'kill -TERM $c 2>/dev/null' TERM INT HUP",
+            "c=$!;",
+            "trap 'kill -TERM $c 2>/dev/null' TERM INT HUP;",
             "( cat <&3 >/dev/null 2>&1; kill -KILL $c 2>/dev/null ) &",
-            "w1=$!",
+            "w1=$!;",
             "( sleep \"$lifetime\"; echo \"devs-sandbox: maximum lifetime of ${lifetime}s reached\" >&2; kill -KILL $c 2>/dev/null ) &",
-            "w2=$!",
-            "exec 3<&-",
-            "echo '" + STARTED_MARKER + "'",
-            "while :; do wait $c; s=$?; kill -0 $c 2>/dev/null || break; done",
-            "kill $w1 $w2 2>/dev/null",
-            "echo \"" + EXIT_MARKER + "$s\"",
+            "w2=$!;",
+            "exec 3<&-;",
+            "echo '" + STARTED_MARKER + "';",
+            "while :; do wait $c; s=$?; kill -0 $c 2>/dev/null || break; done;",
+            "kill $w1 $w2 2>/dev/null;",
+            "echo \"" + EXIT_MARKER + "$s\";",
             "exit $s");
 
     private OwnerWatchdog() {
