@@ -28,6 +28,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   <li>timer {@code sandbox.provisioning.duration} (Prometheus {@code sandbox_provisioning_duration_seconds},
  *       tags {@code driver}, {@code start_type}, {@code runtime}) with a percentile histogram and buckets at the
  *       {@link LatencyTargets} provisioning targets (10 s and 30 s), so {@code histogram_quantile} works over any number of hosts and any time range;</li>
+ *   <li>timer {@code sandbox.provisioning.phase.duration} (Prometheus
+ *       {@code sandbox_provisioning_phase_duration_seconds}, tags {@code driver}, {@code start_type},
+ *       {@code phase}) with a percentile histogram: the per-phase durations of every READY and FAILED
+ *       event ({@code pull}, {@code create}, {@code start}, {@code readiness}, {@code boot}, ...: the phase
+ *       names are the driver's, a small fixed set per driver), so a tail can be traced to the phase that made
+ *       it. A FAILED start whose start type was not decided yet is tagged {@code start_type="unknown"};</li>
  *   <li>counter {@code sandbox.provisioning.failures} ({@code sandbox_provisioning_failures_total}, tag
  *       {@code driver});</li>
  *   <li>timer {@code sandbox.stop.duration} ({@code sandbox_stop_duration_seconds}, tags {@code driver},
@@ -57,6 +63,10 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
     public static final String P99_GAUGE = "sandbox_provisioning_duration_p99_ms";
     /** Timer (histogram) of provisioning durations; Prometheus adds {@code _seconds}. */
     public static final String PROVISIONING_TIMER = "sandbox.provisioning.duration";
+    /** Timer (histogram) of per-phase provisioning durations; Prometheus adds {@code _seconds}. */
+    public static final String PHASE_TIMER = "sandbox.provisioning.phase.duration";
+    /** {@code start_type} of the phases of a FAILED start that had not decided its start type. */
+    public static final String UNKNOWN_START_TYPE = "unknown";
     /** Counter of failed starts; Prometheus adds {@code _total}. */
     public static final String FAILURE_COUNTER = "sandbox.provisioning.failures";
     /** Timer of stop durations; Prometheus adds {@code _seconds}. */
@@ -99,11 +109,14 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
             SeriesKey key = seen(ready.driver(), ready.startType(), LatencyWindows.runtime(ready));
             for (Bound b : registries) {
                 b.provisioning(key).record(ready.duration());
+                b.phases(ready.driver(), key.startType().wireName(), ready.phases());
             }
         } else if (event instanceof SandboxLifecycleEvent.Failed failed) {
             failed.startType().ifPresent(t -> seen(failed.driver(), t, LatencyWindows.runtime(failed)));
+            String startType = failed.startType().map(StartType::wireName).orElse(UNKNOWN_START_TYPE);
             for (Bound b : registries) {
                 b.failures(failed.driver()).increment();
+                b.phases(failed.driver(), startType, failed.phases());
             }
         } else if (event instanceof SandboxLifecycleEvent.Ended ended) {
             String outcome = ended.type().name().toLowerCase(Locale.ROOT);
@@ -137,6 +150,7 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
         final MeterRegistry registry;
         final Map<SeriesKey, Timer> provisioning = new ConcurrentHashMap<>();
         final Map<String, Counter> failures = new ConcurrentHashMap<>();
+        final Map<List<String>, Timer> phases = new ConcurrentHashMap<>();
         final Map<String, Timer> stops = new ConcurrentHashMap<>();
 
         Bound(MeterRegistry registry) {
@@ -163,6 +177,17 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
                     .minimumExpectedValue(Duration.ofMillis(1))
                     .maximumExpectedValue(Duration.ofMinutes(2))
                     .register(registry));
+        }
+
+        void phases(String driver, String startType, Map<String, Duration> durations) {
+            durations.forEach((phase, d) -> phases.computeIfAbsent(List.of(driver, startType, phase),
+                    k -> Timer.builder(PHASE_TIMER)
+                            .description("Time one provisioning phase took (pull, create, start, readiness, ...)")
+                            .tags("driver", driver, "start_type", startType, "phase", phase)
+                            .publishPercentileHistogram()
+                            .minimumExpectedValue(Duration.ofMillis(1))
+                            .maximumExpectedValue(Duration.ofMinutes(2))
+                            .register(registry)).record(d));
         }
 
         Counter failures(String driver) {

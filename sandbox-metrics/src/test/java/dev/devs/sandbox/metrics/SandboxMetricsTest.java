@@ -149,4 +149,31 @@ class SandboxMetricsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SimpleMeterRegistry")
                 .hasMessageContaining("PrometheusMeterRegistry");
     }
+
+    @Test
+    void phaseHistogramHasOneSeriesPerDriverStartTypeAndPhaseFromReadyAndFailedStarts() {
+        feed(Events.ready("docker", StartType.WARM, 200), Events.ready("docker", StartType.WARM, 400),
+                Events.ready("docker", StartType.COLD, 4000));
+        // A start that failed in its readiness phase before it had decided its start type.
+        Map<String, java.time.Duration> phases = new java.util.LinkedHashMap<>();
+        phases.put("create", Events.ms(15));
+        phases.put("readiness", Events.ms(3000));
+        feed(new dev.devs.sandbox.SandboxLifecycleEvent.Failed("sbx-failed", "docker", java.util.Optional.empty(),
+                Events.T0, Events.T0, Events.ms(3015), phases, Map.of(),
+                new dev.devs.sandbox.SandboxStartException("sbx-failed", "probe failed")));
+
+        String text = PrometheusText.scrape(prometheus);
+        assertThat(text).contains(
+                "# TYPE sandbox_provisioning_phase_duration_seconds histogram",
+                // Events.ready splits a start into create (10 %) and start (90 %): 2 warm starts, 20 + 40 ms create.
+                "sandbox_provisioning_phase_duration_seconds_count{driver=\"docker\",phase=\"create\",start_type=\"warm\"} 2",
+                "sandbox_provisioning_phase_duration_seconds_sum{driver=\"docker\",phase=\"create\",start_type=\"warm\"} 0.06",
+                "sandbox_provisioning_phase_duration_seconds_count{driver=\"docker\",phase=\"start\",start_type=\"warm\"} 2",
+                "sandbox_provisioning_phase_duration_seconds_sum{driver=\"docker\",phase=\"start\",start_type=\"cold\"} 3.6",
+                "sandbox_provisioning_phase_duration_seconds_sum{driver=\"docker\",phase=\"readiness\",start_type=\"unknown\"} 3.0",
+                "sandbox_provisioning_phase_duration_seconds_bucket{driver=\"docker\",phase=\"start\",start_type=\"warm\",le=\"+Inf\"} 2");
+        // The existing meters are still there beside it, with their names.
+        assertThat(text).contains("sandbox_provisioning_duration_seconds_count{driver=\"docker\",start_type=\"warm\"} 2",
+                "sandbox_provisioning_duration_p50_ms{driver=\"docker\",start_type=\"warm\"} 200.0");
+    }
 }
