@@ -2,7 +2,7 @@ package dev.devs.sandbox;
 
 /**
  * Where a driver records how long each phase of a start or a stop took, in the order the phases ran.
- * The provider puts them on the lifecycle event ({@link SandboxLifecycleEvent#phases()}).
+ * The provider puts them on the lifecycle event ({@link SandboxLifecycleEvent.Timed#phases()}).
  */
 public interface PhaseRecorder {
 
