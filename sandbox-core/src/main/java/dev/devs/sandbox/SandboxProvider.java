@@ -126,6 +126,11 @@ public final class SandboxProvider implements AutoCloseable {
      * @throws IllegalStateException     the provider is closed
      */
     public Sandbox start(SandboxSpec spec) {
+        return start(spec, null);
+    }
+
+    // subscribers: null for the listeners now; NONE for a warm-up, which no listener sees.
+    private Sandbox start(SandboxSpec spec, SandboxLifecycleListener subscribers) {
         Objects.requireNonNull(spec, "spec");
         ensureOpen();
         driver.validate(spec);
@@ -135,16 +140,15 @@ public final class SandboxProvider implements AutoCloseable {
             startsInFlight.put(inFlight, Thread.currentThread());
         }
         try {
-            return doStart(spec);
+            return doStart(spec, subscribers != null ? subscribers : listeners.snapshot());
         } finally {
             startsInFlight.remove(inFlight);
             inFlight.complete(null);
         }
     }
 
-    private Sandbox doStart(SandboxSpec spec) {
-        // The subscribers of this start, fixed now, so that a listener added or removed meanwhile sees all of it or nothing.
-        SandboxLifecycleListener subscribers = listeners.snapshot();
+    // subscribers: fixed when the start begins, so that a listener added or removed meanwhile sees all of it or nothing.
+    private Sandbox doStart(SandboxSpec spec, SandboxLifecycleListener subscribers) {
         String id = newSandboxId();
         Instant startedAt = clock.instant();
         long t0 = System.nanoTime();
@@ -183,10 +187,29 @@ public final class SandboxProvider implements AutoCloseable {
                 sandbox.phases(), sandbox.attributes()));
         if (closed.get()) {
             // close() ran while this start was in flight and is waiting for it: stop what it made.
-            stop(sandbox);
+            stop(sandbox, subscribers == SandboxLifecycleListener.NONE ? subscribers : null);
             throw new IllegalStateException("provider was closed while sandbox " + id + " was starting; it has been stopped");
         }
         return sandbox;
+    }
+
+    /**
+     * Starts one sandbox of {@code spec} and stops it again, without emitting any event, so that the first start
+     * the listeners see does not pay this JVM's class loading and the driver's connection set-up (a first start
+     * in a fresh JVM is otherwise 2-3 times the steady one). Call it once, where the host application gets
+     * ready (before it reports itself healthy), with the spec it will start most; it costs about one start and
+     * one stop. Starts made meanwhile are unaffected. Optional: nothing else depends on it.
+     *
+     * @return how long the warm-up took (start and stop)
+     * @throws IllegalArgumentException the driver rejected the spec; nothing was created
+     * @throws SandboxStartException    the warm-up start failed (as {@link #start} would); nothing is left behind
+     * @throws IllegalStateException    the provider is closed
+     */
+    public Duration warmUp(SandboxSpec spec) {
+        long t0 = System.nanoTime();
+        Sandbox sandbox = start(spec, SandboxLifecycleListener.NONE);
+        stop(sandbox, SandboxLifecycleListener.NONE);
+        return Duration.ofNanos(System.nanoTime() - t0);
     }
 
     /**
@@ -211,6 +234,11 @@ public final class SandboxProvider implements AutoCloseable {
      * @throws SandboxException          if the driver could not release it (the event is still emitted, with the error)
      */
     public StopOutcome stop(Sandbox sandbox) {
+        return stop(sandbox, null);
+    }
+
+    // subscribers: null for the listeners at the end of the stop.
+    private StopOutcome stop(Sandbox sandbox, SandboxLifecycleListener subscribers) {
         Objects.requireNonNull(sandbox, "sandbox");
         if (sandbox.provider() != this) {
             throw new IllegalArgumentException("sandbox " + sandbox.id() + " was started by another provider");
@@ -243,7 +271,7 @@ public final class SandboxProvider implements AutoCloseable {
         SandboxLifecycleEvent event = phases.stopEvent(sandbox, driver.name(), outcome, failure,
                 Duration.ofNanos(System.nanoTime() - t0), clock.instant());
         try {
-            listeners.snapshot().onEvent(event);
+            (subscribers != null ? subscribers : listeners.snapshot()).onEvent(event);
         } finally {
             // Whatever happens above, a later stop() waits on this and must not wait forever.
             if (failure != null) {

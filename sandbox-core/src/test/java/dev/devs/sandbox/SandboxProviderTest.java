@@ -291,4 +291,28 @@ class SandboxProviderTest {
         assertThatThrownBy(() -> sandbox.exec(List.of("true"), Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout PT-1S");
     }
+
+    @Test
+    void warmUpStartsAndStopsOneSandboxThatNoListenerSeesAndLeavesNothingLive() {
+        Duration took = provider.warmUp(spec);
+
+        assertThat(took).isPositive();
+        assertThat(driver.starts.get()).isEqualTo(1);
+        assertThat(driver.stops.get()).isEqualTo(1);
+        assertThat(events.types()).as("a warm-up is not a provisioning anyone measures").isEmpty();
+        assertThat(provider.liveSandboxes()).isEmpty();
+
+        provider.start(spec);
+        assertThat(events.types()).containsExactly(STARTING, READY);
+    }
+
+    @Test
+    void warmUpThatFailsThrowsLikeStartAndEmitsNothing() {
+        SandboxStartException boom = new ImageNotFoundException(null, "img:1", "image 'img:1' not found", null);
+        driver.failure = s -> boom;
+
+        assertThatThrownBy(() -> provider.warmUp(spec)).isSameAs(boom);
+        assertThat(events.types()).isEmpty();
+        assertThat(provider.liveSandboxes()).isEmpty();
+    }
 }
