@@ -27,7 +27,9 @@ verdict_run() {
     say "the run did not write $prom"
     prom_ok=0
   else
-    for gauge in sandbox_provisioning_duration_p50_ms sandbox_provisioning_duration_p95_ms sandbox_provisioning_duration_p99_ms; do
+    # The three seed gauges, and the per-phase histogram (issue 12) by one of its bucket lines.
+    for gauge in sandbox_provisioning_duration_p50_ms sandbox_provisioning_duration_p95_ms sandbox_provisioning_duration_p99_ms \
+        sandbox_provisioning_phase_duration_seconds_bucket; do
       grep -q "^$gauge" "$prom" || { say "$prom lacks $gauge"; prom_ok=0; }
     done
   fi

@@ -27,6 +27,8 @@ class BenchmarkVerdictScriptTest {
             sandbox_provisioning_duration_p50_ms{driver="docker",start_type="warm"} 212.0
             sandbox_provisioning_duration_p95_ms{driver="docker",start_type="warm"} 240.0
             sandbox_provisioning_duration_p99_ms{driver="docker",start_type="warm"} 250.5
+            # TYPE sandbox_provisioning_phase_duration_seconds histogram
+            sandbox_provisioning_phase_duration_seconds_bucket{driver="docker",phase="start",start_type="warm",le="+Inf"} 1
             """;
 
     @TempDir
@@ -93,6 +95,11 @@ class BenchmarkVerdictScriptTest {
         Run lacksGauge = call("verdict_run", "1", ok.toString(), partial.toString());
         assertThat(lacksGauge.exit()).as("a malformed scrape text outranks a failed test").isEqualTo(2);
         assertThat(lacksGauge.err()).contains("lacks sandbox_provisioning_duration_p99_ms");
+
+        Path noPhases = prom(PROM.lines().filter(l -> !l.contains("phase")).reduce("", (a, b) -> a + b + "\n"));
+        Run lacksPhases = call("verdict_run", "0", ok.toString(), noPhases.toString());
+        assertThat(lacksPhases.exit()).as(lacksPhases.err()).isEqualTo(2);
+        assertThat(lacksPhases.err()).contains("lacks sandbox_provisioning_phase_duration_seconds_bucket");
     }
 
     @Test
