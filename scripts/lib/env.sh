@@ -14,6 +14,10 @@ DEVS_REGISTRY_ADDR=${DEVS_REGISTRY_ADDR:-127.0.0.1:5000}
 DEVS_TINY_IMAGE=${DEVS_TINY_IMAGE:-devs-sandbox-busybox:1}
 DEVS_REALISTIC_IMAGE=${DEVS_REALISTIC_IMAGE:-devs-sandbox-python:bookworm}
 export DEVS_TINY_IMAGE DEVS_REALISTIC_IMAGE DEVS_REGISTRY_ADDR
+# Podman's Docker-compatible API, served by a `podman system service` of the project's own (env_ensure_podman).
+DEVS_PODMAN_SOCK=${DEVS_PODMAN_SOCK:-$DEVS_RUN_DIR/podman.sock}
+DEVS_PODMAN_HOST=unix://$DEVS_PODMAN_SOCK
+export DEVS_PODMAN_HOST
 
 mkdir -p "$DEVS_RUN_DIR" "$DEVS_CACHE_DIR"
 _env_started=()
@@ -198,6 +202,64 @@ env_ensure_maven() {
 env_ensure_node() {
   command -v npm >/dev/null 2>&1 && return 0
   env_apt_install nodejs npm || { env_log "need Node.js and npm: the WebContainer harness is bundled from npm at build time"; return 1; }
+}
+
+# Podman as a second engine (docs/operations/podman.md): Debian's podman with its init binary (catatonit; without
+# it every create with Init=true fails with "container-init binary not found"), configured by a containers.conf of
+# the project's own (runc: crun refuses this machine's hybrid cgroups; cgroupfs; ulimits within the hard limits),
+# with storage under $DEVS_RUN_DIR so that it touches nothing in /etc or /var/lib/containers. Serves the
+# Docker-compatible API on $DEVS_PODMAN_SOCK; the tests and the benchmark reach it as DOCKER_HOST=$DEVS_PODMAN_HOST.
+_podman() {
+  CONTAINERS_CONF=$DEVS_RUN_DIR/containers.conf CONTAINERS_REGISTRIES_CONF=$DEVS_RUN_DIR/registries.conf podman --root "$DEVS_RUN_DIR/podman/root" \
+    --runroot "$DEVS_RUN_DIR/podman/runroot" "$@"
+}
+
+_podman_answers() {
+  curl -fsS --max-time 5 --unix-socket "$DEVS_PODMAN_SOCK" http://podman/v1.41/version >/dev/null 2>&1
+}
+
+env_ensure_podman() {
+  if ! _podman_answers; then
+    if ! command -v podman >/dev/null 2>&1 || ! command -v catatonit >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
+      env_apt_install podman catatonit runc || { env_log "no Podman: install podman, catatonit and runc (Debian)"; return 1; }
+    fi
+    mkdir -p "$DEVS_RUN_DIR/podman"
+    cat >"$DEVS_RUN_DIR/containers.conf" <<CONF
+# Written by scripts/lib/env.sh; read through CONTAINERS_CONF by the Podman service of this project only.
+[containers]
+init_path = "$(command -v catatonit)"
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+CONF
+    # Docker trusts a registry on localhost over plain HTTP; Podman must be told (cold starts pull from it).
+    cat >"$DEVS_RUN_DIR/registries.conf" <<CONF
+[[registry]]
+location = "localhost:${DEVS_REGISTRY_ADDR##*:}"
+insecure = true
+[[registry]]
+location = "$DEVS_REGISTRY_ADDR"
+insecure = true
+CONF
+    rm -f "$DEVS_PODMAN_SOCK"
+    _env_spawn podman env CONTAINERS_CONF="$DEVS_RUN_DIR/containers.conf" \
+      CONTAINERS_REGISTRIES_CONF="$DEVS_RUN_DIR/registries.conf" podman --root "$DEVS_RUN_DIR/podman/root" \
+      --runroot "$DEVS_RUN_DIR/podman/runroot" system service --time=0 "$DEVS_PODMAN_HOST"
+    _env_wait 60 "podman service at $DEVS_PODMAN_SOCK" _podman_answers || { tail -20 "$DEVS_RUN_DIR/podman.log" >&2; return 1; }
+    env_log "podman $(podman --version | awk '{print $3}') serving $DEVS_PODMAN_HOST"
+  fi
+  env_podman_load "$DEVS_TINY_IMAGE"
+}
+
+# env_podman_load IMAGE: copies IMAGE from the Docker engine into Podman's storage unless it is there.
+env_podman_load() {
+  local image=$1
+  if _podman image exists "$image" >/dev/null 2>&1; then return 0; fi
+  env_log "loading $image into podman"
+  docker save "$image" | _podman load -q >/dev/null \
+    || { env_log "could not load $image into podman"; return 1; }
 }
 
 # Stops, by the PIDs recorded above, what this run started; leaves what was running before.

@@ -1,6 +1,6 @@
 package dev.devs.sandbox.docker;
 
-import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import dev.devs.sandbox.ExecResult;
@@ -154,10 +154,11 @@ final class ContainerHandle implements SandboxDriver.Handle {
         } catch (NotFoundException removed) {
             throw new SandboxException("sandbox " + sandboxId + " is not running (it has ended and the engine removed it), so "
                     + command + " cannot run in it: " + EngineErrors.engineMessage(removed), removed);
-        } catch (ConflictException notRunning) {
-            throw new SandboxException("sandbox " + sandboxId + " is not running (" + with.diagnostics().describeNow(containerId)
-                    + "), so " + command + " cannot run in it: " + EngineErrors.engineMessage(notRunning), notRunning);
         } catch (RuntimeException e) {
+            if (EngineErrors.isNotRunning(e)) {
+                throw new SandboxException("sandbox " + sandboxId + " is not running (" + with.diagnostics().describeNow(containerId)
+                        + "), so " + command + " cannot run in it: " + EngineErrors.engineMessage((DockerException) e), e);
+            }
             throw with.failures().afterStart(sandboxId, "run " + command + " in container " + containerId, e);
         }
     }

@@ -86,6 +86,13 @@ final class ContainerSpecMapper {
             return new Mount().withType(MountType.VOLUME).withTarget(target).withVolumeOptions(new VolumeOptions()
                     .withLabels(labels).withDriverConfig(new Driver().withName("local").withOptions(driverOpts)));
         }
+
+        /** This volume without the {@code size=} mount option, for an engine that refuses it. */
+        Volume withoutSize() {
+            Map<String, String> opts = new LinkedHashMap<>(driverOpts);
+            opts.computeIfPresent("o", (k, o) -> o.replaceAll(",?size=[^,]*", ""));
+            return new Volume(name, target, Collections.unmodifiableMap(opts), labels);
+        }
     }
 
     /** The plan for sandbox {@code sandboxId} of provider session {@code sessionId}, owned by this JVM, now. */

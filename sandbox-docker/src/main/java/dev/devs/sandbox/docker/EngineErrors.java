@@ -1,5 +1,6 @@
 package dev.devs.sandbox.docker;
 
+import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -82,6 +83,23 @@ final class EngineErrors {
         } catch (IOException notJson) {
             return true;
         }
+    }
+
+    /**
+     * The engine refused an exec because the container is not running: dockerd answers 409 Conflict, Podman's
+     * compatible API 500 with "container state improper" (docs/operations/podman.md).
+     */
+    static boolean isNotRunning(RuntimeException e) {
+        return e instanceof ConflictException
+                || e instanceof DockerException d && engineMessage(d).contains("container state improper");
+    }
+
+    /**
+     * Podman before 4.8 reads {@code size=} of a tmpfs volume as an XFS project quota and refuses the volume
+     * where there is none (docs/operations/podman.md).
+     */
+    static boolean cannotCapTmpfsVolume(Throwable t) {
+        return rootMessage(t).contains("does not support Project Quota");
     }
 
     /** The most specific message in the cause chain, for one-line explanations. */

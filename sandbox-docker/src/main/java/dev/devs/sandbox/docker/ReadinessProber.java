@@ -5,7 +5,6 @@ import static dev.devs.sandbox.docker.ContainerDiagnostics.describe;
 import static dev.devs.sandbox.docker.ContainerDiagnostics.shortId;
 
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.ConflictException;
 import dev.devs.sandbox.ExecResult;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
@@ -124,9 +123,9 @@ final class ReadinessProber {
                         + " was still running when the timeout ran out (its output so far: stdout '" + clip(t.partial.stdout())
                         + "', stderr '" + clip(t.partial.stderr()) + "')");
             } catch (RuntimeException e) {
-                // The engine refuses exec in a container that is not running, or no longer knows it (auto-removed):
+                // The engine refuses exec in a container that is not running (dockerd 409, Podman 500), or no longer knows it (auto-removed):
                 // the main process has exited. Anything else, with the container still there, is the engine's failure.
-                if (e instanceof ConflictException || link.awaitEnd(Duration.ofMillis(200))) {
+                if (EngineErrors.isNotRunning(e) || link.awaitEnd(Duration.ofMillis(200))) {
                     throw new SandboxStartException(id, "sandbox " + id + " (container " + shortId(containerId) + ", image '"
                             + spec.image() + "') stopped running while its readiness probe " + probe + " was being tried ("
                             + attempts + " attempts): " + exitOf(link) + ". " + link.outputTail(), e);
