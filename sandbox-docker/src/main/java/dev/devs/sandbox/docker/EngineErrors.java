@@ -86,12 +86,17 @@ final class EngineErrors {
     }
 
     /**
-     * The engine refused an exec because the container is not running: dockerd answers 409 Conflict, Podman's
+     * The engine refused an exec because the container is not running: dockerd answers 409 Conflict ("is not
+     * running"), Podman's
      * compatible API 500 with "container state improper" (docs/operations/podman.md).
      */
     static boolean isNotRunning(RuntimeException e) {
-        return e instanceof ConflictException
-                || e instanceof DockerException d && engineMessage(d).contains("container state improper");
+        if (e instanceof ConflictException) {
+            return true;
+        }
+        // A 409 can also come back as a plain DockerException from the streamed exec start.
+        return e instanceof DockerException d && (d.getHttpStatus() == 409
+                || engineMessage(d).contains("container state improper") || engineMessage(d).contains("is not running"));
     }
 
     /**
