@@ -44,6 +44,14 @@ final class ContainerSpecMapper {
      */
     record Plan(String name, SandboxSpec spec, Map<String, String> labels, List<Volume> volumes, HostConfig hostConfig) {
 
+        /** This plan with the tmpfs mounts' {@code uid=}/{@code gid=} options removed, for an engine that refuses them. */
+        Plan withoutTmpfsOwner() {
+            Map<String, String> tmpfs = new LinkedHashMap<>();
+            hostConfig.getTmpFs().forEach((path, options) -> tmpfs.put(path, options.replaceAll(",(uid|gid)=\\d+", "")));
+            hostConfig.withTmpFs(tmpfs); // the plan is this start's own: changing it in place affects nothing else
+            return this;
+        }
+
         /**
          * Fills a create command for {@link SandboxSpec#image()} with this plan.
          *

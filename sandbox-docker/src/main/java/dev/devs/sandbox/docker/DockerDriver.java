@@ -257,15 +257,27 @@ public final class DockerDriver implements SandboxDriver {
     /** The container, with its anonymous scratch volumes; recorded in {@code created} before it is asked for. */
     private String create(ContainerSpecMapper.Plan plan, List<String> command, String id, Created created) throws InterruptedException {
         created.containerName = plan.name();
+        try {
+            created.containerId = createContainer(plan, command, id);
+        } catch (SandboxStartException e) {
+            if (!EngineErrors.refusesTmpfsOwner(e)) {
+                throw e;
+            }
+            // Podman 4.3 knows no uid= option for a tmpfs (docs/operations/podman.md); nothing was created.
+            created.containerId = createContainer(plan.withoutTmpfsOwner(), command, id);
+        }
+        return created.containerId;
+    }
+
+    private String createContainer(ContainerSpecMapper.Plan plan, List<String> command, String id) throws InterruptedException {
         SandboxSpec spec = plan.spec();
-        created.containerId = engine.requestForStart(id, "create container " + plan.name() + " from image '" + spec.image() + "'", c -> {
+        return engine.requestForStart(id, "create container " + plan.name() + " from image '" + spec.image() + "'", c -> {
             try {
                 return plan.applyTo(c.createContainerCmd(spec.image()), command).exec().getId();
             } catch (NotFoundException e) {
                 throw missingNetworkOr(spec, id, e);
             }
         });
-        return created.containerId;
     }
 
     private OwnerLink attach(String id, String containerId, StartContext ctx) throws InterruptedException {

@@ -107,6 +107,12 @@ final class EngineErrors {
         return rootMessage(t).contains("does not support Project Quota");
     }
 
+    /** Podman 4.3 refuses the {@code uid=}/{@code gid=} options of a tmpfs mount (docs/operations/podman.md). */
+    static boolean refusesTmpfsOwner(Throwable t) {
+        String m = rootMessage(t); // the engine's JSON body as it came: its quotes may be escaped
+        return m.contains("unknown mount option") && (m.contains("uid=") || m.contains("gid="));
+    }
+
     /** The most specific message in the cause chain, for one-line explanations. */
     static String rootMessage(Throwable t) {
         Throwable root = t;
