@@ -44,11 +44,21 @@ final class ContainerSpecMapper {
      */
     record Plan(String name, SandboxSpec spec, Map<String, String> labels, List<Volume> volumes, HostConfig hostConfig) {
 
-        /** This plan with the tmpfs mounts' {@code uid=}/{@code gid=} options removed, for an engine that refuses them. */
-        Plan withoutTmpfsOwner() {
+        /**
+         * This plan without the mount options Podman 4.3 refuses (docs/operations/podman.md): {@code uid=}/{@code gid=}
+         * on a tmpfs, {@code size=} on a tmpfs-backed volume. The plan is this start's own: it changes in place.
+         */
+        Plan withoutOptionsPodmanRefuses() {
             Map<String, String> tmpfs = new LinkedHashMap<>();
             hostConfig.getTmpFs().forEach((path, options) -> tmpfs.put(path, options.replaceAll(",(uid|gid)=\\d+", "")));
-            hostConfig.withTmpFs(tmpfs); // the plan is this start's own: changing it in place affects nothing else
+            hostConfig.withTmpFs(tmpfs);
+            List<Mount> mounts = new ArrayList<>();
+            for (Volume v : volumes) {
+                Map<String, String> opts = new LinkedHashMap<>(v.driverOpts());
+                opts.computeIfPresent("o", (k, o) -> o.replaceAll(",?size=[^,]*", ""));
+                mounts.add(new Volume(v.target(), opts, v.labels()).mount());
+            }
+            hostConfig.withMounts(mounts);
             return this;
         }
 
@@ -93,13 +103,6 @@ final class ContainerSpecMapper {
         Mount mount() {
             return new Mount().withType(MountType.VOLUME).withTarget(target).withVolumeOptions(new VolumeOptions()
                     .withLabels(labels).withDriverConfig(new Driver().withName("local").withOptions(driverOpts)));
-        }
-
-        /** This volume without the {@code size=} mount option, for an engine that refuses it. */
-        Volume withoutSize() {
-            Map<String, String> opts = new LinkedHashMap<>(driverOpts);
-            opts.computeIfPresent("o", (k, o) -> o.replaceAll(",?size=[^,]*", ""));
-            return new Volume(name, target, Collections.unmodifiableMap(opts), labels);
         }
     }
 

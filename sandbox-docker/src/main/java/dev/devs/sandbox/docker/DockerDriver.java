@@ -260,11 +260,12 @@ public final class DockerDriver implements SandboxDriver {
         try {
             created.containerId = createContainer(plan, command, id);
         } catch (SandboxStartException e) {
-            if (!EngineErrors.refusesTmpfsOwner(e)) {
+            if (!EngineErrors.refusesTmpfsOwner(e) && !EngineErrors.cannotCapTmpfsVolume(e)) {
                 throw e;
             }
-            // Podman 4.3 knows no uid= option for a tmpfs (docs/operations/podman.md); nothing was created.
-            created.containerId = createContainer(plan.withoutTmpfsOwner(), command, id);
+            // Podman 4.3 knows no uid= option for a tmpfs and takes a tmpfs volume's size= for an XFS quota
+            // (docs/operations/podman.md); nothing was created. The volume's pages still count against the memory limit.
+            created.containerId = createContainer(plan.withoutOptionsPodmanRefuses(), command, id);
         }
         return created.containerId;
     }

@@ -195,7 +195,7 @@ class DockerEventSequenceTest {
         Sandbox sb = provider.start(sleeper().build());
         SandboxLifecycleEvent.Ready ready = events.last(SandboxLifecycleEvent.Ready.class);
         // The main process (child of the engine's init) dies; init exits with it, and so does the container.
-        assertThat(sb.exec("sh", "-c", "kill -KILL $(pidof sleep)").exitCode()).isZero();
+        DockerTestSupport.killMainProcess(sb);
         await().atMost(PATIENCE).pollInterval(Duration.ofMillis(10)).until(() -> !sb.isAlive());
 
         assertThat(sb.stop()).isEqualTo(StopOutcome.KILLED);

@@ -107,7 +107,7 @@ class DockerExecTest {
     void execInASandboxWhoseProcessDiedSaysSo() {
         try (SandboxProvider p = SandboxProvider.of(new DockerDriver())) {
             Sandbox sb = p.start(sleeper().build());
-            sb.exec("sh", "-c", "kill -KILL $(pidof sleep)");
+            DockerTestSupport.killMainProcess(sb);
             await().atMost(PATIENCE).pollInterval(Duration.ofMillis(10)).until(() -> !sb.isAlive());
 
             assertThatThrownBy(() -> sb.exec("true"))

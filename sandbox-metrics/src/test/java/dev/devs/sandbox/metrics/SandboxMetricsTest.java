@@ -173,7 +173,7 @@ class SandboxMetricsTest {
                 "sandbox_provisioning_phase_duration_seconds_sum{driver=\"docker\",phase=\"readiness\",start_type=\"unknown\"} 3.0",
                 "sandbox_provisioning_phase_duration_seconds_bucket{driver=\"docker\",phase=\"start\",start_type=\"warm\",le=\"+Inf\"} 2");
         // The existing meters are still there beside it, with their names.
-        assertThat(text).contains("sandbox_provisioning_duration_seconds_count{driver=\"docker\",start_type=\"warm\"} 2",
-                "sandbox_provisioning_duration_p50_ms{driver=\"docker\",start_type=\"warm\"} 200.0");
+        assertThat(text).contains("sandbox_provisioning_duration_seconds_count{driver=\"docker\",runtime=\"default\",start_type=\"warm\"} 2",
+                "sandbox_provisioning_duration_p50_ms{driver=\"docker\",runtime=\"default\",start_type=\"warm\"} 200.0");
     }
 }

@@ -55,8 +55,8 @@ public final class HostApp {
 
         String scrape = prometheus.scrape();
         for (String expected : List.of(
-                "sandbox_provisioning_duration_p50_ms{driver=\"docker\",start_type=\"warm\"}",
-                "sandbox_provisioning_duration_seconds_count{driver=\"docker\",start_type=\"warm\"} 3",
+                "sandbox_provisioning_duration_p50_ms{driver=\"docker\",runtime=\"default\",start_type=\"warm\"}",
+                "sandbox_provisioning_duration_seconds_count{driver=\"docker\",runtime=\"default\",start_type=\"warm\"} 3",
                 "sandbox_provisioning_phase_duration_seconds_count{driver=\"docker\",phase=\"start\",start_type=\"warm\"} 3",
                 "sandbox_stop_duration_seconds_count{driver=\"docker\",outcome=\"stopped\"} 3")) {
             if (!scrape.contains(expected)) {
