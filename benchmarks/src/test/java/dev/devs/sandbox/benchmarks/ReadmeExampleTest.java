@@ -55,6 +55,7 @@ class ReadmeExampleTest {
         assertThat(Files.readString(report)).contains("\"driver\" : \"docker\"").contains("\"p95Ms\"");
         String scrape = PrometheusText.scrape(meterRegistry);
         assertThat(scrape).contains("sandbox_provisioning_duration_p95_ms{driver=\"docker\",runtime=\"runc\",start_type=\"warm\"}");
-        assertThat(scrape).contains("sandbox_stop_duration_seconds_count{driver=\"docker\",outcome=\"stopped\"} 1");
+        // One stop, timed; whether `sleep` left within the grace period is not what this example is about.
+        assertThat(scrape).containsPattern("sandbox_stop_duration_seconds_count\\{driver=\"docker\",outcome=\"(stopped|killed)\"} 1");
     }
 }
