@@ -16,7 +16,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,11 +53,7 @@ public final class SandboxProvider implements AutoCloseable {
     private final Unreleased unreleased = new Unreleased();
     private final ExecutorService executor;
     private final boolean ownsExecutor;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    /** Guards "register a start" against "close": a start either registers before close or sees it closed. */
-    private final Object startRegistry = new Object();
-    /** Each start in flight, completed when it has finished, with the thread running it. */
-    private final Map<CompletableFuture<Void>, Thread> startsInFlight = new ConcurrentHashMap<>();
+    private final StartsInFlight starts = new StartsInFlight();
 
     private SandboxProvider(Builder b) {
         this.driver = b.driver;
@@ -76,7 +71,7 @@ public final class SandboxProvider implements AutoCloseable {
             ShutdownStops.register(this);
         }
         if (b.sweep) {
-            executor.execute(() -> Unreleased.sweep(driver, closed));
+            executor.execute(() -> Unreleased.sweep(driver, starts::isClosed));
         }
     }
 
@@ -134,16 +129,11 @@ public final class SandboxProvider implements AutoCloseable {
         Objects.requireNonNull(spec, "spec");
         ensureOpen();
         driver.validate(spec);
-        CompletableFuture<Void> inFlight = new CompletableFuture<>();
-        synchronized (startRegistry) {
-            ensureOpen();
-            startsInFlight.put(inFlight, Thread.currentThread());
-        }
+        CompletableFuture<Void> inFlight = starts.register();
         try {
             return doStart(spec, subscribers != null ? subscribers : listeners.snapshot());
         } finally {
-            startsInFlight.remove(inFlight);
-            inFlight.complete(null);
+            starts.finish(inFlight);
         }
     }
 
@@ -185,7 +175,7 @@ public final class SandboxProvider implements AutoCloseable {
         live.put(id, sandbox);
         subscribers.onEvent(new SandboxLifecycleEvent.Ready(id, driver.name(), ctx.startType(), startedAt, readyAt, duration,
                 sandbox.phases(), sandbox.attributes()));
-        if (closed.get()) {
+        if (starts.isClosed()) {
             // close() ran while this start was in flight and is waiting for it: stop what it made.
             stop(sandbox, subscribers == SandboxLifecycleListener.NONE ? subscribers : null);
             throw new IllegalStateException("provider was closed while sandbox " + id + " was starting; it has been stopped");
@@ -255,36 +245,7 @@ public final class SandboxProvider implements AutoCloseable {
             }
         }
         live.remove(sandbox.id());
-        PhaseTimes phases = new PhaseTimes();
-        long t0 = System.nanoTime();
-        StopOutcome outcome = StopOutcome.KILLED;
-        SandboxException failure = null;
-        try {
-            outcome = sandbox.handle.stop(sandbox.spec().stopGracePeriod(), phases);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            failure = new SandboxException("stop of sandbox " + sandbox.id() + " was interrupted", e);
-        } catch (RuntimeException | Error e) {
-            failure = e instanceof SandboxException se ? se
-                    : new SandboxException("stop of sandbox " + sandbox.id() + " failed: " + e, e);
-        }
-        SandboxLifecycleEvent event = phases.stopEvent(sandbox, driver.name(), outcome, failure,
-                Duration.ofNanos(System.nanoTime() - t0), clock.instant());
-        try {
-            (subscribers != null ? subscribers : listeners.snapshot()).onEvent(event);
-        } finally {
-            // Whatever happens above, a later stop() waits on this and must not wait forever.
-            if (failure != null) {
-                unreleased.add(sandbox);
-                sandbox.stopped.completeExceptionally(failure);
-            } else {
-                sandbox.stopped.complete(outcome);
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
-        return outcome;
+        return StopRun.run(sandbox, driver.name(), clock, subscribers != null ? subscribers : listeners.snapshot(), unreleased);
     }
 
     /**
@@ -296,19 +257,9 @@ public final class SandboxProvider implements AutoCloseable {
      */
     @Override
     public void close() {
-        List<CompletableFuture<Void>> stops;
-        synchronized (startRegistry) {
-            if (!closed.compareAndSet(false, true)) {
-                return;
-            }
-            // A start in flight still uses the driver: the driver is closed only once it has finished. Not the
-            // caller's own start (close() from a listener), which would never finish while this waits.
-            stops = new ArrayList<>();
-            startsInFlight.forEach((start, thread) -> {
-                if (thread != Thread.currentThread()) {
-                    stops.add(start);
-                }
-            });
+        List<CompletableFuture<Void>> stops = starts.close();
+        if (stops == null) {
+            return;
         }
         for (Sandbox sandbox : live.values()) {
             // In parallel: stops are independent, and a user closing 20 sandboxes should not wait 20 grace periods.
@@ -366,7 +317,7 @@ public final class SandboxProvider implements AutoCloseable {
     }
 
     boolean isClosed() {
-        return closed.get();
+        return starts.isClosed();
     }
 
     private SandboxStartException failed(SandboxLifecycleListener subscribers, String id, Instant startedAt, long t0,
@@ -388,9 +339,7 @@ public final class SandboxProvider implements AutoCloseable {
     }
 
     private void ensureOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("provider is closed");
-        }
+        starts.requireOpen();
     }
 
     static String newSandboxId() {

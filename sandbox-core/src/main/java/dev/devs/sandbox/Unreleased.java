@@ -76,11 +76,11 @@ final class Unreleased {
     }
 
     /** A new provider's background sweep of what dead owners left; a failure is logged unless the provider closed meanwhile. */
-    static void sweep(SandboxDriver driver, java.util.concurrent.atomic.AtomicBoolean providerClosed) {
+    static void sweep(SandboxDriver driver, java.util.function.BooleanSupplier providerClosed) {
         try {
             driver.removeOrphans();
         } catch (RuntimeException e) {
-            if (!providerClosed.get()) {
+            if (!providerClosed.getAsBoolean()) {
                 log.warn("removing what dead owners left ({} driver) failed; the next provider tries again", driver.name(), e);
             }
         }
