@@ -9,7 +9,6 @@ import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.StopOutcome;
-import dev.devs.sandbox.webcontainer.testing.StandInRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,34 +16,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** One browser per driver: reused while it lives, relaunched when it died, ended by PID on close. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class BrowserLifecycleTest {
+class BrowserLifecycleTest extends AgainstStandIn {
 
-    private static StandInRuntime runtime;
-    private static final BrowserLeakCheck leaks = new BrowserLeakCheck();
-
-    @BeforeAll
-    static void startStandIn() {
-        runtime = StandInRuntime.start();
-    }
-
-    @AfterAll
-    static void stopStandInAndCheckLeaks() {
-        runtime.close();
-        leaks.assertNothingLeft();
-    }
 
     @Test
     void tenStartsInARowReuseOneWarmBrowserProcess() {
         RecordingListener events = new RecordingListener();
-        WebContainerDriver driver = WebContainerDriver.builder().endpoint(runtime.endpoint()).build();
+        WebContainerDriver driver = standInDriver();
         List<StartType> types = new ArrayList<>();
         try (SandboxProvider provider = SandboxProvider.builder(driver).listener(events).build()) {
             try (Sandbox first = provider.start(SandboxSpec.builder().build())) {
@@ -68,7 +52,7 @@ class BrowserLifecycleTest {
 
     @Test
     void concurrentStartsShareOneBrowserAndEachGetsItsOwnContext() throws Exception {
-        WebContainerDriver driver = WebContainerDriver.builder().endpoint(runtime.endpoint()).build();
+        WebContainerDriver driver = standInDriver();
         try (SandboxProvider provider = SandboxProvider.of(driver)) {
             List<java.util.concurrent.CompletableFuture<Sandbox>> starts = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
@@ -95,7 +79,7 @@ class BrowserLifecycleTest {
     @Test
     void browserKilledUnderneathIsRelaunchedByTheNextStart() throws Exception {
         RecordingListener events = new RecordingListener();
-        WebContainerDriver driver = WebContainerDriver.builder().endpoint(runtime.endpoint()).build();
+        WebContainerDriver driver = standInDriver();
         try (SandboxProvider provider = SandboxProvider.builder(driver).listener(events).build()) {
             Sandbox victim = provider.start(SandboxSpec.builder().build());
             leaks.track(driver);
@@ -147,7 +131,7 @@ class BrowserLifecycleTest {
 
     @Test
     void closeEndsTheBrowserByPidRemovesItsProfileAndIsIdempotent() throws Exception {
-        WebContainerDriver driver = WebContainerDriver.builder().endpoint(runtime.endpoint()).build();
+        WebContainerDriver driver = standInDriver();
         SandboxProvider provider = SandboxProvider.of(driver);
         Sandbox sandbox = provider.start(SandboxSpec.builder().build());
         leaks.track(driver);
@@ -173,7 +157,7 @@ class BrowserLifecycleTest {
 
     @Test
     void driverClosedDuringAStartFailsItSayingSoAndLeavesNothingBehind() throws Exception {
-        WebContainerDriver driver = WebContainerDriver.builder().endpoint(runtime.endpoint()).build();
+        WebContainerDriver driver = standInDriver();
         RecordingListener events = new RecordingListener();
         SandboxProvider provider = SandboxProvider.builder(driver).listener(events).build();
         // Warm the browser first so the start below is inside boot/readiness when the driver goes.

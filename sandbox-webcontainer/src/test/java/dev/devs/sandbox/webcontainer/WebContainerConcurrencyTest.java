@@ -13,7 +13,6 @@ import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.StartContext;
 import dev.devs.sandbox.StopOutcome;
 import dev.devs.sandbox.internal.DaemonThreads;
-import dev.devs.sandbox.webcontainer.testing.StandInRuntime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,9 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,31 +34,18 @@ import org.junit.jupiter.api.Timeout;
  * interrupt before the driver is reached and two threads stopping through the provider.)
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class WebContainerConcurrencyTest {
+class WebContainerConcurrencyTest extends AgainstStandIn {
 
     private static final Duration CALL = Duration.ofSeconds(5);
     private static final PhaseRecorder NO_PHASES = (name, nanos) -> { };
-    private static StandInRuntime runtime;
-    private static final BrowserLeakCheck leaks = new BrowserLeakCheck();
 
     private final RecordingListener events = new RecordingListener();
     private WebContainerDriver driver;
     private SandboxProvider provider;
 
-    @BeforeAll
-    static void startStandIn() {
-        runtime = StandInRuntime.start();
-    }
-
-    @AfterAll
-    static void stopStandInAndCheckLeaks() {
-        runtime.close();
-        leaks.assertNothingLeft();
-    }
-
     @BeforeEach
     void warmDriver() {
-        driver = WebContainerDriver.builder().endpoint(runtime.endpoint()).build();
+        driver = standInDriver();
         provider = SandboxProvider.builder(driver).listener(events).build();
         // A warm browser: the starts below spend their time in the page, where an interrupt must clean up.
         provider.start(SandboxSpec.builder().build()).stop();

@@ -16,42 +16,26 @@ import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.StopOutcome;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpConnection;
-import dev.devs.sandbox.webcontainer.testing.StandInRuntime;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** A real Chromium booting the real client against the loopback stand-in: the happy paths. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class WebContainerDriverTest {
+class WebContainerDriverTest extends AgainstStandIn {
 
-    private static StandInRuntime runtime;
-    private static final BrowserLeakCheck leaks = new BrowserLeakCheck();
 
     private final RecordingListener events = new RecordingListener();
     private WebContainerDriver driver;
     private SandboxProvider provider;
 
-    @BeforeAll
-    static void startStandIn() {
-        runtime = StandInRuntime.start();
-    }
-
-    @AfterAll
-    static void stopStandInAndCheckLeaks() {
-        runtime.close();
-        leaks.assertNothingLeft();
-    }
-
     @BeforeEach
     void newDriver() {
-        driver = WebContainerDriver.builder().endpoint(runtime.endpoint()).build();
+        driver = standInDriver();
         provider = SandboxProvider.builder(driver).listener(events).build();
     }
 

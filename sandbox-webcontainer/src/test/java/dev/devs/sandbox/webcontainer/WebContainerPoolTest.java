@@ -10,7 +10,6 @@ import dev.devs.sandbox.SandboxPool;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
-import dev.devs.sandbox.webcontainer.testing.StandInRuntime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,9 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,30 +27,17 @@ import org.junit.jupiter.api.Timeout;
  * loopback TEST STAND-IN of the runtime.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class WebContainerPoolTest {
+class WebContainerPoolTest extends AgainstStandIn {
     private static final Duration PATIENCE = Duration.ofSeconds(30);
-    private static StandInRuntime runtime;
-    private static final BrowserLeakCheck leaks = new BrowserLeakCheck();
 
     private final RecordingListener events = new RecordingListener();
     private WebContainerDriver driver;
     private SandboxProvider provider;
     private SandboxPool pool;
 
-    @BeforeAll
-    static void startStandIn() {
-        runtime = StandInRuntime.start();
-    }
-
-    @AfterAll
-    static void stopStandInAndCheckLeaks() {
-        runtime.close();
-        leaks.assertNothingLeft();
-    }
-
     @BeforeEach
     void provider() {
-        driver = WebContainerDriver.builder().endpoint(runtime.endpoint()).build();
+        driver = standInDriver();
         provider = SandboxProvider.builder(driver).listener(events).build();
     }
 
