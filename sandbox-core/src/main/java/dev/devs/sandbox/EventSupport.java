@@ -12,6 +12,16 @@ final class EventSupport {
     private EventSupport() {
     }
 
+    /**
+     * {@link Objects#requireNonNull(Object, String)} for each (name, value) pair, in order: an event's missing field
+     * is named in the exception.
+     */
+    static void requireNonNull(Object... namesAndValues) {
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            Objects.requireNonNull(namesAndValues[i + 1], (String) namesAndValues[i]);
+        }
+    }
+
     static Duration nonNegative(Duration d) {
         Objects.requireNonNull(d, "duration");
         if (d.isNegative()) {

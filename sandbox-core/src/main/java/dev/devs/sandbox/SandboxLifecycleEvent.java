@@ -3,7 +3,6 @@ package dev.devs.sandbox;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -110,9 +109,8 @@ public sealed interface SandboxLifecycleEvent
      */
     record Starting(String sandboxId, String driver, Instant provisioningStartedAt) implements SandboxLifecycleEvent {
         public Starting {
-            Objects.requireNonNull(sandboxId, "sandboxId");
-            Objects.requireNonNull(driver, "driver");
-            Objects.requireNonNull(provisioningStartedAt, "provisioningStartedAt");
+            EventSupport.requireNonNull("sandboxId", sandboxId, "driver", driver,
+                    "provisioningStartedAt", provisioningStartedAt);
         }
 
         @Override
@@ -152,11 +150,8 @@ public sealed interface SandboxLifecycleEvent
                  Instant provisioningReadyAt, Duration duration, Map<String, Duration> phases,
                  Map<String, String> attributes) implements Timed {
         public Ready {
-            Objects.requireNonNull(sandboxId, "sandboxId");
-            Objects.requireNonNull(driver, "driver");
-            Objects.requireNonNull(startType, "startType");
-            Objects.requireNonNull(provisioningStartedAt, "provisioningStartedAt");
-            Objects.requireNonNull(provisioningReadyAt, "provisioningReadyAt");
+            EventSupport.requireNonNull("sandboxId", sandboxId, "driver", driver, "startType", startType,
+                    "provisioningStartedAt", provisioningStartedAt, "provisioningReadyAt", provisioningReadyAt);
             duration = EventSupport.nonNegative(duration);
             phases = EventSupport.copy(phases);
             attributes = EventSupport.copy(attributes);
@@ -195,12 +190,9 @@ public sealed interface SandboxLifecycleEvent
                   Instant provisioningStartedAt, Duration duration, Map<String, Duration> phases,
                   Map<String, String> attributes, SandboxStartException error) implements Timed {
         public Failed {
-            Objects.requireNonNull(sandboxId, "sandboxId");
-            Objects.requireNonNull(driver, "driver");
-            Objects.requireNonNull(startType, "startType (use Optional.empty())");
-            Objects.requireNonNull(timestamp, "timestamp");
-            Objects.requireNonNull(provisioningStartedAt, "provisioningStartedAt");
-            Objects.requireNonNull(error, "error");
+            EventSupport.requireNonNull("sandboxId", sandboxId, "driver", driver,
+                    "startType (use Optional.empty())", startType, "timestamp", timestamp,
+                    "provisioningStartedAt", provisioningStartedAt, "error", error);
             duration = EventSupport.nonNegative(duration);
             phases = EventSupport.copy(phases);
             attributes = EventSupport.copy(attributes);
@@ -234,12 +226,9 @@ public sealed interface SandboxLifecycleEvent
                    Instant provisioningStartedAt, Instant provisioningReadyAt, Duration duration,
                    Map<String, Duration> phases, Map<String, String> attributes) implements Ended {
         public Stopped {
-            Objects.requireNonNull(sandboxId, "sandboxId");
-            Objects.requireNonNull(driver, "driver");
-            Objects.requireNonNull(startType, "startType");
-            Objects.requireNonNull(timestamp, "timestamp");
-            Objects.requireNonNull(provisioningStartedAt, "provisioningStartedAt");
-            Objects.requireNonNull(provisioningReadyAt, "provisioningReadyAt");
+            EventSupport.requireNonNull("sandboxId", sandboxId, "driver", driver, "startType", startType,
+                    "timestamp", timestamp, "provisioningStartedAt", provisioningStartedAt,
+                    "provisioningReadyAt", provisioningReadyAt);
             duration = EventSupport.nonNegative(duration);
             phases = EventSupport.copy(phases);
             attributes = EventSupport.copy(attributes);
@@ -275,13 +264,9 @@ public sealed interface SandboxLifecycleEvent
                   Map<String, Duration> phases, Map<String, String> attributes,
                   Optional<SandboxException> error) implements Ended {
         public Killed {
-            Objects.requireNonNull(sandboxId, "sandboxId");
-            Objects.requireNonNull(driver, "driver");
-            Objects.requireNonNull(startType, "startType");
-            Objects.requireNonNull(timestamp, "timestamp");
-            Objects.requireNonNull(provisioningStartedAt, "provisioningStartedAt");
-            Objects.requireNonNull(provisioningReadyAt, "provisioningReadyAt");
-            Objects.requireNonNull(error, "error (use Optional.empty())");
+            EventSupport.requireNonNull("sandboxId", sandboxId, "driver", driver, "startType", startType,
+                    "timestamp", timestamp, "provisioningStartedAt", provisioningStartedAt,
+                    "provisioningReadyAt", provisioningReadyAt, "error (use Optional.empty())", error);
             duration = EventSupport.nonNegative(duration);
             phases = EventSupport.copy(phases);
             attributes = EventSupport.copy(attributes);
