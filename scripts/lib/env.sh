@@ -263,6 +263,14 @@ env_podman_load() {
 }
 
 # Stops, by the PIDs recorded above, what this run started; leaves what was running before.
+# Unmounts every mount point at or below DIR (deepest first): only the project's own run directory is passed.
+_env_unmount_below() {
+  local dir=$1 m
+  awk -v d="$dir" '$2 == d || index($2, d "/") == 1 {print $2}' /proc/self/mounts | sort -r | while read -r m; do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || env_log "could not unmount $m"
+  done
+}
+
 env_stop_started() {
   local name pid i
   for ((i=${#_env_started[@]}-1; i>=0; i--)); do
@@ -275,6 +283,8 @@ env_stop_started() {
       env_log "stopped $name (pid $pid)"
     fi
     rm -f "$DEVS_RUN_DIR/$name.pid"
+    # Podman's overlay storage stays mounted on itself after its service ends; a checkout could not be deleted.
+    [ "$name" = podman ] && _env_unmount_below "$DEVS_RUN_DIR/podman"
   done
   _env_started=()
 }
