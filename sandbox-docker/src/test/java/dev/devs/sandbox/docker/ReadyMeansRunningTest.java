@@ -54,4 +54,30 @@ class ReadyMeansRunningTest {
         DockerTestSupport.assertNothingLeftOf(sb.id());
         assertThat(sb.isAlive()).isFalse();
     }
+
+    @Test
+    @Timeout(240)
+    void aCommandThatEndsAtOnceFailsWithItsStatusAndOutputOrEndsItsSandboxByItself() throws InterruptedException {
+        // Whether the driver hears of the end before it returns is a race it cannot always win (the end may come a
+        // moment after its last look); what must hold either way: a failed start carries the status and the last
+        // output lines, and a sandbox that was returned ends and is removed without any stop().
+        SandboxSpec spec = SandboxSpec.builder(DockerTestSupport.TINY_IMAGE).command("sh", "-c", "echo boom-$$ >&2; exit 3").build();
+        int failed = 0;
+        for (int i = 0; i < 20; i++) {
+            try {
+                Sandbox sb = provider.start(spec);
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                // Podman removes an ended container a moment after it stops running.
+                while ((sb.isAlive() || !DockerTestSupport.cliContainersOf(sb.id()).isEmpty()) && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertThat(sb.isAlive()).as("try %d: a sandbox whose command ended is alive", i).isFalse();
+                DockerTestSupport.assertNothingLeftOf(sb.id());
+            } catch (SandboxStartException e) {
+                failed++;
+                assertThat(e).as("try %d", i).hasMessageContaining("exited with status 3").hasMessageContaining("boom-");
+            }
+        }
+        System.out.printf("[ready-means-running] a command ending at once failed its start %d times of 20%n", failed);
+    }
 }
