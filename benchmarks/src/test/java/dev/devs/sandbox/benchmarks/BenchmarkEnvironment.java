@@ -97,13 +97,18 @@ final class BenchmarkEnvironment {
 
     /** A docker-java client of its own (the driver's is internal), for peers, image handling and leak checks. */
     static DockerClient dockerClient() {
+        return dockerClient(32);
+    }
+
+    /** {@link #dockerClient()} with a pool of {@code maxConnections} connections to the engine. */
+    static DockerClient dockerClient(int maxConnections) {
         DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
                 .withDockerHost(DOCKER_HOST)
                 .build();
         ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
                 .dockerHost(config.getDockerHost())
                 .sslConfig(config.getSSLConfig())
-                .maxConnections(32)
+                .maxConnections(maxConnections)
                 .connectionTimeout(Duration.ofSeconds(5))
                 .responseTimeout(Duration.ofMinutes(2))
                 .build();
