@@ -98,7 +98,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class DockerDriver implements SandboxDriver {
 
-    /** The driver's name on events, reports and metric tags. */
+    /** The driver's name on events, reports and metric tags unless {@link Builder#name(String)} sets another. */
     public static final String NAME = "docker";
     /** Where the engine is expected when neither the builder nor {@code DOCKER_HOST} says otherwise. */
     public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
@@ -117,6 +117,7 @@ public final class DockerDriver implements SandboxDriver {
 
     private static final Logger log = LoggerFactory.getLogger(DockerDriver.class);
 
+    private final String name;
     private final EngineAddress address;
     private final EngineCalls engine;
     private final ImagePuller puller;
@@ -130,6 +131,7 @@ public final class DockerDriver implements SandboxDriver {
     }
 
     private DockerDriver(Builder b) {
+        this.name = b.name;
         this.address = EngineAddress.resolve(b.dockerHost, System.getenv("DOCKER_HOST"), b.connectTimeout, b.responseTimeout);
         EngineFailures failures = new EngineFailures(address);
         this.engine = new EngineCalls(address, failures);
@@ -142,7 +144,7 @@ public final class DockerDriver implements SandboxDriver {
                 new ResourceRemover(engine, failures));
     }
 
-    /** A builder for a driver with a chosen engine address, connect timeout or response timeout. */
+    /** A builder for a driver with a chosen name, engine address, connect timeout or response timeout. */
     public static Builder builder() {
         return new Builder();
     }
@@ -154,7 +156,7 @@ public final class DockerDriver implements SandboxDriver {
 
     @Override
     public String name() {
-        return NAME;
+        return name;
     }
 
     /**
@@ -325,11 +327,28 @@ public final class DockerDriver implements SandboxDriver {
 
     /** Builder for {@link DockerDriver}. Not thread-safe. */
     public static final class Builder {
+        private static final java.util.regex.Pattern NAME_FORM = java.util.regex.Pattern.compile("[a-z][a-z0-9-]{0,31}");
+        private String name = NAME;
         private String dockerHost;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
 
         private Builder() {
+        }
+
+        /**
+         * The driver's name on events, reports and metric tags, default {@value DockerDriver#NAME}; e.g. {@code podman} for
+         * Podman's Docker-compatible API, so its series and meters stay apart from a dockerd's. One name per engine.
+         *
+         * @throws IllegalArgumentException naming the value, unless it is 1 to 32 of {@code a-z 0-9 -} starting with a letter
+         */
+        public Builder name(String name) {
+            if (!NAME_FORM.matcher(Objects.requireNonNull(name, "name")).matches()) {
+                throw new IllegalArgumentException("name '" + name + "' is not a driver name: use 1 to 32 lower-case letters,"
+                        + " digits or '-', starting with a letter (e.g. docker, podman)");
+            }
+            this.name = name;
+            return this;
         }
 
         /**

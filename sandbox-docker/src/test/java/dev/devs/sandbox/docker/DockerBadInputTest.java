@@ -25,6 +25,7 @@ import dev.devs.sandbox.StartContext;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -175,6 +176,14 @@ class DockerBadInputTest {
                 .hasMessageContaining("tcp://host:port");
         assertThatThrownBy(() -> DockerDriver.builder().connectTimeout(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("connectTimeout PT0S must be positive");
+        // A driver name is a metric tag: one short word, never something per sandbox or free text.
+        for (String bad : List.of("", "Podman", "podman engine", "1podman", "p".repeat(33))) {
+            assertThatThrownBy(() -> DockerDriver.builder().name(bad))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("name '" + bad + "' is not a driver name")
+                    .hasMessageContaining("lower-case letters, digits or '-'");
+        }
+        assertThat(DockerDriver.builder().name("podman-4").build().name()).isEqualTo("podman-4");
     }
 
     static Stream<Arguments> invalidSpecs() {

@@ -226,6 +226,20 @@ class DockerEventSequenceTest {
         }
     }
 
+    /** A driver named for its engine (e.g. podman) carries that name on every event: its series and meters are its own. */
+    @Test
+    void aDriverBuiltWithANameReportsItOnEveryEvent() {
+        RecordingListener named = new RecordingListener();
+        try (SandboxProvider p = SandboxProvider.builder(DockerDriver.builder().name("engine-b").build()).listener(named).build()) {
+            Sandbox sb = p.start(sleeper().build());
+            assertThat(sb.driver()).isEqualTo("engine-b");
+            assertThat(sb.stop()).isEqualTo(StopOutcome.STOPPED);
+            assertThat(named.types()).containsExactly(STARTING, READY, STOPPED);
+            assertThat(named.events()).extracting(SandboxLifecycleEvent::driver).containsOnly("engine-b");
+            assertNothingLeftOf(sb.id());
+        }
+    }
+
     @Test
     void throwingListenerBreaksNeitherTheProviderNorTheOtherListeners() {
         AtomicInteger calls = new AtomicInteger();
