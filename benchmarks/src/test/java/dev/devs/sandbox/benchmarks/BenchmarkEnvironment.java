@@ -39,6 +39,12 @@ final class BenchmarkEnvironment {
     static final String DOCKER_HOST = env("DOCKER_HOST", "unix:///var/run/docker.sock");
 
     /**
+     * Podman's Docker-compatible API, the second engine of the warm benchmark: {@code -Ddevs.podman.host} (the
+     * benchmark profile passes the socket {@code scripts/lib/env.sh} serves), else {@code DEVS_PODMAN_HOST}, else none.
+     */
+    static final String PODMAN_HOST = System.getProperty("devs.podman.host", env("DEVS_PODMAN_HOST", ""));
+
+    /**
      * Labels everything this run creates, ours and the peers'; the script sweeps by it at the end, and the
      * in-suite leak checks filter by it (other test JVMs share the engine).
      */
@@ -97,13 +103,22 @@ final class BenchmarkEnvironment {
 
     /** A docker-java client of its own (the driver's is internal), for peers, image handling and leak checks. */
     static DockerClient dockerClient() {
-        return dockerClient(32);
+        return dockerClient(DOCKER_HOST, 32);
     }
 
     /** {@link #dockerClient()} with a pool of {@code maxConnections} connections to the engine. */
     static DockerClient dockerClient(int maxConnections) {
+        return dockerClient(DOCKER_HOST, maxConnections);
+    }
+
+    /** As {@link #dockerClient()}, for the engine at {@code host} (e.g. Podman's socket). */
+    static DockerClient dockerClient(String host) {
+        return dockerClient(host, 32);
+    }
+
+    private static DockerClient dockerClient(String host, int maxConnections) {
         DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
-                .withDockerHost(DOCKER_HOST)
+                .withDockerHost(host)
                 .build();
         ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
                 .dockerHost(config.getDockerHost())

@@ -108,11 +108,12 @@ final class Measurements {
 
     /** One entry of the report's {@code peers} section (docs/operations/sandbox-latency-benchmarks.md). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record PeerSeries(String name, String description, String image, List<Sample> samples,
+    record PeerSeries(String name, String engine, String description, String image, List<Sample> samples,
                       Double p50Ms, Double p95Ms, Double p99Ms, long count) {
-        static PeerSeries of(Peer peer, String image, List<Sample> samples) {
+        /** {@code engine}: the engine it ran on, named as our driver there ({@code docker}, {@code podman}). */
+        static PeerSeries of(Peer peer, String engine, String image, List<Sample> samples) {
             List<Double> values = samples.stream().map(Sample::durationMs).toList();
-            return new PeerSeries(peer.name(), peer.description(), image, List.copyOf(samples),
+            return new PeerSeries(peer.name(), engine, peer.description(), image, List.copyOf(samples),
                     boxed(Percentiles.of(values, 50)), boxed(Percentiles.of(values, 95)),
                     boxed(Percentiles.of(values, 99)), samples.size());
         }

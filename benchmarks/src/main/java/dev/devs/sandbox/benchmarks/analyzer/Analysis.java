@@ -6,6 +6,7 @@ import dev.devs.sandbox.metrics.Percentiles;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.OptionalDouble;
 
 /**
@@ -34,15 +35,21 @@ final class Analysis {
         }
     }
 
-    /** Our Docker warm P50 and P95 divided by a peer's. */
-    record PeerRatio(String peer, OptionalDouble p50Ratio, OptionalDouble p95Ratio) {
+    /**
+     * Our warm P50 and P95 on the peer's engine divided by the peer's (empty when the report has no warm series of
+     * that engine's driver).
+     */
+    record PeerRatio(Row peer, String engine, OptionalDouble p50Ratio, OptionalDouble p95Ratio) {
     }
 
     /**
-     * A series on another runtime than {@link #BASELINE_RUNTIME} beside the baseline series of the same driver and
-     * start type, from the same run: its P50 and P95 divided by the baseline's (e.g. runsc / runc).
+     * A series beside its baseline from the same run, its P50 and P95 divided by the baseline's: a series on another
+     * runtime than {@link #BASELINE_RUNTIME} beside the same driver and start type on it (runsc / runc), or a series or
+     * stop series on another engine beside the same on the run's first engine (podman / docker).
+     *
+     * @param versus what the baseline is, as the table and the chart name it ({@code runc}, {@code docker})
      */
-    record RuntimeRatio(Row row, String runtime, Row baseline, OptionalDouble p50Ratio, OptionalDouble p95Ratio) {
+    record Ratio(Row row, Row baseline, String versus, OptionalDouble p50Ratio, OptionalDouble p95Ratio) {
     }
 
     /** The runtime other runtimes are compared with: the engine's default OCI runtime. */
@@ -53,7 +60,8 @@ final class Analysis {
     final List<Row> stops = new ArrayList<>();
     final List<Row> peers = new ArrayList<>();
     final List<PeerRatio> ratios = new ArrayList<>();
-    final List<RuntimeRatio> runtimeRatios = new ArrayList<>();
+    final List<Ratio> runtimeRatios = new ArrayList<>();
+    final List<Ratio> engineRatios = new ArrayList<>();
     /** One sentence per series that failed its target. */
     final List<String> failures = new ArrayList<>();
     /** Things worth knowing that do not change the verdict. */
@@ -72,23 +80,78 @@ final class Analysis {
         for (LatencyReport.Stops s : report.stops()) {
             a.addStops(s);
         }
-        // Peers start containers on the engine's default runtime: they are compared with that series.
-        Row dockerWarm = a.series.stream().filter(r -> r.label().equals("docker warm")
-                || r.label().equals("docker warm [" + BASELINE_RUNTIME + "]")).findFirst()
-                .orElse(a.series.stream().filter(r -> r.label().startsWith("docker warm")).findFirst().orElse(null));
+        a.compareEngines();
+        java.util.Set<String> unmatched = new java.util.TreeSet<>();
         for (LatencyReport.Peer p : report.peers()) {
-            Row row = row(Kind.PEER, "peer " + p.name(), p.samples(), OptionalDouble.empty(), 0,
-                    join(p.description(), p.image() == null ? null : "image " + p.image()), false);
+            boolean firstEngine = p.engine().equals(ReportReader.DOCKER);
+            Row row = row(Kind.PEER, "peer " + p.name() + (firstEngine ? "" : " [" + p.engine() + "]"), p.samples(),
+                    OptionalDouble.empty(), 0, join(p.description(), p.image() == null ? null : "image " + p.image()), false);
             a.peers.add(row);
             a.checkReported(row, p.reportedP95());
-            if (dockerWarm != null) {
-                a.ratios.add(new PeerRatio(p.name(), ratio(dockerWarm.p50(), row.p50()), ratio(dockerWarm.p95(), row.p95())));
+            Row ours = a.warmRow(p.engine());
+            if (ours == null) {
+                unmatched.add(p.engine());
+            }
+            a.ratios.add(new PeerRatio(row, p.engine(), ours == null ? OptionalDouble.empty() : ratio(ours.p50(), row.p50()),
+                    ours == null ? OptionalDouble.empty() : ratio(ours.p95(), row.p95())));
+        }
+        unmatched.forEach(e -> a.warnings.add("the report has peers on " + e + " but no " + e + " warm series to compare them with"));
+        return a;
+    }
+
+    /**
+     * Our warm series on the engine where {@code driver} runs, which that engine's peers are compared with: the one on
+     * the engine's default runtime (peers start containers there), else the first warm series of that driver.
+     */
+    Row warmRow(String driver) {
+        String warm = driver + " warm";
+        return series.stream().filter(r -> r.label().equals(warm) || r.label().equals(warm + " [" + BASELINE_RUNTIME + "]"))
+                .findFirst().orElse(series.stream().filter(r -> r.label().startsWith(warm)).findFirst().orElse(null));
+    }
+
+    /**
+     * With an {@code engines} section of two or more engines: every series of a later engine's driver beside the
+     * series of the first engine's driver with the same start type and runtime, or, on a runtime the first engine has
+     * no series of (Podman reports its default as {@code oci}), on {@link #BASELINE_RUNTIME}; and its stops beside the
+     * first's (e.g. podman warm / docker warm, podman stop / docker stop; both from the same interleaved rounds).
+     */
+    private void compareEngines() {
+        List<LatencyReport.Engine> engines = report.engines();
+        if (engines.size() < 2) {
+            return;
+        }
+        String base = engines.get(0).driver();
+        List<LatencyReport.Series> all = report.series();
+        for (LatencyReport.Engine engine : engines.subList(1, engines.size())) {
+            for (int i = 0; i < all.size(); i++) {
+                LatencyReport.Series s = all.get(i);
+                int same = -1;
+                int onDefault = -1;
+                for (int j = 0; j < all.size() && s.driver().equals(engine.driver()); j++) {
+                    LatencyReport.Series b = all.get(j);
+                    if (b.driver().equals(base) && b.startType().equals(s.startType())) {
+                        same = Objects.equals(b.runtime(), s.runtime()) ? j : same;
+                        onDefault = BASELINE_RUNTIME.equals(b.runtime()) ? j : onDefault;
+                    }
+                }
+                // Podman names its default runtime "oci" (runc here): beside the first engine's default, runc.
+                int j = same >= 0 ? same : onDefault;
+                if (j >= 0) {
+                    engineRatios.add(ratioOf(series.get(i), series.get(j), base));
+                }
+            }
+            for (int i = 0; i < report.stops().size(); i++) {
+                for (int j = 0; j < report.stops().size() && report.stops().get(i).driver().equals(engine.driver()); j++) {
+                    if (report.stops().get(j).driver().equals(base)) {
+                        engineRatios.add(ratioOf(stops.get(i), stops.get(j), base));
+                    }
+                }
             }
         }
-        if (!report.peers().isEmpty() && dockerWarm == null) {
-            a.warnings.add("the report has peers but no docker warm series to compare them with");
-        }
-        return a;
+    }
+
+    private static Ratio ratioOf(Row row, Row baseline, String versus) {
+        return new Ratio(row, baseline, versus, ratio(row.p50(), baseline.p50()), ratio(row.p95(), baseline.p95()));
     }
 
     /**
@@ -105,17 +168,23 @@ final class Analysis {
             for (int j = 0; j < all.size(); j++) {
                 LatencyReport.Series b = all.get(j);
                 if (b.driver().equals(s.driver()) && b.startType().equals(s.startType()) && BASELINE_RUNTIME.equals(b.runtime())) {
-                    Row row = series.get(i);
-                    Row base = series.get(j);
-                    runtimeRatios.add(new RuntimeRatio(row, s.runtime(), base, ratio(row.p50(), base.p50()), ratio(row.p95(), base.p95())));
+                    runtimeRatios.add(ratioOf(series.get(i), series.get(j), BASELINE_RUNTIME));
                 }
             }
         }
     }
 
-    /** The ratio of {@code row} to its runtime baseline, if it has one. */
-    java.util.Optional<RuntimeRatio> runtimeRatio(Row row) {
-        return runtimeRatios.stream().filter(r -> r.row() == row).findFirst();
+    /** The ratios of {@code row} to its baselines (runtime, engine), none when it is no other series' peer. */
+    List<Ratio> ratiosOf(Row row) {
+        List<Ratio> out = new ArrayList<>();
+        runtimeRatios.stream().filter(r -> r.row() == row).forEach(out::add);
+        engineRatios.stream().filter(r -> r.row() == row).forEach(out::add);
+        return out;
+    }
+
+    /** The ratio of our warm series to the peer of {@code row}. */
+    PeerRatio peerRatio(Row peer) {
+        return ratios.stream().filter(r -> r.peer() == peer).findFirst().orElseThrow();
     }
 
     /** 0 when every P95 with a target is within it, 1 otherwise. */

@@ -37,8 +37,9 @@ import org.jfree.data.xy.XYSeriesCollection;
 /**
  * The latency chart: one panel per series, side by side on one logarithmic duration axis, each showing
  * its samples in the order they were taken, with the target as a red line, P95 dashed and P50 dotted.
- * Series on other runtimes (runsc) and peers stand next to the Docker warm series they are compared with, and
- * a runtime's panel says its ratio to runc; stop series come last.
+ * Series on other runtimes (runsc) and peers stand next to the warm series they are compared with; a runtime's
+ * panel says its ratio to runc, another engine's (podman) its ratio to the first engine's (docker); stop series
+ * come last.
  * A log axis because a 0.2 s warm start, a 4 s pull and a 30 s target must all be readable at once.
  */
 final class LatencyChart {
@@ -67,7 +68,7 @@ final class LatencyChart {
         CombinedRangeXYPlot plot = new CombinedRangeXYPlot(durations);
         plot.setGap(12);
         for (Analysis.Row row : groups) {
-            plot.add(panel(row, range, a.runtimeRatio(row).orElse(null)), 1);
+            plot.add(panel(row, range, a.ratiosOf(row)), 1);
         }
 
         JFreeChart chart = new JFreeChart("Sandbox provisioning latency: every sample, in the order taken",
@@ -101,22 +102,25 @@ final class LatencyChart {
         }
     }
 
-    /** Report order, with the peers right after the (last) Docker warm series and the stops at the end. */
+    /**
+     * Report order, with each engine's peers right after the (last) warm series of our driver on that engine (docker
+     * warm, podman warm), peers without such a series after all series, and the stops at the end.
+     */
     private static List<Analysis.Row> order(Analysis a) {
         List<Analysis.Row> out = new ArrayList<>();
-        boolean peersPlaced = false;
+        List<Analysis.Row> unplaced = new ArrayList<>(a.peers);
         for (int i = 0; i < a.series.size(); i++) {
             Analysis.Row row = a.series.get(i);
             out.add(row);
-            boolean nextIsDockerWarm = i + 1 < a.series.size() && a.series.get(i + 1).label().startsWith("docker warm");
-            if (row.label().startsWith("docker warm") && !nextIsDockerWarm && !peersPlaced) {
-                out.addAll(a.peers);
-                peersPlaced = true;
+            for (Analysis.PeerRatio peer : a.ratios) {
+                String warm = peer.engine() + " warm";
+                boolean nextIsSameWarm = i + 1 < a.series.size() && a.series.get(i + 1).label().startsWith(warm);
+                if (row.label().startsWith(warm) && !nextIsSameWarm && unplaced.remove(peer.peer())) {
+                    out.add(peer.peer());
+                }
             }
         }
-        if (!peersPlaced) {
-            out.addAll(a.peers);
-        }
+        out.addAll(unplaced);
         out.addAll(a.stops);
         return out;
     }
@@ -142,7 +146,7 @@ final class LatencyChart {
         return new double[] {Math.max(0.1, min / 2), max * 3};
     }
 
-    private static XYPlot panel(Analysis.Row row, double[] range, Analysis.RuntimeRatio runtimeRatio) {
+    private static XYPlot panel(Analysis.Row row, double[] range, List<Analysis.Ratio> ratios) {
         XYSeries samples = new XYSeries(row.label(), false, true);
         for (int i = 0; i < row.samples().size(); i++) {
             samples.add(i + 1, Math.max(range[0], row.samples().get(i)));
@@ -192,11 +196,13 @@ final class LatencyChart {
             heading.append("\nTEST STAND-IN runtime,\nnot StackBlitz");
         } else if (row.label().contains(" [")) {
             // Any other runtime (stackblitz, self-hosted, unknown) is named too: the panel must say what it measured.
-            heading.append("\nruntime: ").append(row.label(), row.label().indexOf(" [") + 2, row.label().length() - 1);
+            // A peer's bracket names the engine it ran on (raw-engine-api [podman]), a series' its runtime.
+            heading.append(row.kind() == Analysis.Kind.PEER ? "\nengine: " : "\nruntime: ")
+                    .append(row.label(), row.label().indexOf(" [") + 2, row.label().length() - 1);
         }
-        if (runtimeRatio != null) {
-            heading.append("\n/ ").append(Analysis.BASELINE_RUNTIME).append(": P50 ").append(Table.ratio(runtimeRatio.p50Ratio()))
-                    .append(", P95 ").append(Table.ratio(runtimeRatio.p95Ratio()));
+        for (Analysis.Ratio ratio : ratios) {
+            heading.append("\n/ ").append(ratio.versus()).append(": P50 ").append(Table.ratio(ratio.p50Ratio()))
+                    .append(", P95 ").append(Table.ratio(ratio.p95Ratio()));
         }
         TextTitle title = new TextTitle(heading.toString(), HEADING);
         title.setPaint(bad ? TARGET : row.standIn() ? STAND_IN.darker() : Color.BLACK);

@@ -15,9 +15,12 @@ import java.util.Objects;
  * @param stops       stop series, possibly empty
  * @param peers       peer baselines from the {@code peers} section, possibly empty
  * @param skippedRuntimes runtimes the benchmark did not measure, and why ({@code skippedRuntimes} section), possibly empty
+ * @param engines     the engines of the run ({@code engines} section), the baseline first, possibly empty
+ * @param skippedEngines engines the benchmark did not measure, and why ({@code skippedEngines} section), possibly empty
  */
 record LatencyReport(Path path, String generatedAt, List<Series> series, List<Stops> stops, List<Peer> peers,
-                     java.util.Map<String, String> skippedRuntimes) {
+                     java.util.Map<String, String> skippedRuntimes, List<Engine> engines,
+                     java.util.Map<String, String> skippedEngines) {
 
     LatencyReport {
         Objects.requireNonNull(path, "path");
@@ -25,6 +28,8 @@ record LatencyReport(Path path, String generatedAt, List<Series> series, List<St
         stops = List.copyOf(stops);
         peers = List.copyOf(peers);
         skippedRuntimes = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(skippedRuntimes));
+        engines = List.copyOf(engines);
+        skippedEngines = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(skippedEngines));
     }
 
     /**
@@ -51,10 +56,22 @@ record LatencyReport(Path path, String generatedAt, List<Series> series, List<St
         }
     }
 
-    /** One peer baseline ({@code raw-engine-api}, {@code docker-cli}, {@code testcontainers}, ...). */
-    record Peer(String name, String description, String image, List<Double> samples, Double reportedP95) {
+    /**
+     * One peer baseline ({@code raw-engine-api}, {@code docker-cli}, {@code testcontainers}, ...).
+     *
+     * @param engine the engine it ran on, named as our driver there: {@code docker} (also when the report says none)
+     *               or e.g. {@code podman}; it is compared with that driver's warm series
+     */
+    record Peer(String name, String engine, String description, String image, List<Double> samples, Double reportedP95) {
         Peer {
             samples = List.copyOf(samples);
         }
+    }
+
+    /**
+     * An engine of the run: our driver's name on it, its address and version. The first of the report's list is the
+     * baseline the others are compared with (dockerd, driver {@code docker}).
+     */
+    record Engine(String driver, String host, String version) {
     }
 }

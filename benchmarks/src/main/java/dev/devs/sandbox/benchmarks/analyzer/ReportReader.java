@@ -20,6 +20,8 @@ import java.util.List;
 final class ReportReader {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The engine of a peer whose entry names none: dockerd, where our driver is named {@code docker}. */
+    static final String DOCKER = "docker";
 
     private ReportReader() {
     }
@@ -92,18 +94,22 @@ final class ReportReader {
             for (int i = 0; i < peersNode.size(); i++) {
                 String where = "peers[" + i + "]";
                 JsonNode p = requireObject(peersNode.get(i), where);
-                peers.add(new LatencyReport.Peer(text(p, "name", where, true), text(p, "description", where, false),
-                        text(p, "image", where, false), durations(p, where), optionalNumber(p, "p95Ms", where)));
+                String engine = text(p, "engine", where, false);
+                peers.add(new LatencyReport.Peer(text(p, "name", where, true), engine == null ? DOCKER : engine,
+                        text(p, "description", where, false), text(p, "image", where, false), durations(p, where),
+                        optionalNumber(p, "p95Ms", where)));
             }
         }
 
-        java.util.Map<String, String> skippedRuntimes = new java.util.TreeMap<>();
-        JsonNode skippedNode = root.get("skippedRuntimes");
-        if (skippedNode != null && !skippedNode.isNull()) {
-            requireObject(skippedNode, "skippedRuntimes");
-            for (var it = skippedNode.fieldNames(); it.hasNext(); ) {
-                String runtime = it.next();
-                skippedRuntimes.put(runtime, text(skippedNode, runtime, "skippedRuntimes", true));
+        List<LatencyReport.Engine> engines = new ArrayList<>();
+        JsonNode enginesNode = root.get("engines");
+        if (enginesNode != null && !enginesNode.isNull()) {
+            requireArray(enginesNode, "engines");
+            for (int i = 0; i < enginesNode.size(); i++) {
+                String where = "engines[" + i + "]";
+                JsonNode e = requireObject(enginesNode.get(i), where);
+                engines.add(new LatencyReport.Engine(text(e, "driver", where, true), text(e, "host", where, false),
+                        text(e, "version", where, false)));
             }
         }
 
@@ -114,7 +120,21 @@ final class ReportReader {
         }
         JsonNode generatedAt = root.get("generatedAt");
         return new LatencyReport(path, generatedAt == null || !generatedAt.isTextual() ? null : generatedAt.asText(),
-                series, stops, peers, skippedRuntimes);
+                series, stops, peers, reasons(root, "skippedRuntimes"), engines, reasons(root, "skippedEngines"));
+    }
+
+    /** A section of the form {"name": "why it was not measured", ...}, or an empty map when absent. */
+    private static java.util.Map<String, String> reasons(JsonNode root, String section) throws MalformedReportException {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        JsonNode node = root.get(section);
+        if (node != null && !node.isNull()) {
+            requireObject(node, section);
+            for (var it = node.fieldNames(); it.hasNext(); ) {
+                String name = it.next();
+                out.put(name, text(node, name, section, true));
+            }
+        }
+        return out;
     }
 
     private static LatencyReport.Series series(JsonNode node, String where) throws MalformedReportException {

@@ -28,10 +28,7 @@ final class Table {
             out.println("Runtimes: the same starts on another OCI runtime, from the same run; ratio = its P50 (P95) / "
                     + Analysis.BASELINE_RUNTIME + "'s.");
             header(out, width, "runtime", "P50 ratio", "P95 ratio");
-            for (Analysis.RuntimeRatio rr : a.runtimeRatios) {
-                line(out, width, rr.baseline(), "1.00x", "1.00x");
-                line(out, width, rr.row(), ratio(rr.p50Ratio()), ratio(rr.p95Ratio()));
-            }
+            ratios(out, width, a.runtimeRatios);
         }
         if (!r.skippedRuntimes().isEmpty()) {
             out.println();
@@ -44,14 +41,27 @@ final class Table {
                 line(out, width, row, target(row.targetMs()), row.verdict().label);
             }
         }
+        if (!a.engineRatios.isEmpty()) {
+            out.println();
+            out.println("Engines: the same starts and stops on another engine, interleaved in the same run; ratio = its P50 (P95) / "
+                    + a.engineRatios.get(0).versus() + "'s.");
+            r.engines().forEach(e -> out.println("  " + e.driver() + ": " + (e.version() == null ? "version unknown" : "version " + e.version())
+                    + (e.host() == null ? "" : " at " + e.host())));
+            header(out, width, "engine", "P50 ratio", "P95 ratio");
+            ratios(out, width, a.engineRatios);
+        }
+        if (!r.skippedEngines().isEmpty()) {
+            out.println();
+            r.skippedEngines().forEach((engine, why) -> out.println("engine " + engine + " not measured: " + why));
+        }
         if (!a.peers.isEmpty()) {
             out.println();
-            out.println("Peers: the same container started other ways, in the same run; ratio = our docker warm P50 (P95) / the peer's.");
+            out.println("Peers: the same container started other ways, in the same run; ratio = our warm P50 (P95) on the"
+                    + " peer's engine / the peer's.");
             header(out, width, "peer", "P50 ratio", "P95 ratio");
             for (Analysis.Row row : a.peers) {
-                String name = row.label().substring("peer ".length());
-                Analysis.PeerRatio ratio = a.ratios.stream().filter(x -> x.peer().equals(name)).findFirst().orElse(null);
-                line(out, width, row, ratio == null ? "-" : ratio(ratio.p50Ratio()), ratio == null ? "-" : ratio(ratio.p95Ratio()));
+                Analysis.PeerRatio ratio = a.peerRatio(row);
+                line(out, width, row, ratio(ratio.p50Ratio()), ratio(ratio.p95Ratio()));
             }
         }
         if (!a.warnings.isEmpty()) {
@@ -64,6 +74,14 @@ final class Table {
         } else {
             out.println("verdict: " + (a.failures.size() == 1 ? "1 series misses its target" : a.failures.size() + " series miss their targets"));
             a.failures.forEach(f -> out.println("  " + f));
+        }
+    }
+
+    /** Each ratio as its baseline's row (1.00x) then its own. */
+    private static void ratios(PrintStream out, int width, List<Analysis.Ratio> ratios) {
+        for (Analysis.Ratio rr : ratios) {
+            line(out, width, rr.baseline(), "1.00x", "1.00x");
+            line(out, width, rr.row(), ratio(rr.p50Ratio()), ratio(rr.p95Ratio()));
         }
     }
 

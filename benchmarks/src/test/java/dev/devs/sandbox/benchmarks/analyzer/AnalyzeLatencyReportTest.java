@@ -59,12 +59,16 @@ class AnalyzeLatencyReportTest {
     }
 
     private static SandboxLifecycleEvent stop(Type type, double ms) {
+        return stop("docker", type, ms);
+    }
+
+    private static SandboxLifecycleEvent stop(String driver, Type type, double ms) {
         Duration d = Duration.ofNanos(Math.round(ms * 1_000_000));
         String id = "sbx-" + (++ids);
         return type == Type.STOPPED
-                ? new SandboxLifecycleEvent.Stopped(id, "docker", StartType.WARM, T0.plusSeconds(9), T0, T0.plusSeconds(1), d,
+                ? new SandboxLifecycleEvent.Stopped(id, driver, StartType.WARM, T0.plusSeconds(9), T0, T0.plusSeconds(1), d,
                         Map.of(), Map.of())
-                : new SandboxLifecycleEvent.Killed(id, "docker", StartType.WARM, T0.plusSeconds(9), T0, T0.plusSeconds(1), d,
+                : new SandboxLifecycleEvent.Killed(id, driver, StartType.WARM, T0.plusSeconds(9), T0, T0.plusSeconds(1), d,
                         Map.of(), Map.of(), java.util.Optional.empty());
     }
 
@@ -184,6 +188,71 @@ class AnalyzeLatencyReportTest {
         assertThat(only.exit()).isZero();
         assertThat(only.out()).doesNotContain("Runtimes:").contains("verdict: every P95 is within its target")
                 .contains("runtime runsc not measured: the Docker engine at unix:///x has no runtime 'runsc'");
+    }
+
+    /**
+     * Podman beside dockerd, as the warm benchmark writes them (the Docker driver named podman, an engines section):
+     * its warm and stop series with their ratios to docker's, held to the Docker targets, and its raw engine API peer
+     * compared with podman warm, not with docker warm.
+     */
+    @Test
+    void podmanSeriesBesideDockerdShowTheirRatiosAndItsPeerIsComparedWithPodman() throws IOException {
+        Path path = dir.resolve("reports/engines.json");
+        try (SandboxLatencyReporter r = SandboxLatencyReporter.builder().reportPath(path).build()) {
+            for (int v = 1; v <= 20; v++) {
+                r.onEvent(ready("docker", StartType.WARM, 200 + v, Map.of("runtime", "runc")));
+                r.onEvent(ready("podman", StartType.WARM, 100 + v, Map.of("runtime", "oci")));
+                r.onEvent(stop("docker", Type.STOPPED, 50 + v));
+                r.onEvent(stop("podman", Type.STOPPED, 120 + v));
+            }
+            r.putSection("engines", List.of(
+                    Map.of("driver", "docker", "host", "unix:///var/run/docker.sock", "version", "20.10.24"),
+                    Map.of("driver", "podman", "host", "unix:///x/podman.sock", "version", "4.3.1")));
+            r.putSection("peers", List.of(
+                    Map.of("name", "raw-engine-api", "engine", "docker", "samples", samples(181, 200), "count", 20),
+                    Map.of("name", "raw-engine-api", "engine", "podman", "samples", samples(91, 110), "count", 20)));
+        }
+        Result res = analyze(path.toString());
+        System.out.println(res.out());
+        assertThat(res.exit()).as(res.err()).isZero();
+        // Nearest rank over 20: P50 the 10th, P95 the 19th. Podman is held to the Docker warm and stop targets; it
+        // names its default runtime "oci", and is compared with dockerd's default, runc.
+        assertThat(row(res.out(), "podman warm [oci]")).matches("podman warm \\[oci]\\s+20\\s+110\\.0\\s+119\\.0\\s+120\\.0\\s+10 s\\s+OK.*");
+        assertThat(row(res.out(), "podman stop")).matches("podman stop\\s+20\\s+130\\.0\\s+139\\.0\\s+140\\.0\\s+5 s\\s+OK.*");
+        String engines = res.out().substring(res.out().indexOf("Engines:"), res.out().indexOf("Peers:"));
+        assertThat(engines).contains("ratio = its P50 (P95) / docker's").contains("podman: version 4.3.1 at unix:///x/podman.sock");
+        // 110 / 210 = 0.52, 119 / 219 = 0.54; stops 130 / 60 = 2.17, 139 / 69 = 2.01.
+        assertThat(row(engines, "podman warm [oci]")).matches("podman warm \\[oci]\\s+20\\s+110\\.0\\s+119\\.0\\s+120\\.0\\s+0\\.52x\\s+0\\.54x.*");
+        assertThat(row(engines, "docker warm [runc]")).contains("1.00x");
+        assertThat(row(engines, "podman stop")).matches("podman stop\\s+20\\s+130\\.0\\s+139\\.0\\s+140\\.0\\s+2\\.17x\\s+2\\.01x.*");
+        // Each raw peer beside our driver on its own engine: docker 210 / 190 = 1.11, 219 / 199 = 1.10;
+        // podman 110 / 100 = 1.10, 119 / 109 = 1.09.
+        String peers = res.out().substring(res.out().indexOf("Peers:"));
+        assertThat(row(peers, "raw-engine-api")).matches("raw-engine-api\\s+20\\s+190\\.0\\s+199\\.0\\s+200\\.0\\s+1\\.11x\\s+1\\.10x.*");
+        assertThat(row(peers, "raw-engine-api [podman]"))
+                .matches("raw-engine-api \\[podman]\\s+20\\s+100\\.0\\s+109\\.0\\s+110\\.0\\s+1\\.10x\\s+1\\.09x.*");
+        assertThat(ImageIO.read(path.resolveSibling("engines.png").toFile())).isNotNull();
+
+        // A podman warm P95 over the Docker warm target fails the run like a docker one.
+        Path slow = dir.resolve("reports/podman-slow.json");
+        try (SandboxLatencyReporter r = SandboxLatencyReporter.builder().reportPath(slow).build()) {
+            r.onEvent(ready("podman", StartType.WARM, 10_001, Map.of("runtime", "oci")));
+        }
+        Result over = analyze(slow.toString(), "--no-chart");
+        assertThat(over.exit()).isEqualTo(1);
+        assertThat(over.out()).contains("podman warm [oci]: P95 10001.0 ms is over its target of 10 s");
+
+        // Without Podman the report says why, and there is no engine table.
+        Path dockerdOnly = dir.resolve("reports/dockerd-only.json");
+        try (SandboxLatencyReporter r = SandboxLatencyReporter.builder().reportPath(dockerdOnly).build()) {
+            r.onEvent(ready("docker", StartType.WARM, 200, Map.of("runtime", "runc")));
+            r.putSection("engines", List.of(Map.of("driver", "docker")));
+            r.putSection("skippedEngines", Map.of("podman", "no podman engine at unix:///x/podman.sock (the socket does not exist)"));
+        }
+        Result only = analyze(dockerdOnly.toString(), "--no-chart");
+        assertThat(only.exit()).isZero();
+        assertThat(only.out()).doesNotContain("Engines:")
+                .contains("engine podman not measured: no podman engine at unix:///x/podman.sock (the socket does not exist)");
     }
 
     @Test
