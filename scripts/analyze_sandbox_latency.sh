@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Analyzes a sandbox latency report: prints n / P50 / P95 / P99 / target / verdict per series and for the stop
-# series (the targets are LatencyTargets in sandbox-metrics; README states them), the peers with our Docker warm
-# P50 and P95 as a ratio to each, and draws the chart next to the report (sandbox_latency_benchmark.png).
+# series (the targets are LatencyTargets in sandbox-metrics; README states them), the runsc/runc and podman/docker
+# ratios, the peers with our warm P50 and P95 on the peer's engine as a ratio to each, and draws the chart next to
+# the report (sandbox_latency_benchmark.png).
 #
 # usage: scripts/analyze_sandbox_latency.sh [report.json] [--chart FILE.png | --no-chart]
 #        default report: .devs/reports/sandbox_latency_benchmark.json of this project

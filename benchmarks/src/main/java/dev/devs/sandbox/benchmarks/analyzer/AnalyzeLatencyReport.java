@@ -8,8 +8,9 @@ import java.nio.file.Path;
  * The report analyzer, run by {@code scripts/analyze_sandbox_latency.sh [report.json]}.
  *
  * <p>Reads a sandbox latency report (default {@code .devs/reports/sandbox_latency_benchmark.json}), prints
- * n / P50 / P95 / P99 / target / verdict for every provisioning series, the stop series and the
- * peers with our Docker warm P50 and P95 as a ratio to each, and draws the chart next to the report
+ * n / P50 / P95 / P99 / target / verdict for every provisioning series and the stop series, the series on another
+ * runtime (runsc / runc) or another engine (podman / docker, from the report's {@code engines} section) with their
+ * ratio, the peers with our warm P50 and P95 on the peer's engine as a ratio to each, and draws the chart next to the report
  * ({@code sandbox_latency_benchmark.png}). Percentiles are recomputed from the samples with the project's one
  * implementation, {@link dev.devs.sandbox.metrics.Percentiles}.
  *
