@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #acquire} hands out an idle sandbox, or waits for a refill up to the given wait. A hand-out emits
  *       {@code Starting} then {@code Ready} with start type {@code pooled} for the sandbox handed out, timed from
  *       the {@code acquire} call to the hand-out, waiting and customisation included; a claim that fails emits
- *       {@code Starting} then {@code Failed}.</li>
+ *       {@code Starting} then {@code Failed}. The claimed sandbox's replacement starts right after its hand-out
+ *       (customisation applied), so the two never compete for the engine.</li>
  *   <li>One claimant per sandbox, ever: a handed-out sandbox never returns to the pool; stopping it destroys it
  *       and the pool refills. Nothing of one claim can leak into the next.</li>
  *   <li>A {@link PoolClaim} (extra env, files, working directory) is applied at hand-out, so a customised claim
@@ -154,8 +155,14 @@ public final class SandboxPool implements AutoCloseable {
                     ? new SandboxRuntimeUnavailableException(id, taken.refusal(), taken.lastRefillError())
                     : new SandboxTimeoutException(id, maxWait, taken.refusal(), taken.lastRefillError()));
         }
-        launch(taken.refillsToLaunch());
-        return handOut(taken.idle().sandbox(), claim, stopGrace, acquiredAt, t0);
+        // The replacement starts once the claim is applied, not before: a refill and the claim's customisation share the
+        // engine, and a WebContainer refill's new page held Chromium's DevTools answers back for 50-100 ms, the claim's
+        // file write included (docs/webcontainer-claim-latency.md). Its slot is already counted as starting.
+        try {
+            return handOut(taken.idle().sandbox(), claim, stopGrace, acquiredAt, t0);
+        } finally {
+            launch(taken.refillsToLaunch());
+        }
     }
 
     private Sandbox handOut(Sandbox sandbox, PoolClaim claim, Duration stopGrace, Instant acquiredAt, long t0) {

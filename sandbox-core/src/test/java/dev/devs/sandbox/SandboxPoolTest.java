@@ -137,6 +137,21 @@ class SandboxPoolTest {
     }
 
     @Test
+    void theReplacementOfAClaimedSandboxStartsOnlyOnceTheClaimIsApplied() {
+        pool(1, 2);
+        awaitIdle(1);
+        // Long enough for a refill launched before the claim's files to reach start(): it runs on its own thread.
+        driver.watchStartsDuringWrites = Duration.ofMillis(500);
+
+        Sandbox sb = pool.acquire(PoolClaim.builder().file("input.txt", "x").build(), Duration.ofSeconds(5));
+
+        assertThat(driver.startsDuringWrites).as("a refill started while the claim's files were being written").containsExactly(false);
+        assertThat(sb.startType()).isEqualTo(StartType.POOLED);
+        awaitIdle(1);
+        assertThat(driver.starts).as("the claimed sandbox was replaced all the same").hasValue(2);
+    }
+
+    @Test
     void aRequestDifferingWhereARunningSandboxCannotChangeIsRefusedNamingTheField() {
         pool(0, 1);
 

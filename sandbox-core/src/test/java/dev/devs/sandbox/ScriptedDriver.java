@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -41,6 +42,13 @@ public final class ScriptedDriver implements SandboxDriver {
     /** When set, start() counts down {@link #startEntered} and blocks until this opens. */
     volatile CountDownLatch startGate;
     final CountDownLatch startEntered = new CountDownLatch(1);
+    /**
+     * When set, writeFiles() waits up to this long for another start() to begin and records in
+     * {@link #startsDuringWrites} whether one did: a claim's customisation watching for its pool's refill.
+     */
+    volatile Duration watchStartsDuringWrites;
+    final Queue<Boolean> startsDuringWrites = new ConcurrentLinkedQueue<>();
+    private final Object startSignal = new Object();
     /** "stop" and "close" in the order they happened, to check what the provider does after closing the driver. */
     final Queue<String> calls = new ConcurrentLinkedQueue<>();
 
@@ -59,6 +67,9 @@ public final class ScriptedDriver implements SandboxDriver {
     @Override
     public Handle start(SandboxSpec spec, StartContext context) throws InterruptedException {
         starts.incrementAndGet();
+        synchronized (startSignal) {
+            startSignal.notifyAll();
+        }
         if (!ignoreInterrupts && Thread.interrupted()) {
             throw new InterruptedException("start of " + context.sandboxId() + " interrupted");
         }
@@ -107,7 +118,11 @@ public final class ScriptedDriver implements SandboxDriver {
             }
 
             @Override
-            public void writeFiles(Map<String, byte[]> written, String workingDir, Duration timeout) {
+            public void writeFiles(Map<String, byte[]> written, String workingDir, Duration timeout) throws InterruptedException {
+                Duration watch = watchStartsDuringWrites;
+                if (watch != null) {
+                    startsDuringWrites.add(startBegins(watch));
+                }
                 // Resolves relative paths as a driver would: against the working directory, or /workspace.
                 String dir = workingDir == null ? "/workspace" : workingDir;
                 written.forEach((path, content) -> files.computeIfAbsent(id, k -> new ConcurrentHashMap<>())
@@ -133,6 +148,18 @@ public final class ScriptedDriver implements SandboxDriver {
                 return alive.contains(id);
             }
         };
+    }
+
+    /** Whether a start() begins within {@code watch}. */
+    private boolean startBegins(Duration watch) throws InterruptedException {
+        int before = starts.get();
+        long deadline = System.nanoTime() + watch.toNanos();
+        synchronized (startSignal) {
+            for (long left = watch.toNanos(); starts.get() == before && left > 0; left = deadline - System.nanoTime()) {
+                TimeUnit.NANOSECONDS.timedWait(startSignal, left);
+            }
+        }
+        return starts.get() != before;
     }
 
     @Override
