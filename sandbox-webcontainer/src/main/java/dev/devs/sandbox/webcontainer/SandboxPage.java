@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One sandbox's own browser context, with one page in it and a DevTools session on that page: a page can boot only
- * one WebContainer, and a context keeps the sandboxes' storage apart. Disposing the context closes the page.
+ * one WebContainer, and a context keeps the sandboxes' storage apart. The page is hidden (no window; see
+ * {@link CdpConnection#createTarget}), so disposing closes the page before the context.
  */
 final class SandboxPage {
 
@@ -45,8 +46,16 @@ final class SandboxPage {
             created.thenAccept(id -> cdp.disposeBrowserContext(id));
             throw e;
         }
+        CompletableFuture<String> page = cdp.createTarget("about:blank", contextId);
+        String targetId;
         try {
-            String targetId = cdp.createTarget("about:blank", contextId, CallBudget.of(ctx, phase));
+            targetId = CdpConnection.await("Target.createTarget", page.copy(), CallBudget.of(ctx, phase));
+        } catch (InterruptedException | RuntimeException e) {
+            page.thenAccept(id -> cdp.closeTarget(id)); // a hidden page outlives its context: close it if it comes
+            disposeQuietly(cdp, contextId, null, null);
+            throw e;
+        }
+        try {
             CdpSession session = cdp.attach(targetId, CallBudget.of(ctx, phase));
             // Sent together: one round trip instead of three. Network for the runtime iframe's fate,
             // Page for the load event, Inspector for a crashed renderer.
@@ -56,7 +65,7 @@ final class SandboxPage {
                     "enabling the page's DevTools domains got no answer within " + enable);
             return new SandboxPage(cdp, contextId, session);
         } catch (InterruptedException | RuntimeException | Error e) {
-            disposeQuietly(cdp, contextId);
+            disposeQuietly(cdp, contextId, targetId, null);
             throw e;
         }
     }
@@ -84,8 +93,8 @@ final class SandboxPage {
     }
 
     /**
-     * Disposes the context, waiting at most {@code timeout}; nothing when the browser connection is already closed
-     * (its contexts died with it).
+     * Closes the page and disposes the context, waiting at most {@code timeout}; nothing when the browser connection is
+     * already closed (its pages and contexts died with it).
      *
      * @return whether the browser was still there to dispose it
      * @throws CdpException the browser, still connected, did not dispose it
@@ -95,7 +104,7 @@ final class SandboxPage {
             return false;
         }
         try {
-            cdp.disposeBrowserContext(contextId, timeout);
+            CdpConnection.await("Target.disposeBrowserContext", closeAndDispose(cdp, contextId, session.targetId(), session.detachedFuture()), timeout);
             return true;
         } catch (CdpException e) {
             if (cdp.isOpen()) {
@@ -105,19 +114,38 @@ final class SandboxPage {
         }
     }
 
-    /** Disposes the context after a failure: bounded, even on an interrupted thread (whose interrupt stays set). */
+    /** Closes the page and disposes the context after a failure: bounded, even on an interrupted thread (whose interrupt stays set). */
     void disposeQuietly() {
-        disposeQuietly(cdp, contextId);
+        disposeQuietly(cdp, contextId, session.targetId(), session.detachedFuture());
     }
 
-    private static void disposeQuietly(CdpConnection cdp, String contextId) {
+    private static void disposeQuietly(CdpConnection cdp, String contextId, String targetId, CompletableFuture<?> detached) {
         if (!cdp.isOpen()) {
             return;
         }
         try {
-            CdpConnection.awaitUninterruptibly("Target.disposeBrowserContext", cdp.disposeBrowserContext(contextId), CLEANUP_TIMEOUT);
+            CdpConnection.awaitUninterruptibly("Target.disposeBrowserContext", closeAndDispose(cdp, contextId, targetId, detached), CLEANUP_TIMEOUT);
         } catch (CdpException e) {
             log.warn("disposing browser context {} failed: {}", contextId, e.getMessage());
         }
+    }
+
+    /**
+     * Sends the page's close and then the context's disposal, without a round trip between them: disposing a context
+     * does not close its hidden page ({@link CdpConnection#createTarget}). Completes once the context is disposed and,
+     * when {@code detached} is given, the page's session has detached: a hidden page goes a moment after its close
+     * is answered. A page already gone (crashed, closed) fails its close, which changes nothing.
+     */
+    private static CompletableFuture<?> closeAndDispose(CdpConnection cdp, String contextId, String targetId,
+            CompletableFuture<?> detached) {
+        CompletableFuture<?> closed = targetId == null ? CompletableFuture.completedFuture(null) : cdp.closeTarget(targetId)
+                .handle((r, e) -> {
+                    if (e != null) {
+                        log.debug("closing page {} before its context: {}", targetId, e.getMessage());
+                    }
+                    return null;
+                });
+        CompletableFuture<?> gone = detached == null ? closed : closed.thenCompose(x -> detached);
+        return CompletableFuture.allOf(gone, cdp.disposeBrowserContext(contextId));
     }
 }

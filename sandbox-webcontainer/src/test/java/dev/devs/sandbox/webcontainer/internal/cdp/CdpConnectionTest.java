@@ -90,10 +90,30 @@ class CdpConnectionTest {
 
                 org.awaitility.Awaitility.await().atMost(T).until(() -> consoleMessages.contains("hello from the page"));
                 assertThat(cdp.browserContextIds(T)).contains(context);
+                cdp.closeTarget(target).get(5, TimeUnit.SECONDS); // a hidden page outlives its context
             } finally {
                 cdp.disposeBrowserContext(context, T);
             }
             assertThat(cdp.browserContextIds(T)).doesNotContain(context);
+        }
+    }
+
+    @Test
+    void aNewPageGetsNoBrowserWindow() throws Exception {
+        // A window per page cost Chromium's UI thread 50-100 ms and held back every other page's DevTools answers.
+        try (CdpConnection cdp = CdpConnection.connect(devtools, T)) {
+            String context = cdp.createBrowserContext(T);
+            try {
+                String target = cdp.createTarget("about:blank", context, T);
+                assertThatThrownBy(() -> cdp.call("Browser.getWindowForTarget", Map.of("targetId", target), T))
+                        .isInstanceOf(CdpException.class).hasMessageContaining("window not found");
+                CdpSession page = cdp.attach(target, T);
+                CdpSession.EvaluateResult r = page.evaluate("document.visibilityState").get(5, TimeUnit.SECONDS);
+                assertThat(r.value().asText()).as("a hidden page's document stays visible (timers not throttled)").isEqualTo("visible");
+                cdp.closeTarget(target).get(5, TimeUnit.SECONDS);
+            } finally {
+                cdp.disposeBrowserContext(context, T);
+            }
         }
     }
 
@@ -108,14 +128,15 @@ class CdpConnectionTest {
         assertThatThrownBy(() -> CdpConnection.await("Runtime.evaluate", never, Duration.ofMillis(200)))
                 .isInstanceOf(CdpException.class).hasMessageContaining("no answer within PT0.2S");
 
-        // Disposing the context detaches the page: its pending calls fail instead of hanging.
+        // Closing the page detaches its session: its pending calls fail instead of hanging.
         CompletableFuture<JsonNode> orphan = page.send("Runtime.evaluate",
                 Map.of("expression", "new Promise(() => {})", "awaitPromise", true));
-        cdp.disposeBrowserContext(context, T);
+        cdp.closeTarget(page.targetId()).get(5, TimeUnit.SECONDS);
         assertThatThrownBy(() -> orphan.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(CdpException.class);
         assertThat(page.detachedFuture().get(5, TimeUnit.SECONDS)).isNotBlank();
         assertThat(page.isAttached()).isFalse();
+        cdp.disposeBrowserContext(context, T);
 
         // Closing the connection fails every pending call (the browser disposes the context: disposeOnDetach).
         String other = cdp.createBrowserContext(T);
@@ -141,6 +162,7 @@ class CdpConnectionTest {
                 CdpSession page = cdp.attach(cdp.createTarget("about:blank", context, T), T);
                 AutoCloseable load = page.on("Page.loadEventFired", params -> { });
                 load.close();
+                cdp.closeTarget(page.targetId()).get(5, TimeUnit.SECONDS);
                 cdp.disposeBrowserContext(context, T);
                 page.detachedFuture().get(5, TimeUnit.SECONDS);
             }
