@@ -55,8 +55,9 @@ final class SandboxPage {
             disposeQuietly(cdp, contextId, null, null);
             throw e;
         }
+        CdpSession session = null;
         try {
-            CdpSession session = cdp.attach(targetId, CallBudget.of(ctx, phase));
+            session = cdp.attach(targetId, CallBudget.of(ctx, phase));
             // Sent together: one round trip instead of three. Network for the runtime iframe's fate,
             // Page for the load event, Inspector for a crashed renderer.
             Duration enable = CallBudget.of(ctx, phase);
@@ -65,7 +66,7 @@ final class SandboxPage {
                     "enabling the page's DevTools domains got no answer within " + enable);
             return new SandboxPage(cdp, contextId, session);
         } catch (InterruptedException | RuntimeException | Error e) {
-            disposeQuietly(cdp, contextId, targetId, null);
+            disposeQuietly(cdp, contextId, targetId, session == null ? null : session.detachedFuture());
             throw e;
         }
     }
