@@ -31,6 +31,8 @@ final class BenchmarkEngine implements AutoCloseable {
     static final String ENGINES_SECTION = "engines";
     /** The report section that says, per engine, why its series were not measured. */
     static final String SKIPPED_ENGINES = "skippedEngines";
+    /** The key, in an engine's entry, of its stop durations (ms) on its default runtime in the interleaved rounds. */
+    static final String INTERLEAVED_STOPS = "interleavedStopsMs";
 
     final String driver;
     final String host;
@@ -39,6 +41,11 @@ final class BenchmarkEngine implements AutoCloseable {
     final String version;
     /** Stop durations (ms) of our sandboxes on this engine, in the order taken. */
     final List<Double> stops = new ArrayList<>();
+    /**
+     * The part of {@link #stops} on the engine's default runtime: what one engine's stops are compared with on
+     * another's, taken in the same interleaved rounds (the driver's stop series also holds other benchmarks' stops).
+     */
+    final List<Double> defaultRuntimeStops = new ArrayList<>();
 
     private BenchmarkEngine(String driver, String host, DockerClient client, SandboxProvider provider, String version) {
         this.driver = driver;
@@ -92,7 +99,11 @@ final class BenchmarkEngine implements AutoCloseable {
             assertThat(sandbox.startType()).isEqualTo(StartType.WARM);
             sample = ms(sandbox.provisioningDuration());
         } finally {
-            stops.add(ms(Measurements.stopAndCheck(client, sandbox)));
+            double stop = ms(Measurements.stopAndCheck(client, sandbox));
+            stops.add(stop);
+            if (spec.runtime().isEmpty()) {
+                defaultRuntimeStops.add(stop);
+            }
         }
         return sample;
     }
@@ -105,12 +116,18 @@ final class BenchmarkEngine implements AutoCloseable {
         }
     }
 
-    /** The {@value #ENGINES_SECTION} entry of this engine. */
-    Map<String, String> describe() {
-        Map<String, String> m = new LinkedHashMap<>();
+    /**
+     * The {@value #ENGINES_SECTION} entry of this engine; with {@code interleavedStopsMs}, its
+     * {@link #defaultRuntimeStops}, once there are any.
+     */
+    Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
         m.put("driver", driver);
         m.put("host", host);
         m.put("version", version);
+        if (!defaultRuntimeStops.isEmpty()) {
+            m.put(INTERLEAVED_STOPS, List.copyOf(defaultRuntimeStops));
+        }
         return m;
     }
 

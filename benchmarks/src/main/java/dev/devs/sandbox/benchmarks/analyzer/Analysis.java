@@ -113,7 +113,8 @@ final class Analysis {
      * With an {@code engines} section of two or more engines: every series of a later engine's driver beside the
      * series of the first engine's driver with the same start type and runtime, or, on a runtime the first engine has
      * no series of (Podman reports its default as {@code oci}), on {@link #BASELINE_RUNTIME}; and its stops beside the
-     * first's (e.g. podman warm / docker warm, podman stop / docker stop; both from the same interleaved rounds).
+     * first's (e.g. podman warm / docker warm, podman stop / docker stop), the first's stops taken from the same
+     * interleaved rounds when the report's {@code engines} section has them ({@code interleavedStopsMs}).
      */
     private void compareEngines() {
         List<LatencyReport.Engine> engines = report.engines();
@@ -140,10 +141,15 @@ final class Analysis {
                     engineRatios.add(ratioOf(series.get(i), series.get(j), base));
                 }
             }
+            // The first engine's stop series holds every stop of the run on it; when the report has its stops from the
+            // interleaved rounds, those are the baseline (the later engine's series holds only those rounds' stops).
+            List<Double> baseStops = engines.get(0).interleavedStopsMs();
+            Row interleaved = baseStops.isEmpty() ? null : row(Kind.STOPS, base + " stop [" + BASELINE_RUNTIME + "], interleaved rounds",
+                    baseStops, millis(LatencyTargets.stop()), 0, "stops of the same rounds as " + engine.driver() + "'s", false);
             for (int i = 0; i < report.stops().size(); i++) {
                 for (int j = 0; j < report.stops().size() && report.stops().get(i).driver().equals(engine.driver()); j++) {
                     if (report.stops().get(j).driver().equals(base)) {
-                        engineRatios.add(ratioOf(stops.get(i), stops.get(j), base));
+                        engineRatios.add(ratioOf(stops.get(i), interleaved != null ? interleaved : stops.get(j), base));
                     }
                 }
             }

@@ -69,9 +69,13 @@ record LatencyReport(Path path, String generatedAt, List<Series> series, List<St
     }
 
     /**
-     * An engine of the run: our driver's name on it, its address and version. The first of the report's list is the
-     * baseline the others are compared with (dockerd, driver {@code docker}).
+     * An engine of the run: our driver's name on it, its address and version, and the stops (ms) of our sandboxes
+     * on its default runtime in the benchmark's interleaved rounds (empty when the report has none). The first of the
+     * report's list is the baseline the others are compared with (dockerd, driver {@code docker}).
      */
-    record Engine(String driver, String host, String version) {
+    record Engine(String driver, String host, String version, List<Double> interleavedStopsMs) {
+        Engine {
+            interleavedStopsMs = List.copyOf(interleavedStopsMs);
+        }
     }
 }

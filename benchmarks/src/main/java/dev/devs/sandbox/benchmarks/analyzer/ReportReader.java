@@ -109,7 +109,7 @@ final class ReportReader {
                 String where = "engines[" + i + "]";
                 JsonNode e = requireObject(enginesNode.get(i), where);
                 engines.add(new LatencyReport.Engine(text(e, "driver", where, true), text(e, "host", where, false),
-                        text(e, "version", where, false)));
+                        text(e, "version", where, false), durations(e, "interleavedStopsMs", where)));
             }
         }
 
@@ -148,14 +148,22 @@ final class ReportReader {
     }
 
     private static List<Double> durations(JsonNode owner, String where) throws MalformedReportException {
-        JsonNode samples = owner.get("samples");
-        if (samples == null) {
+        if (owner.get("samples") == null) {
             throw new MalformedReportException(where + " has no 'samples'");
         }
-        requireArray(samples, where + ".samples");
+        return durations(owner, "samples", where);
+    }
+
+    /** The durations in array {@code field} of {@code owner} (objects with durationMs, or numbers); empty when absent. */
+    private static List<Double> durations(JsonNode owner, String field, String where) throws MalformedReportException {
+        JsonNode samples = owner.get(field);
+        if (samples == null || samples.isNull()) {
+            return List.of();
+        }
+        requireArray(samples, where + "." + field);
         List<Double> out = new ArrayList<>(samples.size());
         for (int i = 0; i < samples.size(); i++) {
-            String at = where + ".samples[" + i + "]";
+            String at = where + "." + field + "[" + i + "]";
             JsonNode sample = samples.get(i);
             // The original specification allows a bare number too; the contract writes objects with durationMs.
             JsonNode d = sample.isObject() ? sample.get("durationMs") : sample;

@@ -242,6 +242,26 @@ class AnalyzeLatencyReportTest {
         assertThat(over.exit()).isEqualTo(1);
         assertThat(over.out()).contains("podman warm [oci]: P95 10001.0 ms is over its target of 10 s");
 
+        // With the stops of the interleaved rounds in the engines section, those are the baseline, not the docker stop
+        // series (which holds every docker stop of the run: here 20 of 1000 ms from other benchmark classes).
+        Path interleaved = dir.resolve("reports/interleaved-stops.json");
+        try (SandboxLatencyReporter r = SandboxLatencyReporter.builder().reportPath(interleaved).build()) {
+            for (int v = 1; v <= 20; v++) {
+                r.onEvent(stop("docker", Type.STOPPED, 1_000));
+                r.onEvent(stop("podman", Type.STOPPED, 120 + v));
+            }
+            r.onEvent(ready("docker", StartType.WARM, 200, Map.of("runtime", "runc")));
+            r.putSection("engines", List.of(
+                    Map.of("driver", "docker", "interleavedStopsMs", samples(51, 70)),
+                    Map.of("driver", "podman", "interleavedStopsMs", samples(121, 140))));
+        }
+        Result both = analyze(interleaved.toString(), "--no-chart");
+        assertThat(both.exit()).as(both.err()).isZero();
+        String table = both.out().substring(both.out().indexOf("Engines:"));
+        // 130 / 60 = 2.17, 139 / 69 = 2.01, as with the rounds' stops alone above.
+        assertThat(row(table, "docker stop [runc], interleaved rounds")).matches(".*\\s+20\\s+60\\.0\\s+69\\.0\\s+70\\.0\\s+1\\.00x.*");
+        assertThat(row(table, "podman stop")).matches("podman stop\\s+20\\s+130\\.0\\s+139\\.0\\s+140\\.0\\s+2\\.17x\\s+2\\.01x.*");
+
         // Without Podman the report says why, and there is no engine table.
         Path dockerdOnly = dir.resolve("reports/dockerd-only.json");
         try (SandboxLatencyReporter r = SandboxLatencyReporter.builder().reportPath(dockerdOnly).build()) {
