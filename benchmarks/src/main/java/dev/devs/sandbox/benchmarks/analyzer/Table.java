@@ -89,6 +89,7 @@ final class Table {
         List<Analysis.Row> all = new ArrayList<>(a.series);
         all.addAll(a.stops);
         all.addAll(a.peers);
+        a.engineRatios.forEach(r -> all.add(r.baseline())); // an engine's baseline may be a row of its own (interleaved stops)
         int w = "provisioning".length();
         for (Analysis.Row row : all) {
             w = Math.max(w, displayLabel(row).length());
