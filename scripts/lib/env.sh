@@ -233,6 +233,10 @@ default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
+# Each exec's conmon waits this long before it cleans the exec session up (300 s by default, Docker's inspect
+# window): hundreds of execs in a test run left hundreds of conmon processes waiting. The driver reads an exec's
+# status as soon as its output ends.
+exit_command_delay = 10
 CONF
     # Docker trusts a registry on localhost over plain HTTP; Podman must be told (cold starts pull from it).
     cat >"$DEVS_RUN_DIR/registries.conf" <<CONF
@@ -271,6 +275,27 @@ _env_unmount_below() {
   done
 }
 
+# Podman's service leaves one conmon per container and per exec session, detached from it (their parent is PID 1),
+# until their exit delay has passed: ends, by PID, the conmon processes whose arguments name storage under DIR,
+# which only the service this run started uses.
+_env_stop_conmons() {
+  local dir=$1 pid pids=()
+  for pid in $(pgrep -x conmon 2>/dev/null); do
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir" && pids+=("$pid")
+  done
+  [ ${#pids[@]} -eq 0 ] && return 0
+  kill -TERM "${pids[@]}" 2>/dev/null
+  local left
+  for _ in $(seq 1 50); do
+    left=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && left=1; done
+    [ $left -eq 0 ] && break
+    sleep 0.1
+  done
+  [ $left -eq 1 ] && kill -KILL "${pids[@]}" 2>/dev/null
+  env_log "ended ${#pids[@]} conmon process(es) the Podman service left"
+}
+
 env_stop_started() {
   local name pid i
   for ((i=${#_env_started[@]}-1; i>=0; i--)); do
@@ -283,8 +308,11 @@ env_stop_started() {
       env_log "stopped $name (pid $pid)"
     fi
     rm -f "$DEVS_RUN_DIR/$name.pid"
-    # Podman's overlay storage stays mounted on itself after its service ends; a checkout could not be deleted.
-    [ "$name" = podman ] && _env_unmount_below "$DEVS_RUN_DIR/podman"
+    if [ "$name" = podman ]; then
+      _env_stop_conmons "$DEVS_RUN_DIR/podman/"
+      # Podman's overlay storage stays mounted on itself after its service ends; a checkout could not be deleted.
+      _env_unmount_below "$DEVS_RUN_DIR/podman"
+    fi
   done
   _env_started=()
 }
