@@ -277,22 +277,16 @@ _env_unmount_below() {
 
 # Podman's service leaves one conmon per container and per exec session, detached from it (their parent is PID 1),
 # until their exit delay has passed: ends, by PID, the conmon processes whose arguments name storage under DIR,
-# which only the service this run started uses.
+# which only the service this run started uses. Called after the service has stopped, before the unmount.
 _env_stop_conmons() {
   local dir=$1 pid pids=()
   for pid in $(pgrep -x conmon 2>/dev/null); do
     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir" && pids+=("$pid")
   done
   [ ${#pids[@]} -eq 0 ] && return 0
-  kill -TERM "${pids[@]}" 2>/dev/null
-  local left
-  for _ in $(seq 1 50); do
-    left=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && left=1; done
-    [ $left -eq 0 ] && break
-    sleep 0.1
-  done
-  [ $left -eq 1 ] && kill -KILL "${pids[@]}" 2>/dev/null
+  # SIGKILL, not SIGTERM: on SIGTERM conmon runs its exit command, a `podman container cleanup` that mounts the
+  # storage again after the service has gone. Their containers are gone already; they only wait.
+  kill -KILL "${pids[@]}" 2>/dev/null
   env_log "ended ${#pids[@]} conmon process(es) the Podman service left"
 }
 
