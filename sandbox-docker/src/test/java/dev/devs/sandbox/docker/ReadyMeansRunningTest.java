@@ -7,11 +7,15 @@ import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * READY means the sandbox is running its command: a command that does not exist never returns READY (50
@@ -37,6 +41,25 @@ class ReadyMeansRunningTest {
                     .isInstanceOf(SandboxStartException.class)
                     .hasMessageContaining("exited with status 127 (not found)")
                     .hasMessageContaining("command not found: no-such-program");
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void noCommandWhereTheImageHasNoneNeverReturnsReady(@TempDir Path context) throws IOException {
+        String image = "devs-docker-test-nocmd-" + UUID.randomUUID().toString().substring(0, 8) + ":1";
+        Files.writeString(context.resolve("Dockerfile"), "FROM " + DockerTestSupport.TINY_IMAGE + "\nCMD []\n");
+        DockerTestSupport.cli("build", "-q", "-t", image, context.toString());
+        try {
+            SandboxSpec spec = SandboxSpec.builder(image).build();
+            for (int i = 0; i < 10; i++) {
+                assertThatThrownBy(() -> provider.start(spec)).as("try %d", i)
+                        .isInstanceOf(SandboxStartException.class)
+                        .hasMessageContaining("exited with status 127")
+                        .hasMessageContaining("no command to run: the spec gives none and the image defines none");
+            }
+        } finally {
+            DockerTestSupport.cli("rmi", image);
         }
     }
 
