@@ -217,8 +217,11 @@ final class ContainerHandle implements SandboxDriver.Handle {
             with.engine().awaitedRequest(Duration.ofSeconds(seconds), c -> c.stopContainerCmd(containerId).withTimeout(timeout).exec());
         } catch (NotModifiedException alreadyStopped) {
             return StopOutcome.KILLED; // it had died on its own before the stop
-        } catch (NotFoundException gone) {
-            return StopOutcome.KILLED; // removed behind our back (or by the engine, having exited): it did not stop on request
+        } catch (RuntimeException e) {
+            if (EngineErrors.isGone(e)) {
+                return StopOutcome.KILLED; // removed behind our back (or by the engine, having exited): it did not stop on request
+            }
+            throw e;
         }
         if (endedBefore) {
             return StopOutcome.KILLED;

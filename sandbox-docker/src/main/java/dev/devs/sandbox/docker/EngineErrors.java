@@ -2,6 +2,7 @@ package dev.devs.sandbox.docker;
 
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -97,6 +98,15 @@ final class EngineErrors {
         // A 409 can also come back as a plain DockerException from the streamed exec start.
         return e instanceof DockerException d && (d.getHttpStatus() == 409
                 || engineMessage(d).contains("container state improper") || engineMessage(d).contains("is not running"));
+    }
+
+    /**
+     * The engine no longer knows the container: dockerd says so with a 404; Podman, when its auto-removal of an
+     * exited container races the request, with a 500 "does not exist in database: no such container".
+     */
+    static boolean isGone(RuntimeException e) {
+        return e instanceof NotFoundException
+                || e instanceof DockerException d && d.getHttpStatus() != 409 && engineMessage(d).contains("no such container");
     }
 
     /**

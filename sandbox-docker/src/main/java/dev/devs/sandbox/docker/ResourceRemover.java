@@ -47,7 +47,9 @@ final class ResourceRemover {
                     failure = awaitGone(sandboxId, container);
                 }
             } catch (RuntimeException e) {
-                failure = failures.afterStart(sandboxId, "remove container " + container, e);
+                if (!EngineErrors.isGone(e)) { // Podman: a 500 "no such container" while its auto-removal races this one
+                    failure = failures.afterStart(sandboxId, "remove container " + container, e);
+                }
             }
         }
         try {
@@ -80,10 +82,9 @@ final class ResourceRemover {
         while (System.nanoTime() < deadline) {
             try {
                 engine.requestUninterruptibly(c -> c.inspectContainerCmd(container).exec());
-            } catch (NotFoundException gone) {
-                return null;
             } catch (RuntimeException e) {
-                return failures.afterStart(sandboxId, "inspect container " + container + " while the engine removes it", e);
+                return EngineErrors.isGone(e) ? null
+                        : failures.afterStart(sandboxId, "inspect container " + container + " while the engine removes it", e);
             }
             try {
                 Thread.sleep(10);
