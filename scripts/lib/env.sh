@@ -280,14 +280,15 @@ _env_unmount_below() {
 # which only the service this run started uses. Called after the service has stopped, before the unmount.
 _env_stop_conmons() {
   local dir=$1 pid pids=()
-  for pid in $(pgrep -x conmon 2>/dev/null); do
+  # conmon, and the `podman container cleanup` a conmon runs when its delay has passed (same storage arguments).
+  for pid in $(pgrep -x conmon 2>/dev/null) $(pgrep -x podman 2>/dev/null); do
     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir" && pids+=("$pid")
   done
   [ ${#pids[@]} -eq 0 ] && return 0
   # SIGKILL, not SIGTERM: on SIGTERM conmon runs its exit command, a `podman container cleanup` that mounts the
   # storage again after the service has gone. Their containers are gone already; they only wait.
   kill -KILL "${pids[@]}" 2>/dev/null
-  env_log "ended ${#pids[@]} conmon process(es) the Podman service left"
+  env_log "ended ${#pids[@]} conmon or cleanup process(es) the Podman service left"
 }
 
 env_stop_started() {
