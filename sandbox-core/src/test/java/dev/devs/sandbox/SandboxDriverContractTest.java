@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import dev.devs.sandbox.tck.SandboxDriverContract;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
@@ -69,11 +68,6 @@ class SandboxDriverContractTest {
         protected SandboxSpec rejectedSpec() {
             driver.rejectSpecs = true;
             return SandboxSpec.builder("img:1").build();
-        }
-
-        @Override
-        protected List<String> execCommand() {
-            return List.of("echo", "contract");
         }
 
         @Override

@@ -278,10 +278,11 @@ class DockerWarmStartBenchmark {
         run.putSection(BenchmarkEngine.ENGINES_SECTION, List.of(dockerd.describe(), podman.describe()));
         double p50 = Percentiles.of(podman.defaultRuntimeStops, 50).orElseThrow();
         double p95 = Percentiles.of(podman.defaultRuntimeStops, 95).orElseThrow();
+        double baseP50 = Percentiles.of(dockerd.defaultRuntimeStops, 50).orElseThrow();
+        double baseP95 = Percentiles.of(dockerd.defaultRuntimeStops, 95).orElseThrow();
         run.summary(String.format(Locale.ROOT, "podman stop / docker stop [runc], the same interleaved rounds: n=%d / %d, P50 %s / %s"
-                        + " (x%.2f), P95 %s / %s (x%.2f)", podman.defaultRuntimeStops.size(), dockerd.defaultRuntimeStops.size(), fmt(p50),
-                fmt(Percentiles.of(dockerd.defaultRuntimeStops, 50)), p50 / Percentiles.of(dockerd.defaultRuntimeStops, 50).orElseThrow(),
-                fmt(p95), fmt(Percentiles.of(dockerd.defaultRuntimeStops, 95)), p95 / Percentiles.of(dockerd.defaultRuntimeStops, 95).orElseThrow()));
+                        + " (x%.2f), P95 %s / %s (x%.2f)", podman.defaultRuntimeStops.size(), dockerd.defaultRuntimeStops.size(),
+                fmt(p50), fmt(baseP50), p50 / baseP50, fmt(p95), fmt(baseP95), p95 / baseP95));
         assertThat(podman.defaultRuntimeStops).as("podman stops, one per round like dockerd's").hasSize(dockerd.defaultRuntimeStops.size());
 
         assertThat(onPodman.samples()).hasSize(podmanSamples.size());

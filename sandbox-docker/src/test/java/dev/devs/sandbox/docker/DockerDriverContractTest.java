@@ -3,7 +3,6 @@ package dev.devs.sandbox.docker;
 import dev.devs.sandbox.SandboxDriver;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.tck.SandboxDriverContract;
-import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -33,15 +32,6 @@ class DockerDriverContractTest extends SandboxDriverContract {
         return DockerTestSupport.sleeper().cpus(0.001).build();
     }
 
-    @Override
-    protected List<String> execCommand() {
-        return List.of("echo", "contract");
-    }
-
-    @Override
-    protected String execOutput() {
-        return "contract";
-    }
 
     @Override
     protected void assertNothingLeftBehind(String sandboxId) {

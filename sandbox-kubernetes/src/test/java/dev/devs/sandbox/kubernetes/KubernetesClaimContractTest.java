@@ -48,15 +48,6 @@ class KubernetesClaimContractTest extends SandboxDriverContract {
         return SandboxSpec.builder("busybox:1.36").build();
     }
 
-    @Override
-    protected List<String> execCommand() {
-        return List.of("echo", "contract");
-    }
-
-    @Override
-    protected String execOutput() {
-        return "contract";
-    }
 
     @Override
     protected void assertNothingLeftBehind(String sandboxId) {

@@ -3,7 +3,6 @@ package dev.devs.sandbox.kubernetes;
 import dev.devs.sandbox.SandboxDriver;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.tck.SandboxDriverContract;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -45,15 +44,6 @@ class KubernetesPodContractTest extends SandboxDriverContract {
         return SandboxSpec.builder("busybox:1.36").network("host").build();
     }
 
-    @Override
-    protected List<String> execCommand() {
-        return List.of("echo", "contract");
-    }
-
-    @Override
-    protected String execOutput() {
-        return "contract";
-    }
 
     @Override
     protected void assertNothingLeftBehind(String sandboxId) {

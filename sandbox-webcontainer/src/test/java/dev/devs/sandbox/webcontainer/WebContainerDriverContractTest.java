@@ -8,7 +8,6 @@ import dev.devs.sandbox.tck.SandboxDriverContract;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpConnection;
 import dev.devs.sandbox.webcontainer.testing.StandInRuntime;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -63,15 +62,6 @@ class WebContainerDriverContractTest extends SandboxDriverContract {
         return SandboxSpec.builder("devs-sandbox-busybox:1").build();
     }
 
-    @Override
-    protected List<String> execCommand() {
-        return List.of("echo", "contract");
-    }
-
-    @Override
-    protected String execOutput() {
-        return "contract";
-    }
 
     /**
      * Each live sandbox holds exactly one browser context, so with no sandbox live the browser holds none; once the
