@@ -157,7 +157,8 @@ public final class SandboxPool implements AutoCloseable {
         }
         // The replacement starts once the claim is applied, not before: a refill and the claim's customisation share the
         // engine, and a WebContainer refill's new page held Chromium's DevTools answers back for 50-100 ms, the claim's
-        // file write included (docs/webcontainer-claim-latency.md). Its slot is already counted as starting.
+        // file write included (docs/decisions/0007-pool-refill-after-the-claim-and-hidden-pages.md). Its slot is
+        // already counted as starting.
         try {
             return handOut(taken.idle().sandbox(), claim, stopGrace, acquiredAt, t0);
         } finally {

@@ -271,7 +271,7 @@ public final class CdpConnection implements AutoCloseable {
         // Hidden, because a visible page in a fresh context makes Chromium build a browser window for it: 50-100 ms
         // on its UI thread, which relays every DevTools answer, so every other sandbox's calls waited that long
         // (a pool's refill held back the claim it replaced). A hidden one takes 5-10 ms there
-        // (docs/webcontainer-claim-latency.md).
+        // (docs/decisions/0007-pool-refill-after-the-claim-and-hidden-pages.md).
         return send("Target.createTarget", Map.of("url", url, "browserContextId", browserContextId, "hidden", true,
                 "background", true), null).thenApply(result -> result.path("targetId").asText());
     }
