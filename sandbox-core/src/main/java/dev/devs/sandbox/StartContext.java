@@ -86,17 +86,13 @@ public final class StartContext implements PhaseRecorder {
 
     /** The phases recorded so far, in order. */
     public Map<String, Duration> phases() {
-        return toDurations(phaseNanos);
+        Map<String, Duration> out = new LinkedHashMap<>();
+        phaseNanos.forEach((k, v) -> out.put(k, Duration.ofNanos(v)));
+        return Collections.unmodifiableMap(out);
     }
 
     /** The attributes recorded so far. */
     public Map<String, String> attributes() {
         return Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
-    }
-
-    static Map<String, Duration> toDurations(Map<String, Long> nanos) {
-        Map<String, Duration> out = new LinkedHashMap<>();
-        nanos.forEach((k, v) -> out.put(k, Duration.ofNanos(v)));
-        return Collections.unmodifiableMap(out);
     }
 }
