@@ -1,6 +1,8 @@
 package dev.devs.sandbox;
 
 import dev.devs.sandbox.internal.DaemonThreads;
+import dev.devs.sandbox.spi.SandboxDriver;
+import dev.devs.sandbox.spi.StartContext;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

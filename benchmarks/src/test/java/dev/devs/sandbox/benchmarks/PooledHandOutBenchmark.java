@@ -8,7 +8,7 @@ import static org.awaitility.Awaitility.await;
 import com.github.dockerjava.api.DockerClient;
 import dev.devs.sandbox.PoolClaim;
 import dev.devs.sandbox.Sandbox;
-import dev.devs.sandbox.SandboxDriver;
+import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxLifecycleListener;
 import dev.devs.sandbox.SandboxPool;

@@ -2,12 +2,12 @@ package dev.devs.sandbox.docker;
 
 import com.github.dockerjava.api.exception.NotFoundException;
 import dev.devs.sandbox.ImageNotFoundException;
-import dev.devs.sandbox.SandboxDriver;
+import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxRuntimeUnavailableException;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.SandboxTimeoutException;
-import dev.devs.sandbox.StartContext;
+import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.StartType;
 import java.time.Duration;
 import java.util.List;

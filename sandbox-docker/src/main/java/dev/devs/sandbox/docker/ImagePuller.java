@@ -7,7 +7,7 @@ import com.github.dockerjava.api.model.PullResponseItem;
 import dev.devs.sandbox.ImageNotFoundException;
 import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.SandboxTimeoutException;
-import dev.devs.sandbox.StartContext;
+import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.StartType;
 import com.github.dockerjava.api.command.InspectImageResponse;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.devs.sandbox.docker;
 
-import dev.devs.sandbox.PhaseRecorder;
+import dev.devs.sandbox.spi.PhaseRecorder;
 
 /** Times one phase of a start into its recorder, whether the phase succeeds or throws. */
 final class Phases {

@@ -21,7 +21,7 @@ import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.SandboxTimeoutException;
 import com.sun.net.httpserver.HttpServer;
-import dev.devs.sandbox.StartContext;
+import dev.devs.sandbox.spi.StartContext;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;

@@ -3,7 +3,7 @@ package dev.devs.sandbox.webcontainer;
 import dev.devs.sandbox.ExecResult;
 import dev.devs.sandbox.SandboxException;
 import dev.devs.sandbox.SandboxTimeoutException;
-import dev.devs.sandbox.StartContext;
+import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.webcontainer.internal.Waits;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpSession.EvaluateResult;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.devs.sandbox.webcontainer;
 
-import dev.devs.sandbox.PhaseRecorder;
+import dev.devs.sandbox.spi.PhaseRecorder;
 import dev.devs.sandbox.SandboxException;
 import dev.devs.sandbox.StopOutcome;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpException;

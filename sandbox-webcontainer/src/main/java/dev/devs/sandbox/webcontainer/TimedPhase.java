@@ -1,6 +1,6 @@
 package dev.devs.sandbox.webcontainer;
 
-import dev.devs.sandbox.PhaseRecorder;
+import dev.devs.sandbox.spi.PhaseRecorder;
 
 /**
  * Runs one step of a start or a stop and records its duration as a phase, whether it succeeds or throws (a FAILED

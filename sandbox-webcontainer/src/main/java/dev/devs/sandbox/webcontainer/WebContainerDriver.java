@@ -1,10 +1,10 @@
 package dev.devs.sandbox.webcontainer;
 
-import dev.devs.sandbox.SandboxDriver;
+import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxRuntimeUnavailableException;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxTimeoutException;
-import dev.devs.sandbox.StartContext;
+import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.internal.DaemonThreads;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpConnection;

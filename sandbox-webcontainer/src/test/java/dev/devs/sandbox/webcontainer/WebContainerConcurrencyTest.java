@@ -4,13 +4,13 @@ import static dev.devs.sandbox.SandboxLifecycleEvent.Type.FAILED;
 import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STARTING;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.devs.sandbox.PhaseRecorder;
+import dev.devs.sandbox.spi.PhaseRecorder;
 import dev.devs.sandbox.RecordingListener;
-import dev.devs.sandbox.SandboxDriver;
+import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
-import dev.devs.sandbox.StartContext;
+import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.StopOutcome;
 import dev.devs.sandbox.internal.DaemonThreads;
 import java.time.Duration;

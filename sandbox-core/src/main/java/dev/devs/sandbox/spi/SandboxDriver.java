@@ -1,5 +1,12 @@
-package dev.devs.sandbox;
+package dev.devs.sandbox.spi;
 
+import dev.devs.sandbox.ExecResult;
+import dev.devs.sandbox.SandboxPool;
+import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.SandboxStartException;
+import dev.devs.sandbox.SandboxTimeoutException;
+import dev.devs.sandbox.StopOutcome;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,7 @@
-package dev.devs.sandbox;
+package dev.devs.sandbox.spi;
 
+import dev.devs.sandbox.SandboxTimeoutException;
+import dev.devs.sandbox.StartType;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,4 +1,6 @@
-package dev.devs.sandbox;
+package dev.devs.sandbox.spi;
+
+import dev.devs.sandbox.SandboxLifecycleEvent;
 
 /**
  * Where a driver records how long each phase of a start or a stop took, in the order the phases ran.
