@@ -19,7 +19,7 @@ import static dev.devs.sandbox.docker.DockerTestSupport.PATIENCE;
 import static org.awaitility.Awaitility.await;
 
 import com.github.dockerjava.api.exception.NotFoundException;
-import dev.devs.sandbox.RecordingListener;
+import dev.devs.sandbox.tck.RecordingListener;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxProvider;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.devs.sandbox.ExecResult;
 import dev.devs.sandbox.spi.PhaseRecorder;
-import dev.devs.sandbox.RecordingListener;
+import dev.devs.sandbox.tck.RecordingListener;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxLifecycleEvent;

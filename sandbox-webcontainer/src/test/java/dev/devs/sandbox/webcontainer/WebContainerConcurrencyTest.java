@@ -5,7 +5,7 @@ import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STARTING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.devs.sandbox.spi.PhaseRecorder;
-import dev.devs.sandbox.RecordingListener;
+import dev.devs.sandbox.tck.RecordingListener;
 import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;

@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.devs.sandbox.ExecResult;
-import dev.devs.sandbox.RecordingListener;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxException;

@@ -1,5 +1,7 @@
-package dev.devs.sandbox;
+package dev.devs.sandbox.tck;
 
+import dev.devs.sandbox.SandboxLifecycleEvent;
+import dev.devs.sandbox.SandboxLifecycleListener;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
