@@ -5,7 +5,10 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
 
 /**
@@ -39,7 +42,18 @@ public final class PrometheusText {
      */
     public static Path write(MeterRegistry registry, Path target) throws IOException {
         Objects.requireNonNull(target, "target");
-        AtomicFiles.write(target, scrape(registry).getBytes(StandardCharsets.UTF_8));
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        // A reader sees the old file or the new one, never half of one: write a sibling, then rename over.
+        // rw-r--r--: the scrape text is meant for other users and tools (createTempFile's default is 0600).
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
+        try {
+            Files.write(tmp, scrape(registry).getBytes(StandardCharsets.UTF_8));
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
         return target;
     }
 
