@@ -4,7 +4,6 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Version;
 import dev.devs.sandbox.SandboxLifecycleListener;
 import dev.devs.sandbox.SandboxProvider;
-import dev.devs.sandbox.metrics.PrometheusText;
 import dev.devs.sandbox.metrics.SandboxLatencyReporter;
 import dev.devs.sandbox.metrics.SandboxMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;

@@ -15,7 +15,6 @@ import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.docker.DockerDriver;
 import dev.devs.sandbox.metrics.LatencyStats;
-import dev.devs.sandbox.metrics.LatencyTargets;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

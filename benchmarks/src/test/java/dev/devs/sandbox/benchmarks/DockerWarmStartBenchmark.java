@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.metrics.LatencyStats;
-import dev.devs.sandbox.metrics.LatencyTargets;
 import dev.devs.sandbox.metrics.Percentiles;
 import java.time.Duration;
 import java.time.Instant;

@@ -16,7 +16,6 @@ import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.docker.DockerDriver;
-import dev.devs.sandbox.metrics.LatencyTargets;
 import dev.devs.sandbox.metrics.Percentiles;
 import dev.devs.sandbox.webcontainer.WebContainerDriver;
 import dev.devs.sandbox.webcontainer.testing.StandInRuntime;

@@ -10,7 +10,6 @@ import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.metrics.LatencyStats;
-import dev.devs.sandbox.metrics.LatencyTargets;
 import dev.devs.sandbox.webcontainer.WebContainerDriver;
 import dev.devs.sandbox.webcontainer.testing.StandInRuntime;
 import java.time.Duration;

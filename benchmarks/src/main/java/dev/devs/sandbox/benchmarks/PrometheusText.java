@@ -1,4 +1,4 @@
-package dev.devs.sandbox.metrics;
+package dev.devs.sandbox.benchmarks;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;

@@ -1,4 +1,4 @@
-package dev.devs.sandbox.metrics;
+package dev.devs.sandbox.benchmarks;
 
 import dev.devs.sandbox.StartType;
 import java.time.Duration;
