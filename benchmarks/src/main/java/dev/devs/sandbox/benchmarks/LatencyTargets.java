@@ -9,8 +9,9 @@ import java.util.Optional;
 import java.util.TreeSet;
 
 /**
- * The project's latency targets, in one place: the P95 bounds that decide a benchmark's verdict, the
- * analyzer's exit code and the {@link SandboxMetrics} histogram boundaries (docs/design.md "Commands").
+ * The benchmark's latency targets, in one place: the P95 bounds that decide a benchmark's verdict, the
+ * analyzer's exit code and the extra histogram buckets a benchmark run gives {@code SandboxMetrics}
+ * (docs/design.md "Commands"). The library itself knows no target.
  *
  * <table>
  *   <caption>Targets (a P95 bound per series)</caption>
@@ -79,7 +80,7 @@ public final class LatencyTargets {
         return STOP;
     }
 
-    /** Every distinct provisioning target, ascending: the boundaries a provisioning histogram needs. */
+    /** Every distinct provisioning target, ascending: the bucket bounds a benchmark run's provisioning histogram adds. */
     public static List<Duration> provisioningTargets() {
         return List.copyOf(new TreeSet<>(List.of(POOLED, POOLED_CUSTOMISED, DOCKER_COLD, DOCKER_WARM, WEBCONTAINER)));
     }
