@@ -20,6 +20,41 @@ public interface PhaseRecorder {
         return () -> recordPhase(name, System.nanoTime() - t0);
     }
 
+    /**
+     * Runs {@code step} as the phase {@code name} and records its duration whether it returns or throws, so that a
+     * FAILED event shows how far the start got.
+     */
+    default <T> T timed(String name, Step<T> step) throws InterruptedException {
+        long t0 = System.nanoTime();
+        try {
+            return step.run();
+        } finally {
+            recordPhase(name, System.nanoTime() - t0);
+        }
+    }
+
+    /** {@link #timed(String, Step)} for a step that returns nothing. */
+    default void timed(String name, VoidStep step) throws InterruptedException {
+        long t0 = System.nanoTime();
+        try {
+            step.run();
+        } finally {
+            recordPhase(name, System.nanoTime() - t0);
+        }
+    }
+
+    /** A phase's work, which may block. */
+    @FunctionalInterface
+    interface Step<T> {
+        T run() throws InterruptedException;
+    }
+
+    /** A phase's work that returns nothing. */
+    @FunctionalInterface
+    interface VoidStep {
+        void run() throws InterruptedException;
+    }
+
     /** A running phase timer; {@link #close()} records it. */
     @FunctionalInterface
     interface Phase extends AutoCloseable {

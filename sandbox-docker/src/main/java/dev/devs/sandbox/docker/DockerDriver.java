@@ -198,24 +198,24 @@ public final class DockerDriver implements SandboxDriver {
             List<String> imageCommand = puller.obtain(image, ctx);
             List<String> command = spec.command().isEmpty() ? imageCommand : spec.command();
             ctx.checkDeadline("create");
-            String containerId = Phases.timed(ctx, "create", () -> create(ContainerSpecMapper.map(spec, id, ctx.sessionId()), command, id, created));
+            String containerId = ctx.timed("create", () -> create(ContainerSpecMapper.map(spec, id, ctx.sessionId()), command, id, created));
             ctx.attribute("containerId", containerId);
             // Attached before the start, so that no moment of the sandbox's life is without an owner's link.
-            created.link = Phases.timed(ctx, "attach", () -> attach(id, containerId, ctx));
+            created.link = ctx.timed("attach", () -> attach(id, containerId, ctx));
             ctx.checkDeadline("start");
-            Phases.timed(ctx, "start", () -> engine.requestForStart(id, "start container " + containerId, c -> {
+            ctx.timed("start", () -> engine.requestForStart(id, "start container " + containerId, c -> {
                 try {
                     return c.startContainerCmd(containerId).exec();
                 } catch (NotFoundException e) {
                     throw missingNetworkOr(spec, id, e); // Engine 20.10 looks the network up at start, newer ones at create.
                 }
             }));
-            String ranOn = Phases.timed(ctx, "ready", () -> prober.requireRunning(spec, ctx, containerId, created.link));
+            String ranOn = ctx.timed("ready", () -> prober.requireRunning(spec, ctx, containerId, created.link));
             if (ranOn != null && !ranOn.isEmpty()) {
                 ctx.attribute(SandboxSpec.RUNTIME_ATTRIBUTE, ranOn);
             }
             if (!spec.readinessProbe().isEmpty()) {
-                Phases.timed(ctx, "readiness", () -> prober.awaitProbe(spec, ctx, containerId, created.link));
+                ctx.timed("readiness", () -> prober.awaitProbe(spec, ctx, containerId, created.link));
             }
             return new ContainerHandle(handles, id, containerId, created.link, spec.workDir());
         } catch (InterruptedException | RuntimeException | Error e) {

@@ -228,24 +228,24 @@ public final class WebContainerDriver implements SandboxDriver {
         String phase = PHASE_NEW_CONTEXT;
         SandboxPage page = null;
         try {
-            page = TimedPhase.run(ctx, PHASE_NEW_CONTEXT, () -> SandboxPage.open(lease.browser().cdp(), ctx, PHASE_NEW_CONTEXT, lease.network()));
+            page = ctx.timed(PHASE_NEW_CONTEXT, () -> SandboxPage.open(lease.browser().cdp(), ctx, PHASE_NEW_CONTEXT, lease.network()));
             Harness harness = new Harness(page);
 
             phase = PHASE_LOAD_HARNESS;
-            TimedPhase.run(ctx, PHASE_LOAD_HARNESS, () -> {
+            ctx.timed(PHASE_LOAD_HARNESS, () -> {
                 harness.load(lease.harness().pageUrl(), ctx, PHASE_LOAD_HARNESS);
                 return null;
             });
 
             phase = PHASE_BOOT;
-            String runtime = TimedPhase.run(ctx, PHASE_BOOT, () -> bootRace.boot(harness, ctx));
+            String runtime = ctx.timed(PHASE_BOOT, () -> bootRace.boot(harness, ctx));
             if (runtime != null) {
                 ctx.attribute("runtime", runtime);
             }
 
             phase = PHASE_READINESS;
             SpawnExec exec = new SpawnExec(ctx.sandboxId(), config.endpoint(), harness, spec.env());
-            TimedPhase.run(ctx, PHASE_READINESS, () -> {
+            ctx.timed(PHASE_READINESS, () -> {
                 readiness.await(harness, exec, spec.readinessProbe(), ctx);
                 return null;
             });
