@@ -37,7 +37,7 @@ import java.util.Objects;
  * @param startupTimeout   bound on the whole start, image pull and readiness probe included
  * @param stopGracePeriod  how long {@code stop()} waits after asking the main process to exit before it kills it
  * @param labels           extra labels for the resources the driver creates (keys under
- *                         {@code dev.devs.sandbox.} are reserved)
+ *                         {@link ResourceLabels#PREFIX} are reserved)
  * @param runtime          the isolation runtime to run the sandbox on: empty (default) for the driver's default
  *                         ({@code runc} on a stock Docker engine), or a name the driver knows, e.g. {@code runsc}
  *                         (gVisor) registered with the Docker engine; a driver that cannot honour it rejects the
@@ -85,8 +85,6 @@ public record SandboxSpec(
     public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofHours(1);
     /** The largest maximum lifetime a spec may ask for: seven days. */
     public static final Duration MAX_MAX_LIFETIME = Duration.ofDays(7);
-    /** The label prefix the library reserves for its own resource labels. */
-    public static final String RESERVED_LABEL_PREFIX = "dev.devs.sandbox.";
     /** The name of the {@code runtime} attribute on READY, FAILED and stop events: the runtime the sandbox ran on. */
     public static final String RUNTIME_ATTRIBUTE = "runtime";
     // The Docker engine's runtime names are its daemon.json keys; this is what they can sensibly be.
@@ -166,8 +164,8 @@ public record SandboxSpec(
         }
         labels = copyOf("labels", labels);
         for (String key : labels.keySet()) {
-            if (key.startsWith(RESERVED_LABEL_PREFIX)) {
-                throw new IllegalArgumentException("label '" + key + "' uses the reserved prefix '" + RESERVED_LABEL_PREFIX
+            if (key.startsWith(ResourceLabels.PREFIX)) {
+                throw new IllegalArgumentException("label '" + key + "' uses the reserved prefix '" + ResourceLabels.PREFIX
                         + "': the library sets those itself; choose another key");
             }
         }

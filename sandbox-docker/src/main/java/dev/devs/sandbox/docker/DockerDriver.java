@@ -2,13 +2,14 @@ package dev.devs.sandbox.docker;
 
 import com.github.dockerjava.api.exception.NotFoundException;
 import dev.devs.sandbox.ImageNotFoundException;
-import dev.devs.sandbox.spi.SandboxDriver;
+import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.SandboxRuntimeUnavailableException;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.SandboxTimeoutException;
-import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.StartType;
+import dev.devs.sandbox.spi.SandboxDriver;
+import dev.devs.sandbox.spi.StartContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -26,8 +27,8 @@ import org.slf4j.LoggerFactory;
  *       {@code pull} it (exactly the named tag) from the registry it names, a {@link StartType#COLD} start.</li>
  *   <li>{@code create}: the container {@code devs-<sandboxId>}, its scratch volumes as anonymous volumes created
  *       with it, its command under the owner watchdog (a small sh script), {@code AutoRemove}. Container and volumes carry the
- *       labels {@value #LABEL_MANAGED}=true, {@value #LABEL_SANDBOX_ID}=&lt;sandbox id&gt; and
- *       {@value #LABEL_SESSION}=&lt;provider session&gt;, the owner's identity and the expiry, plus the spec's own
+ *       labels {@value #ResourceLabels.MANAGED}=true, {@value #ResourceLabels.SANDBOX_ID}=&lt;sandbox id&gt; and
+ *       {@value #ResourceLabels.SESSION}=&lt;provider session&gt;, the owner's identity and the expiry, plus the spec's own
  *       labels, so that {@link #removeOrphans()} can find what a dead JVM left behind.</li>
  *   <li>{@code attach}: the owner link to the container's stdin, held for the sandbox's life; when it ends
  *       (close, or this JVM's death) the sandbox ends and the engine removes it (docs/security/sandbox-ownership.md).</li>
@@ -106,14 +107,6 @@ public final class DockerDriver implements SandboxDriver {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
     /** Default bound on waiting for the engine's answer to one request/response call. */
     public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(30);
-    /** Label set to {@code true} on every container and volume this driver creates. */
-    public static final String LABEL_MANAGED = "dev.devs.sandbox.managed";
-    /** Label holding the sandbox id on every container and volume this driver creates. */
-    public static final String LABEL_SANDBOX_ID = "dev.devs.sandbox.id";
-    /** Label holding the provider's session id on every container and volume this driver creates. */
-    public static final String LABEL_SESSION = "dev.devs.sandbox.session";
-    /** Prefix of container and volume names: {@code devs-<sandboxId>}, {@code devs-<sandboxId>-scratch-<n>}. */
-    public static final String NAME_PREFIX = "devs-";
 
     private static final Logger log = LoggerFactory.getLogger(DockerDriver.class);
 

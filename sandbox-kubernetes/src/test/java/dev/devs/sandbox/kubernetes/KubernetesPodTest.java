@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.devs.sandbox.ExecResult;
+import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
@@ -45,9 +46,9 @@ class KubernetesPodTest {
              Sandbox sandbox = provider.start(spec)) {
             Pod pod = cluster.control().pods().inNamespace(ClusterStandIn.NAMESPACE).withName("devs-" + sandbox.id()).get();
 
-            assertThat(pod.getMetadata().getLabels()).containsEntry(KubernetesDriver.LABEL_MANAGED, "true")
-                    .containsEntry(KubernetesDriver.LABEL_SANDBOX_ID, sandbox.id())
-                    .containsEntry(KubernetesDriver.LABEL_SESSION, provider.sessionId()).containsEntry("team", "search");
+            assertThat(pod.getMetadata().getLabels()).containsEntry(ResourceLabels.MANAGED, "true")
+                    .containsEntry(ResourceLabels.SANDBOX_ID, sandbox.id())
+                    .containsEntry(ResourceLabels.SESSION, provider.sessionId()).containsEntry("team", "search");
             assertThat(pod.getSpec().getActiveDeadlineSeconds()).isEqualTo(1200L);
             assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(2L);
             assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
@@ -70,7 +71,7 @@ class KubernetesPodTest {
 
             NetworkPolicy policy = cluster.control().network().v1().networkPolicies().inNamespace(ClusterStandIn.NAMESPACE)
                     .withName("devs-" + sandbox.id()).get();
-            assertThat(policy.getSpec().getPodSelector().getMatchLabels()).containsEntry(KubernetesDriver.LABEL_SANDBOX_ID, sandbox.id());
+            assertThat(policy.getSpec().getPodSelector().getMatchLabels()).containsEntry(ResourceLabels.SANDBOX_ID, sandbox.id());
             assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress", "Egress");
             assertThat(policy.getSpec().getIngress()).isNullOrEmpty();
             assertThat(policy.getSpec().getEgress()).isNullOrEmpty();
