@@ -52,10 +52,10 @@ public final class SandboxProvider implements AutoCloseable {
     private final ListenerSet listeners;
     private final Map<String, Sandbox> live = new ConcurrentHashMap<>();
     /** Sandboxes whose stop failed to release them: a later stop(), and close(), try again. */
-    private final Unreleased unreleased = new Unreleased();
+    private final ReleaseRetries unreleased = new ReleaseRetries();
     private final ExecutorService executor;
     private final boolean ownsExecutor;
-    private final StartsInFlight starts = new StartsInFlight();
+    private final StartGate starts = new StartGate();
 
     private SandboxProvider(Builder b) {
         this.driver = b.driver;
@@ -70,10 +70,10 @@ public final class SandboxProvider implements AutoCloseable {
             this.ownsExecutor = true;
         }
         if (b.shutdownHook) {
-            ShutdownStops.register(this);
+            ShutdownHook.register(this);
         }
         if (b.sweep) {
-            executor.execute(() -> Unreleased.sweep(driver, starts::isClosed));
+            executor.execute(() -> OrphanSweep.run(driver, starts::isClosed));
         }
     }
 
@@ -247,7 +247,7 @@ public final class SandboxProvider implements AutoCloseable {
             }
         }
         live.remove(sandbox.id());
-        return StopRun.run(sandbox, driver.name(), clock, subscribers != null ? subscribers : listeners.snapshot(), unreleased);
+        return SandboxStop.run(sandbox, driver.name(), clock, subscribers != null ? subscribers : listeners.snapshot(), unreleased);
     }
 
     /**
@@ -281,7 +281,7 @@ public final class SandboxProvider implements AutoCloseable {
             log.warn("stopping sandboxes on close failed", e.getCause());
         }
         unreleased.retryAll(CLOSE_RETRIES, CLOSE_RETRY_PAUSE);
-        ShutdownStops.unregister(this);
+        ShutdownHook.unregister(this);
         try {
             driver.close();
         } finally {

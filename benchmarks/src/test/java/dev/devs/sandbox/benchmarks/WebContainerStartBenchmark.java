@@ -111,7 +111,7 @@ class WebContainerStartBenchmark {
     @Test
     @Order(3)
     void webContainerSeriesP95IsWithinItsTarget() {
-        LatencyStats stats = run.reporter().getStats();
+        LatencyStats stats = run.reporter().stats();
         for (StartType type : new StartType[] {StartType.COLD, StartType.WARM}) {
             LatencyStats.Series s = stats.series(WebContainerDriver.NAME, type).orElseThrow(
                     () -> new AssertionError("the reporter has no webcontainer/" + type.wireName() + " series"));

@@ -129,9 +129,9 @@ public final class KubernetesDriver implements SandboxDriver {
     public void validate(SandboxSpec spec) {
         Objects.requireNonNull(spec, "spec");
         if (sandboxTemplate != null) {
-            SpecRules.validateClaim(spec, sandboxTemplate);
+            KubernetesSpecValidator.validateClaim(spec, sandboxTemplate);
         } else {
-            SpecRules.validatePod(spec, networkPolicies);
+            KubernetesSpecValidator.validatePod(spec, networkPolicies);
         }
     }
 

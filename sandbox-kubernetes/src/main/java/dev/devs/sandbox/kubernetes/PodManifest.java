@@ -47,7 +47,7 @@ final class PodManifest {
     }
 
     static Pod pod(SandboxSpec spec, String sandboxId, Map<String, String> labels, String runtimeClassName, Duration maxLifetime) {
-        Long[] user = SpecRules.parseUser(spec.user());
+        Long[] user = KubernetesSpecValidator.parseUser(spec.user());
         List<Volume> volumes = new ArrayList<>();
         List<VolumeMount> mounts = new ArrayList<>();
         // The root file system is read-only: the work directory, /tmp and the scratch paths are emptyDirs, which

@@ -162,7 +162,7 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
     public void bindTo(MeterRegistry registry) {
         Objects.requireNonNull(registry, "registry");
         Bound bound = new Bound(registry);
-        for (LatencyStats.Series s : reporter.getStats().series()) {
+        for (LatencyStats.Series s : reporter.stats().series()) {
             knownSeries.add(new SeriesKey(s.driver(), s.startType(), s.runtime()));
         }
         registries.add(bound);

@@ -98,7 +98,7 @@ class ProviderFedReporterTest {
                     }
                 }
             }
-            LatencyStats stats = reporter.getStats();
+            LatencyStats stats = reporter.stats();
             List<SandboxLifecycleEvent> events = recording.events();
             for (StartType st : List.of(StartType.WARM, StartType.COLD)) {
                 List<SandboxLifecycleEvent.Ready> readies = events.stream()

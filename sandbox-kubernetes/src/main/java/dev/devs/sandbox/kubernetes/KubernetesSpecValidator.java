@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
  * What a {@link SandboxSpec} must satisfy to be expressed as a Pod under Pod Security "restricted", checked in
  * {@link KubernetesDriver#validate} before any event or API call.
  */
-final class SpecRules {
+final class KubernetesSpecValidator {
 
     /** The name part of a label key, and a label value: 63 characters, alphanumeric at both ends. */
     private static final Pattern LABEL_NAME = Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]");
@@ -16,7 +16,7 @@ final class SpecRules {
     private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     private static final Pattern USER = Pattern.compile("(\\d+)(:(\\d+))?");
 
-    private SpecRules() {
+    private KubernetesSpecValidator() {
     }
 
     /** Rules for Pod mode: the spec becomes the Pod. */

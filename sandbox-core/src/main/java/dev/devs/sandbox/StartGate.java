@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * sees the provider closed, never half of each; {@code close} gets the starts it must wait for (a start in flight
  * still uses the driver, which is closed only once it has finished).
  */
-final class StartsInFlight {
+final class StartGate {
     private boolean closed; // guarded by this
     /** Each start in flight, completed when it has finished, with the thread running it. */
     private final Map<CompletableFuture<Void>, Thread> starts = new ConcurrentHashMap<>();

@@ -12,8 +12,8 @@ import java.util.function.Function;
  * sees them: a claim served is {@code Starting} then {@code Ready} (start type pooled) for the sandbox handed
  * out; a claim that got none is {@code Starting} then {@code Failed} under a fresh id.
  */
-final class PooledStarts {
-    private PooledStarts() {
+final class PoolHandOuts {
+    private PoolHandOuts() {
     }
 
     /**

@@ -18,16 +18,16 @@ import org.slf4j.LoggerFactory;
  * hung engine cannot hold the JVM's exit. Providers are weakly referenced: registering one keeps nothing alive.
  * (SIGKILL runs no hook; the drivers' own owner-death mechanisms cover that.)
  */
-final class ShutdownStops {
+final class ShutdownHook {
 
     /** The longest the hook waits for the providers' sandboxes to stop. */
     static final Duration BOUND = Duration.ofSeconds(10);
 
-    private static final Logger log = LoggerFactory.getLogger(ShutdownStops.class);
+    private static final Logger log = LoggerFactory.getLogger(ShutdownHook.class);
     private static final List<WeakReference<SandboxProvider>> providers = new ArrayList<>();
     private static boolean hooked;
 
-    private ShutdownStops() {
+    private ShutdownHook() {
     }
 
     static synchronized void register(SandboxProvider provider) {
@@ -35,7 +35,7 @@ final class ShutdownStops {
         providers.add(new WeakReference<>(provider));
         if (!hooked) {
             try {
-                Runtime.getRuntime().addShutdownHook(new Thread(ShutdownStops::run, "sandbox-shutdown-stops"));
+                Runtime.getRuntime().addShutdownHook(new Thread(ShutdownHook::run, "sandbox-shutdown-stops"));
                 hooked = true;
             } catch (IllegalStateException shuttingDown) {
                 // A provider made while the JVM is already exiting: whoever made it closes it; no hook can be added now.
@@ -49,7 +49,7 @@ final class ShutdownStops {
 
     private static void run() {
         List<SandboxProvider> open = new ArrayList<>();
-        synchronized (ShutdownStops.class) {
+        synchronized (ShutdownHook.class) {
             for (WeakReference<SandboxProvider> r : providers) {
                 SandboxProvider p = r.get();
                 if (p != null && !p.isClosed()) {

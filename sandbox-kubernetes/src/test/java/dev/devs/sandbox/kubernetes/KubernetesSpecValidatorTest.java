@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Specs and settings Kubernetes cannot honour are refused before any API call, naming the value and what is valid. */
-class KubernetesSpecRulesTest {
+class KubernetesSpecValidatorTest {
 
     private static KubernetesClient client;
     private static KubernetesDriver pods;

@@ -6,14 +6,14 @@ import java.time.Duration;
 /**
  * One stop of a live sandbox, after the provider claimed it: the driver's release, the STOPPED or KILLED event,
  * and the outcome every later {@code stop()} of the same sandbox returns. A release that failed emits KILLED with
- * the error, is remembered in {@link Unreleased} for a retry, and is thrown.
+ * the error, is remembered in {@link ReleaseRetries} for a retry, and is thrown.
  */
-final class StopRun {
-    private StopRun() {
+final class SandboxStop {
+    private SandboxStop() {
     }
 
     static StopOutcome run(Sandbox sandbox, String driver, Clock clock, SandboxLifecycleListener subscribers,
-                           Unreleased unreleased) {
+                           ReleaseRetries unreleased) {
         PhaseTimes phases = new PhaseTimes();
         long t0 = System.nanoTime();
         StopOutcome outcome = StopOutcome.KILLED;

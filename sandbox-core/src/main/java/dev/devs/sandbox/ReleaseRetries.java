@@ -1,6 +1,5 @@
 package dev.devs.sandbox;
 
-import dev.devs.sandbox.spi.SandboxDriver;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -11,12 +10,11 @@ import org.slf4j.LoggerFactory;
 /**
  * A provider's sandboxes whose stop threw before their driver released them (the engine was down, say). The
  * stop's KILLED event, with the error, was emitted then; a retry emits nothing more, it only releases.
- * Thread-safe; retries of one sandbox run one at a time. Also the home of the sweep a new provider runs for what
- * dead owners left (the same concern: releasing what nobody else will).
+ * Thread-safe; retries of one sandbox run one at a time. (What dead owners left is {@link OrphanSweep}'s.)
  */
-final class Unreleased {
+final class ReleaseRetries {
 
-    private static final Logger log = LoggerFactory.getLogger(Unreleased.class);
+    private static final Logger log = LoggerFactory.getLogger(ReleaseRetries.class);
 
     private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
 
@@ -72,17 +70,6 @@ final class Unreleased {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-            }
-        }
-    }
-
-    /** A new provider's background sweep of what dead owners left; a failure is logged unless the provider closed meanwhile. */
-    static void sweep(SandboxDriver driver, java.util.function.BooleanSupplier providerClosed) {
-        try {
-            driver.removeOrphans();
-        } catch (RuntimeException e) {
-            if (!providerClosed.getAsBoolean()) {
-                log.warn("removing what dead owners left ({} driver) failed; the next provider tries again", driver.name(), e);
             }
         }
     }
