@@ -7,14 +7,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.devs.sandbox.ExecResult;
-import dev.devs.sandbox.tck.RecordingListener;
 import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxExecTimeoutException;
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.StopOutcome;
+import dev.devs.sandbox.tck.RecordingListener;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpConnection;
 import java.time.Duration;
 import java.util.List;
@@ -141,7 +142,7 @@ class WebContainerDriverTest extends AgainstStandIn {
     void execThatOutlivesItsTimeoutIsKilledAndTheSandboxStaysUsable() {
         try (Sandbox sandbox = provider.start(SandboxSpec.builder().build())) {
             assertThatThrownBy(() -> sandbox.exec(List.of("sleep", "300"), Duration.ofMillis(500)))
-                    .isInstanceOf(SandboxTimeoutException.class)
+                    .isInstanceOf(SandboxExecTimeoutException.class)
                     .hasMessageContaining("[sleep, 300]")
                     .hasMessageContaining("PT0.5S")
                     .hasMessageContaining("it was killed");
