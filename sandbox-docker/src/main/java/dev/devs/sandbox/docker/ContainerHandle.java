@@ -1,7 +1,6 @@
 package dev.devs.sandbox.docker;
 
 import com.github.dockerjava.api.exception.DockerException;
-import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import dev.devs.sandbox.ExecResult;
 import dev.devs.sandbox.SandboxExecException;
@@ -151,10 +150,12 @@ final class ContainerHandle implements SandboxDriver.Handle {
                     : "; it could not be killed from here and runs until the sandbox stops")
                     + " (output so far: stdout '" + ContainerDiagnostics.clip(t.partial.stdout()) + "', stderr '"
                     + ContainerDiagnostics.clip(t.partial.stderr()) + "')");
-        } catch (NotFoundException removed) {
-            throw new SandboxExecException(sandboxId, "sandbox " + sandboxId + " is not running (it has ended and the engine removed it), so "
-                    + command + " cannot run in it: " + EngineErrors.engineMessage(removed), removed);
         } catch (RuntimeException e) {
+            if (EngineErrors.isGone(e)) {
+                // dockerd's 404, or Podman's 500 "no such container" when its auto-removal of the exited container won.
+                throw new SandboxExecException(sandboxId, "sandbox " + sandboxId + " is not running (it has ended and the engine removed it), so "
+                        + command + " cannot run in it: " + EngineErrors.engineMessage((DockerException) e), e);
+            }
             if (EngineErrors.isNotRunning(e)) {
                 throw new SandboxExecException(sandboxId, "sandbox " + sandboxId + " is not running (" + with.diagnostics().describeNow(containerId)
                         + "), so " + command + " cannot run in it: " + EngineErrors.engineMessage((DockerException) e), e);
