@@ -17,6 +17,7 @@ import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.StopOutcome;
 import dev.devs.sandbox.tck.RecordingListener;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpConnection;
+import dev.devs.sandbox.webcontainer.testing.StandInRuntime;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -111,7 +112,7 @@ class WebContainerDriverTest extends AgainstStandIn {
             assertThat(sum).isLessThanOrEqualTo(ready.duration());
             assertThat(ready.attributes())
                     .containsEntry("endpoint", runtime.endpoint().toString())
-                    .containsEntry("runtime", WebContainerDriver.TEST_STAND_IN);
+                    .containsEntry("runtime", StandInRuntime.RUNTIME);
         }
         var stopped = (SandboxLifecycleEvent.Ended) events.eventsOf(cold.id()).get(2);
         assertThat(stopped.phases()).containsOnlyKeys(WebContainerDriver.PHASE_TEARDOWN, WebContainerDriver.PHASE_DISPOSE_CONTEXT);
