@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Analyzes a sandbox latency report: prints n / P50 / P95 / P99 / target / verdict per series and for the stop
-# series (the targets are LatencyTargets in sandbox-metrics; README states them), the runsc/runc and podman/docker
+# series (the targets are LatencyTargets in benchmarks; README states them), the runsc/runc and podman/docker
 # ratios, the peers with our warm P50 and P95 on the peer's engine as a ratio to each, and draws the chart next to
 # the report (sandbox_latency_benchmark.png).
 #

@@ -109,6 +109,7 @@ ensure_cold_image() {
   say "pushing $DEVS_COLD_IMAGE (the realistic image plus a marker file) to the loopback registry"
   local work cid
   work=$(mktemp -d "$DEVS_CACHE_DIR/cold-image.XXXXXX") || return 1
+  # The labels are ResourceLabels.MANAGED and ResourceLabels.SESSION in sandbox-core.
   cid=$(docker create --label dev.devs.sandbox.managed=true \
         --label "dev.devs.sandbox.session=$DEVS_BENCHMARK_SESSION" "$DEVS_REALISTIC_IMAGE" true) || { rm -rf "$work"; return 1; }
   docker export "$cid" >"$work/rootfs.tar"

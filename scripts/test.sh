@@ -28,6 +28,7 @@ env_log "environment ready in $((SECONDS - started)) s"
 
 # Both engines the tests use: dockerd (DOCKER_HOST or the default socket) and the project's Podman service.
 managed_containers() {
+  # dev.devs.sandbox.managed: ResourceLabels.MANAGED in sandbox-core, the label every driver sets.
   docker ps -aq --no-trunc --filter label=dev.devs.sandbox.managed | sort
   DOCKER_HOST=$DEVS_PODMAN_HOST docker ps -aq --no-trunc --filter label=dev.devs.sandbox.managed | sed 's/^/podman:/' | sort
 }

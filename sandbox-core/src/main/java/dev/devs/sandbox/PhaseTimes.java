@@ -1,7 +1,9 @@
 package dev.devs.sandbox;
 
+import dev.devs.sandbox.spi.PhaseRecorder;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -18,12 +20,13 @@ final class PhaseTimes implements PhaseRecorder {
     /** The stop's event: STOPPED when it exited on request and was released, else KILLED (with the failure, if any). */
     synchronized SandboxLifecycleEvent stopEvent(Sandbox sandbox, String driver, StopOutcome outcome, SandboxException failure,
                                                  Duration duration, Instant endedAt) {
-        Map<String, Duration> phases = StartContext.toDurations(nanos);
+        Map<String, Duration> phases = new LinkedHashMap<>();
+        nanos.forEach((k, v) -> phases.put(k, Duration.ofNanos(v)));
         return outcome == StopOutcome.STOPPED && failure == null
                 ? new SandboxLifecycleEvent.Stopped(sandbox.id(), driver, sandbox.startType(), endedAt,
-                        sandbox.provisioningStartedAt(), sandbox.provisioningReadyAt(), duration, phases, sandbox.attributes())
+                        sandbox.provisioningStartedAt(), sandbox.provisioningReadyAt(), duration, Collections.unmodifiableMap(phases), sandbox.attributes())
                 : new SandboxLifecycleEvent.Killed(sandbox.id(), driver, sandbox.startType(), endedAt,
-                        sandbox.provisioningStartedAt(), sandbox.provisioningReadyAt(), duration, phases, sandbox.attributes(),
+                        sandbox.provisioningStartedAt(), sandbox.provisioningReadyAt(), duration, Collections.unmodifiableMap(phases), sandbox.attributes(),
                         Optional.ofNullable(failure));
     }
 }

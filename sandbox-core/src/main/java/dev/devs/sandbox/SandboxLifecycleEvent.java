@@ -1,5 +1,6 @@
 package dev.devs.sandbox;
 
+import dev.devs.sandbox.spi.SandboxDriver;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;

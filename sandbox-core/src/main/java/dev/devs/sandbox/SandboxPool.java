@@ -151,7 +151,7 @@ public final class SandboxPool implements AutoCloseable {
         Instant acquiredAt = provider.clockInstant();
         PoolInventory.Taken taken = inventory.take(name, maxWait, t0 + maxWait.toNanos(), this::launch);
         if (taken.idle() == null) {
-            throw PooledStarts.failPooled(provider, acquiredAt, t0, poolAttributes(), id -> taken.breakerOpen()
+            throw PoolHandOuts.failPooled(provider, acquiredAt, t0, poolAttributes(), id -> taken.breakerOpen()
                     ? new SandboxRuntimeUnavailableException(id, taken.refusal(), taken.lastRefillError())
                     : new SandboxTimeoutException(id, maxWait, taken.refusal(), taken.lastRefillError()));
         }
@@ -179,7 +179,7 @@ public final class SandboxPool implements AutoCloseable {
                 phases.put("customize", Duration.ofNanos(System.nanoTime() - t1));
             }
             sandbox.handle.claimed();
-            handedOut = PooledStarts.handOut(provider, sandbox, claimSpec, acquiredAt, t0, phases, poolAttributes(), claim);
+            handedOut = PoolHandOuts.handOut(provider, sandbox, claimSpec, acquiredAt, t0, phases, poolAttributes(), claim);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw claimFailed(sandbox, acquiredAt, t0, "applying " + claim + " was interrupted", e);
@@ -195,7 +195,7 @@ public final class SandboxPool implements AutoCloseable {
     private SandboxStartException claimFailed(Sandbox sandbox, Instant acquiredAt, long t0, String message, Exception cause) {
         stopQuietly(sandbox);
         released(null);
-        return PooledStarts.failPooled(provider, acquiredAt, t0, poolAttributes(), id -> new SandboxStartException(id, message, cause));
+        return PoolHandOuts.failPooled(provider, acquiredAt, t0, poolAttributes(), id -> new SandboxStartException(id, message, cause));
     }
 
     private void released(Sandbox claim) {

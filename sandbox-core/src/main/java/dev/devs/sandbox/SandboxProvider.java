@@ -1,6 +1,9 @@
 package dev.devs.sandbox;
 
 import dev.devs.sandbox.internal.DaemonThreads;
+import dev.devs.sandbox.internal.StartContexts;
+import dev.devs.sandbox.spi.SandboxDriver;
+import dev.devs.sandbox.spi.StartContext;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,10 +53,10 @@ public final class SandboxProvider implements AutoCloseable {
     private final ListenerSet listeners;
     private final Map<String, Sandbox> live = new ConcurrentHashMap<>();
     /** Sandboxes whose stop failed to release them: a later stop(), and close(), try again. */
-    private final Unreleased unreleased = new Unreleased();
+    private final ReleaseRetries unreleased = new ReleaseRetries();
     private final ExecutorService executor;
     private final boolean ownsExecutor;
-    private final StartsInFlight starts = new StartsInFlight();
+    private final StartGate starts = new StartGate();
 
     private SandboxProvider(Builder b) {
         this.driver = b.driver;
@@ -68,10 +71,10 @@ public final class SandboxProvider implements AutoCloseable {
             this.ownsExecutor = true;
         }
         if (b.shutdownHook) {
-            ShutdownStops.register(this);
+            ShutdownHook.register(this);
         }
         if (b.sweep) {
-            executor.execute(() -> Unreleased.sweep(driver, starts::isClosed));
+            executor.execute(() -> OrphanSweep.run(driver, starts::isClosed));
         }
     }
 
@@ -144,7 +147,7 @@ public final class SandboxProvider implements AutoCloseable {
         long t0 = System.nanoTime();
         subscribers.onEvent(new SandboxLifecycleEvent.Starting(id, driver.name(), startedAt));
 
-        StartContext ctx = new StartContext(id, sessionId, t0, spec.startupTimeout());
+        StartContext ctx = StartContexts.create(id, sessionId, t0, spec.startupTimeout());
         SandboxDriver.Handle handle;
         try {
             handle = driver.start(spec, ctx);
@@ -245,7 +248,7 @@ public final class SandboxProvider implements AutoCloseable {
             }
         }
         live.remove(sandbox.id());
-        return StopRun.run(sandbox, driver.name(), clock, subscribers != null ? subscribers : listeners.snapshot(), unreleased);
+        return SandboxStop.run(sandbox, driver.name(), clock, subscribers != null ? subscribers : listeners.snapshot(), unreleased);
     }
 
     /**
@@ -279,7 +282,7 @@ public final class SandboxProvider implements AutoCloseable {
             log.warn("stopping sandboxes on close failed", e.getCause());
         }
         unreleased.retryAll(CLOSE_RETRIES, CLOSE_RETRY_PAUSE);
-        ShutdownStops.unregister(this);
+        ShutdownHook.unregister(this);
         try {
             driver.close();
         } finally {

@@ -1,5 +1,6 @@
 package dev.devs.sandbox;
 
+import dev.devs.sandbox.spi.SandboxDriver;
 import java.util.Locale;
 
 /**

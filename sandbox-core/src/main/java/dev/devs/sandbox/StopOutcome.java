@@ -1,5 +1,7 @@
 package dev.devs.sandbox;
 
+import dev.devs.sandbox.spi.SandboxDriver;
+
 /**
  * How a sandbox ended, as reported by {@link SandboxDriver.Handle#stop}.
  */

@@ -3,6 +3,7 @@ package dev.devs.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.tck.SandboxDriverContract;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.testkit.engine.EngineTestKit;

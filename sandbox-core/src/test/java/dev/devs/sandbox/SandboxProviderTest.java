@@ -8,6 +8,7 @@ import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STOPPED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.devs.sandbox.tck.RecordingListener;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,5 +1,8 @@
 package dev.devs.sandbox;
 
+import dev.devs.sandbox.spi.PhaseRecorder;
+import dev.devs.sandbox.spi.SandboxDriver;
+import dev.devs.sandbox.spi.StartContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,8 @@
 package dev.devs.sandbox;
 
+import dev.devs.sandbox.spi.PhaseRecorder;
+import dev.devs.sandbox.spi.SandboxDriver;
+import dev.devs.sandbox.spi.StartContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -7,6 +7,7 @@ import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import java.nio.file.Files;
@@ -50,9 +51,9 @@ final class BenchmarkEnvironment {
      */
     static final String SESSION = env("DEVS_BENCHMARK_SESSION", SandboxProvider.JVM_SESSION_ID);
 
-    static final String LABEL_MANAGED = "dev.devs.sandbox.managed";
-    static final String LABEL_SESSION = "dev.devs.sandbox.session";
-    static final String LABEL_ID = "dev.devs.sandbox.id";
+    static final String LABEL_MANAGED = ResourceLabels.MANAGED;
+    static final String LABEL_SESSION = ResourceLabels.SESSION;
+    static final String LABEL_ID = ResourceLabels.SANDBOX_ID;
 
     /**
      * The sandbox's main process: a shell that exits on SIGTERM, so that a stop measures a clean exit within

@@ -4,7 +4,6 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Version;
 import dev.devs.sandbox.SandboxLifecycleListener;
 import dev.devs.sandbox.SandboxProvider;
-import dev.devs.sandbox.metrics.PrometheusText;
 import dev.devs.sandbox.metrics.SandboxLatencyReporter;
 import dev.devs.sandbox.metrics.SandboxMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -12,10 +11,12 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * The one measurement sink of a benchmark run, shared by every benchmark class of the JVM: one
@@ -43,8 +44,18 @@ final class BenchmarkRun implements AutoCloseable {
         this.reportsDir = reportsDir;
         this.reporter = SandboxLatencyReporter.builder().reportPath(reportsDir.resolve(REPORT_FILE)).build();
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        this.metrics = new SandboxMetrics(reporter);
+        // The default buckets plus a bound at every target, so "share of starts within target" is exact in PromQL.
+        this.metrics = SandboxMetrics.builder(reporter)
+                .provisioningBuckets(withTargets(SandboxMetrics.DEFAULT_BUCKETS, LatencyTargets.provisioningTargets()))
+                .stopBuckets(withTargets(SandboxMetrics.DEFAULT_BUCKETS, List.of(LatencyTargets.stop())))
+                .build();
         metrics.bindTo(registry);
+    }
+
+    private static Duration[] withTargets(List<Duration> buckets, List<Duration> targets) {
+        TreeSet<Duration> bounds = new TreeSet<>(buckets);
+        bounds.addAll(targets);
+        return bounds.toArray(Duration[]::new);
     }
 
     static BenchmarkRun open() {

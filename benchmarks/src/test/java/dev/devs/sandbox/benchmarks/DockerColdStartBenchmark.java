@@ -15,7 +15,6 @@ import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.docker.DockerDriver;
 import dev.devs.sandbox.metrics.LatencyStats;
-import dev.devs.sandbox.metrics.LatencyTargets;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -100,7 +99,7 @@ class DockerColdStartBenchmark {
     @Test
     @Order(2)
     void coldSeriesP95IsWithinItsTarget() {
-        LatencyStats.Series cold = run.reporter().getStats().series("docker", StartType.COLD).orElseThrow(
+        LatencyStats.Series cold = run.reporter().stats().series("docker", StartType.COLD).orElseThrow(
                 () -> new AssertionError("the reporter has no docker/cold series: no cold sample succeeded"));
         double p95 = cold.p95Ms().orElseThrow();
         run.summary(String.format("docker cold (pull of %s from the loopback registry): n=%d P50=%s P95=%s P99=%s, target P95 <= %s: %s",

@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.metrics.LatencyStats;
-import dev.devs.sandbox.metrics.LatencyTargets;
 import dev.devs.sandbox.metrics.Percentiles;
 import java.time.Duration;
 import java.time.Instant;
@@ -245,7 +244,7 @@ class DockerWarmStartBenchmark {
     void runscSeriesBesideRuncWithItsRatio() {
         Assumptions.assumeTrue(runscSkipped == null, () -> "docker warm [" + RUNSC + "] not measured: " + runscSkipped);
         LatencyStats.Series runc = warmSeries("docker");
-        LatencyStats.Series runsc = run.reporter().getStats().series("docker", StartType.WARM, RUNSC).orElseThrow(
+        LatencyStats.Series runsc = run.reporter().stats().series("docker", StartType.WARM, RUNSC).orElseThrow(
                 () -> new AssertionError("the reporter has no docker/warm/runsc series: no runsc sample succeeded"));
         summarizeBeside("docker warm [" + RUNSC + "]", runsc, "runsc/runc", runc);
         assertThat(runsc.samples()).hasSize(runscSamples.size());
@@ -297,7 +296,7 @@ class DockerWarmStartBenchmark {
      * default {@code oci} (runc here, as containers.conf says), its only series in this benchmark.
      */
     private static LatencyStats.Series warmSeries(String driver) {
-        LatencyStats stats = run.reporter().getStats();
+        LatencyStats stats = run.reporter().stats();
         return stats.series(driver, StartType.WARM, "runc").or(() -> stats.series(driver, StartType.WARM)).orElseThrow(
                 () -> new AssertionError("the reporter has no " + driver + "/warm series: no warm sample on that engine succeeded"));
     }
@@ -321,7 +320,7 @@ class DockerWarmStartBenchmark {
 
     /** Prints the stop series of {@code engine}'s driver (with its ratio to {@code baseline}'s, if given) and returns it. */
     private static LatencyStats.Stops summarizeStops(BenchmarkEngine engine, LatencyStats.Stops baseline) {
-        LatencyStats.Stops stops = run.reporter().getStats().stops(engine.driver).orElseThrow(
+        LatencyStats.Stops stops = run.reporter().stats().stops(engine.driver).orElseThrow(
                 () -> new AssertionError("the reporter has no " + engine.driver + " stop series"));
         double max = stops.samples().stream().mapToDouble(LatencyStats.Sample::durationMs).max().orElseThrow();
         double p95 = stops.p95Ms().orElseThrow();

@@ -59,7 +59,7 @@ final class Measurements {
     /**
      * Stops {@code sandbox}, asserts that nothing of it is left in the engine ({@code docker ps -a} by its id
      * label), and returns how long the stop took. The time is not judged here: the stop series' P95 is, against
-     * {@link dev.devs.sandbox.metrics.LatencyTargets#STOP}.
+     * {@link dev.devs.sandbox.benchmarks.LatencyTargets#STOP}.
      */
     static Duration stopAndCheck(DockerClient docker, Sandbox sandbox) {
         long t0 = System.nanoTime();

@@ -8,7 +8,7 @@ import static org.awaitility.Awaitility.await;
 import com.github.dockerjava.api.DockerClient;
 import dev.devs.sandbox.PoolClaim;
 import dev.devs.sandbox.Sandbox;
-import dev.devs.sandbox.SandboxDriver;
+import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxLifecycleListener;
 import dev.devs.sandbox.SandboxPool;
@@ -16,7 +16,6 @@ import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.docker.DockerDriver;
-import dev.devs.sandbox.metrics.LatencyTargets;
 import dev.devs.sandbox.metrics.Percentiles;
 import dev.devs.sandbox.webcontainer.WebContainerDriver;
 import dev.devs.sandbox.webcontainer.testing.StandInRuntime;
@@ -204,7 +203,7 @@ class PooledHandOutBenchmark {
         numbers.put("warmOverCustomisedP50", warmP50 / customP50);
         numbers.put("customisedOverPlainP50", customP50 / plainP50);
         if (driver.equals("webcontainer")) {
-            numbers.put("runtime", WebContainerDriver.TEST_STAND_IN);
+            numbers.put("runtime", StandInRuntime.RUNTIME);
         }
         section.put(driver, numbers);
         run.putSection("pools", new LinkedHashMap<>(section));

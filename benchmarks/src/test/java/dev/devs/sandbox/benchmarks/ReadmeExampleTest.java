@@ -8,7 +8,6 @@ import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.docker.DockerDriver;
-import dev.devs.sandbox.metrics.PrometheusText;
 import dev.devs.sandbox.metrics.SandboxLatencyReporter;
 import dev.devs.sandbox.metrics.SandboxMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;

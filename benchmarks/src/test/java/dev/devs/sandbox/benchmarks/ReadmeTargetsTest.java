@@ -3,7 +3,6 @@ package dev.devs.sandbox.benchmarks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.devs.sandbox.StartType;
-import dev.devs.sandbox.metrics.LatencyTargets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,6 +7,7 @@ import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Mount;
 import com.github.dockerjava.api.model.MountType;
 import com.github.dockerjava.api.model.VolumeOptions;
+import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.SandboxSpec;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -114,9 +115,9 @@ final class ContainerSpecMapper {
     /** The plan for sandbox {@code sandboxId} of provider session {@code sessionId}, owned by {@code owner}, made at {@code now}. */
     static Plan map(SandboxSpec spec, String sandboxId, String sessionId, Owner owner, Instant now) {
         Map<String, String> all = new LinkedHashMap<>(spec.labels());
-        all.put(DockerDriver.LABEL_MANAGED, "true");
-        all.put(DockerDriver.LABEL_SANDBOX_ID, sandboxId);
-        all.put(DockerDriver.LABEL_SESSION, sessionId);
+        all.put(ResourceLabels.MANAGED, "true");
+        all.put(ResourceLabels.SANDBOX_ID, sandboxId);
+        all.put(ResourceLabels.SESSION, sessionId);
         all.putAll(owner.labels());
         // Past this, nobody may still want it: the sweep removes it whoever owns it.
         all.put(Owner.LABEL_EXPIRES, Long.toString(now.plus(spec.startupTimeout()).plus(spec.maxLifetime()).getEpochSecond()));
@@ -134,7 +135,7 @@ final class ContainerSpecMapper {
             volumes.add(v);
             mounts.add(v.mount());
         }
-        return new Plan(DockerDriver.NAME_PREFIX + sandboxId, spec, labels, List.copyOf(volumes), hostConfig(spec, mounts));
+        return new Plan(ResourceLabels.NAME_PREFIX + sandboxId, spec, labels, List.copyOf(volumes), hostConfig(spec, mounts));
     }
 
     /** {@code ,uid=U,gid=G} for a numeric {@code uid[:gid]} user; nothing for a user name (the engine resolves it). */

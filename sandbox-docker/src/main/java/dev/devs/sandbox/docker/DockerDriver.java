@@ -2,13 +2,14 @@ package dev.devs.sandbox.docker;
 
 import com.github.dockerjava.api.exception.NotFoundException;
 import dev.devs.sandbox.ImageNotFoundException;
-import dev.devs.sandbox.SandboxDriver;
+import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.SandboxRuntimeUnavailableException;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.SandboxTimeoutException;
-import dev.devs.sandbox.StartContext;
 import dev.devs.sandbox.StartType;
+import dev.devs.sandbox.spi.SandboxDriver;
+import dev.devs.sandbox.spi.StartContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -26,8 +27,8 @@ import org.slf4j.LoggerFactory;
  *       {@code pull} it (exactly the named tag) from the registry it names, a {@link StartType#COLD} start.</li>
  *   <li>{@code create}: the container {@code devs-<sandboxId>}, its scratch volumes as anonymous volumes created
  *       with it, its command under the owner watchdog (a small sh script), {@code AutoRemove}. Container and volumes carry the
- *       labels {@value #LABEL_MANAGED}=true, {@value #LABEL_SANDBOX_ID}=&lt;sandbox id&gt; and
- *       {@value #LABEL_SESSION}=&lt;provider session&gt;, the owner's identity and the expiry, plus the spec's own
+ *       labels {@value ResourceLabels#MANAGED}=true, {@value ResourceLabels#SANDBOX_ID}=&lt;sandbox id&gt; and
+ *       {@value ResourceLabels#SESSION}=&lt;provider session&gt;, the owner's identity and the expiry, plus the spec's own
  *       labels, so that {@link #removeOrphans()} can find what a dead JVM left behind.</li>
  *   <li>{@code attach}: the owner link to the container's stdin, held for the sandbox's life; when it ends
  *       (close, or this JVM's death) the sandbox ends and the engine removes it (docs/security/sandbox-ownership.md).</li>
@@ -106,14 +107,6 @@ public final class DockerDriver implements SandboxDriver {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
     /** Default bound on waiting for the engine's answer to one request/response call. */
     public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(30);
-    /** Label set to {@code true} on every container and volume this driver creates. */
-    public static final String LABEL_MANAGED = "dev.devs.sandbox.managed";
-    /** Label holding the sandbox id on every container and volume this driver creates. */
-    public static final String LABEL_SANDBOX_ID = "dev.devs.sandbox.id";
-    /** Label holding the provider's session id on every container and volume this driver creates. */
-    public static final String LABEL_SESSION = "dev.devs.sandbox.session";
-    /** Prefix of container and volume names: {@code devs-<sandboxId>}, {@code devs-<sandboxId>-scratch-<n>}. */
-    public static final String NAME_PREFIX = "devs-";
 
     private static final Logger log = LoggerFactory.getLogger(DockerDriver.class);
 
@@ -198,24 +191,24 @@ public final class DockerDriver implements SandboxDriver {
             List<String> imageCommand = puller.obtain(image, ctx);
             List<String> command = spec.command().isEmpty() ? imageCommand : spec.command();
             ctx.checkDeadline("create");
-            String containerId = Phases.timed(ctx, "create", () -> create(ContainerSpecMapper.map(spec, id, ctx.sessionId()), command, id, created));
+            String containerId = ctx.timed("create", () -> create(ContainerSpecMapper.map(spec, id, ctx.sessionId()), command, id, created));
             ctx.attribute("containerId", containerId);
             // Attached before the start, so that no moment of the sandbox's life is without an owner's link.
-            created.link = Phases.timed(ctx, "attach", () -> attach(id, containerId, ctx));
+            created.link = ctx.timed("attach", () -> attach(id, containerId, ctx));
             ctx.checkDeadline("start");
-            Phases.timed(ctx, "start", () -> engine.requestForStart(id, "start container " + containerId, c -> {
+            ctx.timed("start", () -> engine.requestForStart(id, "start container " + containerId, c -> {
                 try {
                     return c.startContainerCmd(containerId).exec();
                 } catch (NotFoundException e) {
                     throw missingNetworkOr(spec, id, e); // Engine 20.10 looks the network up at start, newer ones at create.
                 }
             }));
-            String ranOn = Phases.timed(ctx, "ready", () -> prober.requireRunning(spec, ctx, containerId, created.link));
+            String ranOn = ctx.timed("ready", () -> prober.requireRunning(spec, ctx, containerId, created.link));
             if (ranOn != null && !ranOn.isEmpty()) {
                 ctx.attribute(SandboxSpec.RUNTIME_ATTRIBUTE, ranOn);
             }
             if (!spec.readinessProbe().isEmpty()) {
-                Phases.timed(ctx, "readiness", () -> prober.awaitProbe(spec, ctx, containerId, created.link));
+                ctx.timed("readiness", () -> prober.awaitProbe(spec, ctx, containerId, created.link));
             }
             return new ContainerHandle(handles, id, containerId, created.link, spec.workDir());
         } catch (InterruptedException | RuntimeException | Error e) {

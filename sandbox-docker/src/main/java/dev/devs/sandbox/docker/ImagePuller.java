@@ -7,7 +7,7 @@ import com.github.dockerjava.api.model.PullResponseItem;
 import dev.devs.sandbox.ImageNotFoundException;
 import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.SandboxTimeoutException;
-import dev.devs.sandbox.StartContext;
+import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.StartType;
 import com.github.dockerjava.api.command.InspectImageResponse;
 import java.util.ArrayList;
@@ -41,14 +41,14 @@ final class ImagePuller {
      * @throws SandboxStartException   the registry or the engine failed otherwise
      */
     List<String> obtain(ImageReference image, StartContext ctx) throws InterruptedException {
-        InspectImageResponse found = Phases.timed(ctx, "inspect-image", () -> inspect(image, ctx));
+        InspectImageResponse found = ctx.timed("inspect-image", () -> inspect(image, ctx));
         if (found != null) {
             ctx.startType(StartType.WARM);
             return defaultCommand(found);
         }
         ctx.startType(StartType.COLD);
         ctx.checkDeadline("pull");
-        Phases.timed(ctx, "pull", () -> pull(image, ctx));
+        ctx.timed("pull", () -> pull(image, ctx));
         InspectImageResponse pulled = inspect(image, ctx);
         return pulled == null ? List.of() : defaultCommand(pulled);
     }

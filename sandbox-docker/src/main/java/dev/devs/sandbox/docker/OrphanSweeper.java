@@ -3,6 +3,7 @@ package dev.devs.sandbox.docker;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
+import dev.devs.sandbox.ResourceLabels;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Removes what dead owners left on the engine: every container and volume labelled {@value DockerDriver#LABEL_MANAGED}
+ * Removes what dead owners left on the engine: every container and volume labelled {@value ResourceLabels#MANAGED}
  * whose {@link Owner} is provably dead (same host and PID namespace, and its process is gone or is another
  * process now), or that is past its {@link Owner#LABEL_EXPIRES expiry} whoever owns it. A live owner's resources,
  * and those of owners on other hosts before their expiry, are never touched. Normally there is nothing to do:
@@ -32,20 +33,20 @@ final class OrphanSweeper {
         Instant now = Instant.now();
         int removed = 0;
         List<Container> containers = engine.request(c -> c.listContainersCmd().withShowAll(true)
-                .withLabelFilter(Map.of(DockerDriver.LABEL_MANAGED, "true")).exec());
+                .withLabelFilter(Map.of(ResourceLabels.MANAGED, "true")).exec());
         for (Container container : containers) {
             if (orphaned(container.getLabels(), now)) {
                 try {
                     engine.request(c -> c.removeContainerCmd(container.getId()).withForce(true).withRemoveVolumes(true).exec());
                     removed++;
                     log.info("removed container {} of sandbox {}, left by a dead owner ({})", container.getId().substring(0, 12),
-                            container.getLabels().get(DockerDriver.LABEL_SANDBOX_ID), ownerOf(container.getLabels()));
+                            container.getLabels().get(ResourceLabels.SANDBOX_ID), ownerOf(container.getLabels()));
                 } catch (NotFoundException | ConflictException gone) {
                     // Removed meanwhile (its auto-removal, or another sweep).
                 }
             }
         }
-        var volumes = engine.request(c -> c.listVolumesCmd().withFilter("label", List.of(DockerDriver.LABEL_MANAGED + "=true")).exec().getVolumes());
+        var volumes = engine.request(c -> c.listVolumesCmd().withFilter("label", List.of(ResourceLabels.MANAGED + "=true")).exec().getVolumes());
         if (volumes != null) {
             for (var volume : volumes) {
                 if (orphaned(volume.getLabels(), now)) {

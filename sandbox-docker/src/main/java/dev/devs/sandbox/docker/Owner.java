@@ -1,5 +1,6 @@
 package dev.devs.sandbox.docker;
 
+import dev.devs.sandbox.ResourceLabels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,11 +20,11 @@ import java.util.Optional;
  */
 record Owner(String host, long pid, long startedMillis) {
 
-    static final String LABEL_HOST = "dev.devs.sandbox.owner-host";
-    static final String LABEL_PID = "dev.devs.sandbox.owner-pid";
-    static final String LABEL_STARTED = "dev.devs.sandbox.owner-started";
+    static final String LABEL_HOST = ResourceLabels.PREFIX + "owner-host";
+    static final String LABEL_PID = ResourceLabels.PREFIX + "owner-pid";
+    static final String LABEL_STARTED = ResourceLabels.PREFIX + "owner-started";
     /** Epoch seconds after which the sandbox has outlived its maximum lifetime, whoever owns it. */
-    static final String LABEL_EXPIRES = "dev.devs.sandbox.expires";
+    static final String LABEL_EXPIRES = ResourceLabels.PREFIX + "expires";
 
     private static final Owner CURRENT = new Owner(thisHost(), ProcessHandle.current().pid(),
             ProcessHandle.current().info().startInstant().map(Instant::toEpochMilli).orElse(0L));

@@ -9,7 +9,7 @@ import dev.devs.sandbox.ExecResult;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.SandboxTimeoutException;
-import dev.devs.sandbox.StartContext;
+import dev.devs.sandbox.spi.StartContext;
 import java.time.Duration;
 import java.util.List;
 

@@ -1,8 +1,9 @@
 package dev.devs.sandbox.docker;
 
+import com.github.dockerjava.api.command.InspectVolumeResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.command.InspectVolumeResponse;
+import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.SandboxException;
 import java.time.Duration;
 import java.util.List;
@@ -63,7 +64,7 @@ final class ResourceRemover {
                 }
             }
         } catch (RuntimeException e) {
-            failure = add(failure, failures.afterStart(sandboxId, "list the volumes labelled " + DockerDriver.LABEL_SANDBOX_ID + "=" + sandboxId, e));
+            failure = add(failure, failures.afterStart(sandboxId, "list the volumes labelled " + ResourceLabels.SANDBOX_ID + "=" + sandboxId, e));
         }
         if (failure != null) {
             throw failure;
@@ -72,7 +73,7 @@ final class ResourceRemover {
 
     private List<InspectVolumeResponse> volumesOf(String sandboxId) {
         List<InspectVolumeResponse> v = engine.requestUninterruptibly(c -> c.listVolumesCmd()
-                .withFilter("label", List.of(DockerDriver.LABEL_SANDBOX_ID + "=" + sandboxId)).exec().getVolumes());
+                .withFilter("label", List.of(ResourceLabels.SANDBOX_ID + "=" + sandboxId)).exec().getVolumes());
         return v == null ? List.of() : v;
     }
 

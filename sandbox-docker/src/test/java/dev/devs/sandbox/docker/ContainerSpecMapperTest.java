@@ -6,6 +6,7 @@ import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Mount;
 import com.github.dockerjava.api.model.MountType;
+import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.SandboxSpec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -51,9 +52,9 @@ class ContainerSpecMapperTest {
 
         assertThat(plan.labels()).containsOnly(
                 java.util.Map.entry("team", "a"),
-                java.util.Map.entry(DockerDriver.LABEL_MANAGED, "true"),
-                java.util.Map.entry(DockerDriver.LABEL_SANDBOX_ID, ID),
-                java.util.Map.entry(DockerDriver.LABEL_SESSION, SESSION),
+                java.util.Map.entry(ResourceLabels.MANAGED, "true"),
+                java.util.Map.entry(ResourceLabels.SANDBOX_ID, ID),
+                java.util.Map.entry(ResourceLabels.SESSION, SESSION),
                 java.util.Map.entry(Owner.LABEL_HOST, "host-a/pid:[1]"),
                 java.util.Map.entry(Owner.LABEL_PID, "4242"),
                 java.util.Map.entry(Owner.LABEL_STARTED, "1700000000000"),

@@ -12,16 +12,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import dev.devs.sandbox.SandboxLifecycleEvent;
+import com.sun.net.httpserver.HttpServer;
 import dev.devs.sandbox.ImageNotFoundException;
-import dev.devs.sandbox.RecordingListener;
+import dev.devs.sandbox.ResourceLabels;
+import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxRuntimeUnavailableException;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.SandboxTimeoutException;
-import com.sun.net.httpserver.HttpServer;
-import dev.devs.sandbox.StartContext;
+import dev.devs.sandbox.spi.StartContext;
+import dev.devs.sandbox.tck.RecordingListener;
+import dev.devs.sandbox.tck.TestStartContexts;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -158,7 +160,7 @@ class DockerBadInputTest {
         DockerDriver driver = new DockerDriver();
         driver.close();
         driver.close();
-        StartContext ctx = new StartContext("sbx-closed", SandboxProvider.JVM_SESSION_ID, System.nanoTime(), Duration.ofSeconds(5));
+        StartContext ctx = TestStartContexts.of("sbx-closed", Duration.ofSeconds(5));
 
         assertThatThrownBy(() -> driver.start(DockerTestSupport.sleeper().build(), ctx))
                 .isInstanceOf(IllegalStateException.class)
@@ -212,15 +214,15 @@ class DockerBadInputTest {
     @MethodSource("invalidSpecs")
     @Timeout(10)
     void invalidSpecIsRejectedBeforeAnyEngineCall(String what, Supplier<SandboxSpec> spec, String message) {
-        int before = containersLabelled(DockerDriver.LABEL_SESSION, SandboxProvider.JVM_SESSION_ID).size();
+        int before = containersLabelled(ResourceLabels.SESSION, SandboxProvider.JVM_SESSION_ID).size();
 
         assertThatThrownBy(() -> provider(new DockerDriver()).start(spec.get()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(message);
 
         assertThat(events.events()).as("no event for a rejected spec").isEmpty();
-        assertThat(containersLabelled(DockerDriver.LABEL_SESSION, SandboxProvider.JVM_SESSION_ID)).hasSize(before);
-        assertThat(volumesLabelled(DockerDriver.LABEL_SESSION, SandboxProvider.JVM_SESSION_ID)).isEmpty();
+        assertThat(containersLabelled(ResourceLabels.SESSION, SandboxProvider.JVM_SESSION_ID)).hasSize(before);
+        assertThat(volumesLabelled(ResourceLabels.SESSION, SandboxProvider.JVM_SESSION_ID)).isEmpty();
         // Proof that no engine was asked: against an engine that cannot be reached the answer is the same.
         try (DockerDriver unreachable = DockerDriver.builder().dockerHost("tcp://127.0.0.1:1").build()) {
             assertThatThrownBy(() -> unreachable.validate(spec.get()))

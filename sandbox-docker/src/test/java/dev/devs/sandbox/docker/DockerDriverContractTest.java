@@ -1,6 +1,6 @@
 package dev.devs.sandbox.docker;
 
-import dev.devs.sandbox.SandboxDriver;
+import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.tck.SandboxDriverContract;
 import java.util.UUID;

@@ -15,13 +15,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.devs.sandbox.ImageNotFoundException;
-import dev.devs.sandbox.RecordingListener;
+import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.StopOutcome;
+import dev.devs.sandbox.tck.RecordingListener;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -82,7 +83,7 @@ class DockerEventSequenceTest {
                 .command("sh", "-c", "while [ ! -f /tmp/gate ]; do sleep 0.05; done; touch /tmp/ready; exec sleep 600")
                 .readinessProbe("test", "-f", "/tmp/ready")
                 .build());
-        String container = DockerDriver.NAME_PREFIX + awaitStarting();
+        String container = ResourceLabels.NAME_PREFIX + awaitStarting();
         await().atMost(PATIENCE).pollInterval(Duration.ofMillis(10)).until(() -> isRunning(container));
         // Let the probe fail a few times, then look: the start must still be waiting.
         Thread.sleep(200);

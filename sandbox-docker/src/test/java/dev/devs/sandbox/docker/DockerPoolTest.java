@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.devs.sandbox.PoolClaim;
-import dev.devs.sandbox.RecordingListener;
+import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxPool;
@@ -15,6 +15,7 @@ import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxRuntimeUnavailableException;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
+import dev.devs.sandbox.tck.RecordingListener;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,8 +57,8 @@ class DockerPoolTest {
             pool.close();
         }
         provider.close();
-        assertThat(DockerTestSupport.containersLabelled(DockerDriver.LABEL_SESSION, session)).as("containers left").isEmpty();
-        assertThat(DockerTestSupport.volumesLabelled(DockerDriver.LABEL_SESSION, session)).as("volumes left").isEmpty();
+        assertThat(DockerTestSupport.containersLabelled(ResourceLabels.SESSION, session)).as("containers left").isEmpty();
+        assertThat(DockerTestSupport.volumesLabelled(ResourceLabels.SESSION, session)).as("volumes left").isEmpty();
     }
 
     private SandboxPool pool(int minIdle, int maxSize) {
@@ -66,7 +67,7 @@ class DockerPoolTest {
     }
 
     private int containers() {
-        return DockerTestSupport.containersLabelled(DockerDriver.LABEL_SESSION, session).size();
+        return DockerTestSupport.containersLabelled(ResourceLabels.SESSION, session).size();
     }
 
     @Test
@@ -211,8 +212,8 @@ class DockerPoolTest {
 
         pool.close();
 
-        assertThat(DockerTestSupport.containersLabelled(DockerDriver.LABEL_SESSION, session)).isEmpty();
-        assertThat(DockerTestSupport.volumesLabelled(DockerDriver.LABEL_SESSION, session)).isEmpty();
+        assertThat(DockerTestSupport.containersLabelled(ResourceLabels.SESSION, session)).isEmpty();
+        assertThat(DockerTestSupport.volumesLabelled(ResourceLabels.SESSION, session)).isEmpty();
     }
 
     @Test

@@ -9,6 +9,7 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxSpec;
 import java.io.IOException;
@@ -119,14 +120,14 @@ final class DockerTestSupport {
 
     /** {@code docker ps -a} of everything labelled with this sandbox id, as docs/design.md's cleanup check runs it. */
     static List<String> cliContainersOf(String sandboxId) {
-        return cli("ps", "-a", "--filter", "label=" + DockerDriver.LABEL_SANDBOX_ID + "=" + sandboxId, "--format", "{{.ID}} {{.Names}}");
+        return cli("ps", "-a", "--filter", "label=" + ResourceLabels.SANDBOX_ID + "=" + sandboxId, "--format", "{{.ID}} {{.Names}}");
     }
 
     /** {@code docker volume ls} of everything labelled with this sandbox id. */
     static List<String> cliVolumesOf(String sandboxId) {
         if (PODMAN) {
             // Podman gives anonymous volumes no labels (docs/operations/podman.md): ask the container for its volumes.
-            List<String> ids = cli("ps", "-aq", "--filter", "label=" + DockerDriver.LABEL_SANDBOX_ID + "=" + sandboxId);
+            List<String> ids = cli("ps", "-aq", "--filter", "label=" + ResourceLabels.SANDBOX_ID + "=" + sandboxId);
             List<String> names = new ArrayList<>();
             for (String id : ids) {
                 names.addAll(cli("inspect", "--format", "{{range .Mounts}}{{if eq .Type \"volume\"}}{{.Name}} {{end}}{{end}}", id)
@@ -134,16 +135,16 @@ final class DockerTestSupport {
             }
             return names;
         }
-        return cli("volume", "ls", "--filter", "label=" + DockerDriver.LABEL_SANDBOX_ID + "=" + sandboxId, "--format", "{{.Name}}");
+        return cli("volume", "ls", "--filter", "label=" + ResourceLabels.SANDBOX_ID + "=" + sandboxId, "--format", "{{.Name}}");
     }
 
     /** Asserts, through the CLI and the API, that no container or volume of this sandbox exists. */
     static void assertNothingLeftOf(String sandboxId) {
         assertThat(cliContainersOf(sandboxId)).as("docker ps -a for sandbox %s", sandboxId).isEmpty();
-        assertThat(containersLabelled(DockerDriver.LABEL_SANDBOX_ID, sandboxId)).as("API containers of sandbox %s", sandboxId).isEmpty();
+        assertThat(containersLabelled(ResourceLabels.SANDBOX_ID, sandboxId)).as("API containers of sandbox %s", sandboxId).isEmpty();
         assertThat(cliVolumesOf(sandboxId)).as("docker volume ls for sandbox %s", sandboxId).isEmpty();
-        assertThat(volumesLabelled(DockerDriver.LABEL_SANDBOX_ID, sandboxId)).as("API volumes of sandbox %s", sandboxId).isEmpty();
-        assertThat(cli("ps", "-a", "--filter", "name=" + DockerDriver.NAME_PREFIX + sandboxId, "--format", "{{.Names}}"))
+        assertThat(volumesLabelled(ResourceLabels.SANDBOX_ID, sandboxId)).as("API volumes of sandbox %s", sandboxId).isEmpty();
+        assertThat(cli("ps", "-a", "--filter", "name=" + ResourceLabels.NAME_PREFIX + sandboxId, "--format", "{{.Names}}"))
                 .as("containers named after sandbox %s", sandboxId).isEmpty();
     }
 

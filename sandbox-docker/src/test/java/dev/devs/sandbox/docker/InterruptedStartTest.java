@@ -11,11 +11,12 @@ import static dev.devs.sandbox.docker.DockerTestSupport.volumesLabelled;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.devs.sandbox.RecordingListener;
+import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
+import dev.devs.sandbox.tck.RecordingListener;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -62,7 +63,7 @@ class InterruptedStartTest {
             }, "interrupted-start-caller");
             caller.start();
             await().atMost(PATIENCE).pollInterval(Duration.ofMillis(10))
-                    .until(() -> !containersLabelled(DockerDriver.LABEL_SESSION, session).isEmpty());
+                    .until(() -> !containersLabelled(ResourceLabels.SESSION, session).isEmpty());
 
             caller.interrupt();
             caller.join();
@@ -75,7 +76,7 @@ class InterruptedStartTest {
         assertThat(events.types()).containsExactly(STARTING, FAILED);
         assertThat(events.last(SandboxLifecycleEvent.Failed.class).error()).isSameAs(thrown.get());
         assertNothingLeftOf(startedId(events.events()));
-        assertThat(containersLabelled(DockerDriver.LABEL_SESSION, session)).isEmpty();
-        assertThat(volumesLabelled(DockerDriver.LABEL_SESSION, session)).isEmpty();
+        assertThat(containersLabelled(ResourceLabels.SESSION, session)).isEmpty();
+        assertThat(volumesLabelled(ResourceLabels.SESSION, session)).isEmpty();
     }
 }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import dev.devs.sandbox.ExecResult;
-import dev.devs.sandbox.RecordingListener;
+import dev.devs.sandbox.tck.RecordingListener;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.SandboxException;
 import dev.devs.sandbox.SandboxLifecycleEvent;

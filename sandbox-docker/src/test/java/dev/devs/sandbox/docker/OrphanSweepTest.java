@@ -4,6 +4,7 @@ import static dev.devs.sandbox.docker.DockerTestSupport.api;
 import static dev.devs.sandbox.docker.DockerTestSupport.containersLabelled;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.devs.sandbox.ResourceLabels;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -42,21 +43,21 @@ class OrphanSweepTest {
 
             dead.kill9();
             long t0 = System.nanoTime();
-            while (containersLabelled(DockerDriver.LABEL_SESSION, deadSession).size() > 1 && System.nanoTime() - t0 < 30_000_000_000L) {
+            while (containersLabelled(ResourceLabels.SESSION, deadSession).size() > 1 && System.nanoTime() - t0 < 30_000_000_000L) {
                 Thread.sleep(100);
             }
-            assertThat(containersLabelled(DockerDriver.LABEL_SESSION, deadSession)).as("the never-started one stays until swept")
+            assertThat(containersLabelled(ResourceLabels.SESSION, deadSession)).as("the never-started one stays until swept")
                     .extracting(c -> c.getId()).containsExactly(deadNeverStarted);
 
             try (DockerDriver driver = new DockerDriver()) {
                 driver.removeOrphans();
             }
 
-            assertThat(containersLabelled(DockerDriver.LABEL_SESSION, deadSession)).as("dead owner's leftovers").isEmpty();
-            assertThat(DockerTestSupport.volumesLabelled(DockerDriver.LABEL_SESSION, deadSession)).isEmpty();
-            assertThat(containersLabelled(DockerDriver.LABEL_SESSION, liveSession)).as("the living owner's: 2 running, 1 created")
+            assertThat(containersLabelled(ResourceLabels.SESSION, deadSession)).as("dead owner's leftovers").isEmpty();
+            assertThat(DockerTestSupport.volumesLabelled(ResourceLabels.SESSION, deadSession)).isEmpty();
+            assertThat(containersLabelled(ResourceLabels.SESSION, liveSession)).as("the living owner's: 2 running, 1 created")
                     .hasSize(3).extracting(c -> c.getId()).contains(liveNeverStarted);
-            assertThat(containersLabelled(DockerDriver.LABEL_SESSION, liveSession).stream().filter(c -> "running".equals(c.getState())))
+            assertThat(containersLabelled(ResourceLabels.SESSION, liveSession).stream().filter(c -> "running".equals(c.getState())))
                     .hasSize(2);
         }
     }

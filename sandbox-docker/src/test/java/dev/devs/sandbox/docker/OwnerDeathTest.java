@@ -4,6 +4,7 @@ import static dev.devs.sandbox.docker.DockerTestSupport.containersLabelled;
 import static dev.devs.sandbox.docker.DockerTestSupport.volumesLabelled;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.devs.sandbox.ResourceLabels;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -33,8 +34,8 @@ class OwnerDeathTest {
         try (ChildJvm child = ChildJvm.start(OwnerChild.class, session, "5", "2", "2")) {
             child.awaitLine("HOLDING", Duration.ofSeconds(60));
             Thread.sleep(300); // let the starts in flight reach the engine
-            int before = containersLabelled(DockerDriver.LABEL_SESSION, session).size();
-            int volumesBefore = volumesLabelled(DockerDriver.LABEL_SESSION, session).size();
+            int before = containersLabelled(ResourceLabels.SESSION, session).size();
+            int volumesBefore = volumesLabelled(ResourceLabels.SESSION, session).size();
             assertThat(before).as("5 running + 2 pooled, and some starting").isGreaterThanOrEqualTo(7);
             assertThat(volumesBefore).as("one scratch volume each").isGreaterThanOrEqualTo(7);
 
@@ -51,7 +52,7 @@ class OwnerDeathTest {
     static boolean awaitNothingRunning(String session, Duration limit) throws InterruptedException {
         long t0 = System.nanoTime();
         while (System.nanoTime() - t0 < limit.toNanos()) {
-            if (containersLabelled(DockerDriver.LABEL_SESSION, session).stream().noneMatch(c -> "running".equals(c.getState()))) {
+            if (containersLabelled(ResourceLabels.SESSION, session).stream().noneMatch(c -> "running".equals(c.getState()))) {
                 return true;
             }
             Thread.sleep(100);
@@ -75,14 +76,14 @@ class OwnerDeathTest {
     static Duration awaitNothingLabelled(String session, Duration limit) throws InterruptedException {
         long t0 = System.nanoTime();
         while (System.nanoTime() - t0 < limit.toNanos()) {
-            if (containersLabelled(DockerDriver.LABEL_SESSION, session).isEmpty()
-                    && volumesLabelled(DockerDriver.LABEL_SESSION, session).isEmpty()) {
+            if (containersLabelled(ResourceLabels.SESSION, session).isEmpty()
+                    && volumesLabelled(ResourceLabels.SESSION, session).isEmpty()) {
                 return Duration.ofNanos(System.nanoTime() - t0);
             }
             Thread.sleep(100);
         }
-        System.out.println("[owner-death] left after " + limit + ": " + containersLabelled(DockerDriver.LABEL_SESSION, session).size()
-                + " containers, " + volumesLabelled(DockerDriver.LABEL_SESSION, session).size() + " volumes");
+        System.out.println("[owner-death] left after " + limit + ": " + containersLabelled(ResourceLabels.SESSION, session).size()
+                + " containers, " + volumesLabelled(ResourceLabels.SESSION, session).size() + " volumes");
         return null;
     }
 }

@@ -1,5 +1,6 @@
 package dev.devs.sandbox.docker;
 
+import dev.devs.sandbox.ResourceLabels;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -93,7 +94,7 @@ final class PrivateEngine implements AutoCloseable {
 
     /** Lines of {@code docker ps -a} on this engine for containers labelled as managed. */
     List<String> managedContainers() throws Exception {
-        Process ps = new ProcessBuilder("docker", "-H", host(), "ps", "-aq", "--filter", "label=" + DockerDriver.LABEL_MANAGED + "=true").start();
+        Process ps = new ProcessBuilder("docker", "-H", host(), "ps", "-aq", "--filter", "label=" + ResourceLabels.MANAGED + "=true").start();
         ps.waitFor(20, TimeUnit.SECONDS);
         return new String(ps.getInputStream().readAllBytes()).lines().filter(l -> !l.isBlank()).toList();
     }

@@ -19,12 +19,13 @@ import static dev.devs.sandbox.docker.DockerTestSupport.PATIENCE;
 import static org.awaitility.Awaitility.await;
 
 import com.github.dockerjava.api.exception.NotFoundException;
-import dev.devs.sandbox.RecordingListener;
+import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StopOutcome;
+import dev.devs.sandbox.tck.RecordingListener;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -143,15 +144,15 @@ class SandboxCleanupTest {
                 .scratchVolume("/scratch")
                 .build());
         await().atMost(PATIENCE).pollInterval(Duration.ofMillis(10))
-                .until(() -> !containersLabelled(DockerDriver.LABEL_SESSION, session).isEmpty());
+                .until(() -> !containersLabelled(ResourceLabels.SESSION, session).isEmpty());
 
         p.close();
 
         assertThatThrownBy(start::get).isInstanceOf(ExecutionException.class);
         String id = startedId(closing.events());
         assertNothingLeftOf(id);
-        assertThat(containersLabelled(DockerDriver.LABEL_SESSION, session)).isEmpty();
-        assertThat(volumesLabelled(DockerDriver.LABEL_SESSION, session)).isEmpty();
+        assertThat(containersLabelled(ResourceLabels.SESSION, session)).isEmpty();
+        assertThat(volumesLabelled(ResourceLabels.SESSION, session)).isEmpty();
         List<SandboxLifecycleEvent.Type> types = closing.typesOf(id);
         assertThat(types).hasSize(3).startsWith(SandboxLifecycleEvent.Type.STARTING, SandboxLifecycleEvent.Type.READY);
         assertThat(types.get(2).endsLife()).as("third event %s ends the sandbox's life", types.get(2)).isTrue();

@@ -7,6 +7,7 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.HostConfig;
 import dev.devs.sandbox.ExecResult;
+import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
@@ -133,20 +134,20 @@ class SecureDefaultsTest {
         assertThat(host.getTmpFs()).containsKeys("/workspace", "/tmp");
         assertThat(host.getTmpFs().keySet()).isSubsetOf("/workspace", "/tmp", "/run", "/var/tmp");
         assertThat(info.getConfig().getUser()).isEqualTo(SandboxSpec.DEFAULT_USER);
-        assertThat(info.getName()).isEqualTo("/" + DockerDriver.NAME_PREFIX + sandbox.id());
+        assertThat(info.getName()).isEqualTo("/" + ResourceLabels.NAME_PREFIX + sandbox.id());
         assertThat(info.getConfig().getLabels())
-                .containsEntry(DockerDriver.LABEL_MANAGED, "true")
-                .containsEntry(DockerDriver.LABEL_SANDBOX_ID, sandbox.id())
-                .containsEntry(DockerDriver.LABEL_SESSION, SandboxProvider.JVM_SESSION_ID)
+                .containsEntry(ResourceLabels.MANAGED, "true")
+                .containsEntry(ResourceLabels.SANDBOX_ID, sandbox.id())
+                .containsEntry(ResourceLabels.SESSION, SandboxProvider.JVM_SESSION_ID)
                 .containsEntry("team", "sandbox-tests");
         String volume = DockerTestSupport.cliVolumesOf(sandbox.id()).get(0);
         if (DockerTestSupport.PODMAN) {
             return; // Podman gives anonymous volumes no labels (docs/operations/podman.md)
         }
         assertThat(api().inspectVolumeCmd(volume).exec().getLabels())
-                .containsEntry(DockerDriver.LABEL_MANAGED, "true")
-                .containsEntry(DockerDriver.LABEL_SANDBOX_ID, sandbox.id())
-                .containsEntry(DockerDriver.LABEL_SESSION, SandboxProvider.JVM_SESSION_ID);
+                .containsEntry(ResourceLabels.MANAGED, "true")
+                .containsEntry(ResourceLabels.SANDBOX_ID, sandbox.id())
+                .containsEntry(ResourceLabels.SESSION, SandboxProvider.JVM_SESSION_ID);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.devs.sandbox.docker;
 
 import com.github.dockerjava.api.model.Container;
+import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.SandboxProvider;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,18 +39,18 @@ public final class SessionLeakCheck implements AfterAllCallback {
     /** Containers and volumes labelled with {@code session}, described as "container name (id)" / "volume name". */
     static List<String> leaksOf(String session) {
         List<String> leaks = new ArrayList<>();
-        for (Container c : DockerTestSupport.containersLabelled(DockerDriver.LABEL_SESSION, session)) {
+        for (Container c : DockerTestSupport.containersLabelled(ResourceLabels.SESSION, session)) {
             leaks.add("container " + String.join(",", c.getNames()) + " (" + c.getId().substring(0, 12) + ", " + c.getState() + ")");
         }
-        DockerTestSupport.volumesLabelled(DockerDriver.LABEL_SESSION, session).forEach(v -> leaks.add("volume " + v.getName()));
+        DockerTestSupport.volumesLabelled(ResourceLabels.SESSION, session).forEach(v -> leaks.add("volume " + v.getName()));
         return leaks;
     }
 
     static void removeSession(String session) {
-        for (Container c : DockerTestSupport.containersLabelled(DockerDriver.LABEL_SESSION, session)) {
+        for (Container c : DockerTestSupport.containersLabelled(ResourceLabels.SESSION, session)) {
             DockerTestSupport.api().removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
         }
-        DockerTestSupport.volumesLabelled(DockerDriver.LABEL_SESSION, session)
+        DockerTestSupport.volumesLabelled(ResourceLabels.SESSION, session)
                 .forEach(v -> DockerTestSupport.api().removeVolumeCmd(v.getName()).exec());
     }
 }

@@ -3,6 +3,7 @@ package dev.devs.sandbox.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.SandboxProvider;
 import java.util.Map;
 import java.util.UUID;
@@ -18,14 +19,14 @@ class SessionLeakCheckTest {
         SessionLeakCheck.check("before the planted leak"); // nothing of this session may exist yet
         String name = "devs-leakcheck-" + UUID.randomUUID().toString().substring(0, 8);
         DockerTestSupport.api().createVolumeCmd().withName(name).withLabels(Map.of(
-                DockerDriver.LABEL_MANAGED, "true",
-                DockerDriver.LABEL_SANDBOX_ID, name,
-                DockerDriver.LABEL_SESSION, SandboxProvider.JVM_SESSION_ID)).exec();
+                ResourceLabels.MANAGED, "true",
+                ResourceLabels.SANDBOX_ID, name,
+                ResourceLabels.SESSION, SandboxProvider.JVM_SESSION_ID)).exec();
 
         assertThatThrownBy(() -> SessionLeakCheck.check("the planted leak"))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("the planted leak left Docker resources of session " + SandboxProvider.JVM_SESSION_ID)
                 .hasMessageContaining("volume " + name);
-        assertThat(DockerTestSupport.volumesLabelled(DockerDriver.LABEL_SANDBOX_ID, name)).isEmpty();
+        assertThat(DockerTestSupport.volumesLabelled(ResourceLabels.SANDBOX_ID, name)).isEmpty();
     }
 }

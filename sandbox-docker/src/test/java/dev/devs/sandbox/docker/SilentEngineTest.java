@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.ExecResult;
-import dev.devs.sandbox.RecordingListener;
+import dev.devs.sandbox.tck.RecordingListener;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxRuntimeUnavailableException;

@@ -1,8 +1,8 @@
 package dev.devs.sandbox.kubernetes;
 
 import dev.devs.sandbox.ExecResult;
-import dev.devs.sandbox.PhaseRecorder;
-import dev.devs.sandbox.SandboxDriver;
+import dev.devs.sandbox.spi.PhaseRecorder;
+import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxException;
 import dev.devs.sandbox.StopOutcome;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;

@@ -1,13 +1,14 @@
 package dev.devs.sandbox.kubernetes;
 
 import dev.devs.sandbox.ImageNotFoundException;
-import dev.devs.sandbox.SandboxDriver;
+import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.SandboxRuntimeUnavailableException;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.SandboxTimeoutException;
-import dev.devs.sandbox.StartContext;
 import dev.devs.sandbox.StartType;
+import dev.devs.sandbox.spi.SandboxDriver;
+import dev.devs.sandbox.spi.StartContext;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -47,7 +48,7 @@ import java.util.function.Supplier;
  * probe in the spec is exec'd until it exits 0 ({@code readiness}). {@code stop()} deletes the claim.
  *
  * <h2>Labels and failures</h2>
- * Every resource carries {@value #LABEL_MANAGED}=true, {@value #LABEL_SANDBOX_ID} and {@value #LABEL_SESSION}, plus
+ * Every resource carries {@value ResourceLabels#MANAGED}=true, {@value ResourceLabels#SANDBOX_ID} and {@value ResourceLabels#SESSION}, plus
  * the spec's labels. A start that fails deletes what it created, then throws a {@link SandboxStartException} naming
  * the bad value: {@link ImageNotFoundException} for an image pull back-off (with the kubelet's event message) or a
  * missing template; {@link SandboxRuntimeUnavailableException} when the API server cannot be reached (naming the URL
@@ -65,16 +66,6 @@ public final class KubernetesDriver implements SandboxDriver {
 
     /** The driver's name on events, reports and metric tags. */
     public static final String NAME = "kubernetes";
-    /** Label set to {@code true} on every resource this driver creates. */
-    public static final String LABEL_MANAGED = "dev.devs.sandbox.managed";
-    /** Label holding the sandbox id on every resource this driver creates. */
-    public static final String LABEL_SANDBOX_ID = "dev.devs.sandbox.id";
-    /** Label holding the provider's session id on every resource this driver creates. */
-    public static final String LABEL_SESSION = "dev.devs.sandbox.session";
-    /** Prefix of resource names: {@code devs-<sandboxId>}. */
-    public static final String NAME_PREFIX = "devs-";
-    /** Default maximum lifetime of a sandbox: after it, the cluster ends it even if its owner never stops it. */
-    public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofHours(1);
 
     private final KubernetesClient client;
     private final boolean ownsClient;
@@ -138,9 +129,9 @@ public final class KubernetesDriver implements SandboxDriver {
     public void validate(SandboxSpec spec) {
         Objects.requireNonNull(spec, "spec");
         if (sandboxTemplate != null) {
-            SpecRules.validateClaim(spec, sandboxTemplate);
+            KubernetesSpecValidator.validateClaim(spec, sandboxTemplate);
         } else {
-            SpecRules.validatePod(spec, networkPolicies);
+            KubernetesSpecValidator.validatePod(spec, networkPolicies);
         }
     }
 
@@ -229,7 +220,7 @@ public final class KubernetesDriver implements SandboxDriver {
         private String namespace;
         private String runtimeClassName;
         private String sandboxTemplate;
-        private Duration maxLifetime = DEFAULT_MAX_LIFETIME;
+        private Duration maxLifetime = SandboxSpec.DEFAULT_MAX_LIFETIME;
         private boolean networkPolicies = true;
 
         private Builder() {
@@ -265,7 +256,10 @@ public final class KubernetesDriver implements SandboxDriver {
             return this;
         }
 
-        /** The longest a sandbox may live (Pod {@code activeDeadlineSeconds}, claim {@code shutdownTime}); whole seconds, at least 1. */
+        /**
+         * The longest a sandbox may live (Pod {@code activeDeadlineSeconds}, claim {@code shutdownTime}); whole seconds, at
+         * least 1; default {@link SandboxSpec#DEFAULT_MAX_LIFETIME}. A spec asking for less gets less.
+         */
         public Builder maxLifetime(Duration maxLifetime) {
             Objects.requireNonNull(maxLifetime, "maxLifetime");
             if (maxLifetime.toSeconds() < 1) {

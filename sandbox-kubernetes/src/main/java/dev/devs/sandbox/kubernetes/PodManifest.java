@@ -1,5 +1,6 @@
 package dev.devs.sandbox.kubernetes;
 
+import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.SandboxSpec;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
@@ -33,20 +34,20 @@ final class PodManifest {
 
     /** {@code devs-<sandboxId>}: the Pod's and the NetworkPolicy's name. */
     static String name(String sandboxId) {
-        return KubernetesDriver.NAME_PREFIX + sandboxId;
+        return ResourceLabels.NAME_PREFIX + sandboxId;
     }
 
     /** The design's three labels plus the spec's own. */
     static Map<String, String> labels(SandboxSpec spec, String sandboxId, String sessionId) {
         Map<String, String> labels = new LinkedHashMap<>(spec.labels());
-        labels.put(KubernetesDriver.LABEL_MANAGED, "true");
-        labels.put(KubernetesDriver.LABEL_SANDBOX_ID, sandboxId);
-        labels.put(KubernetesDriver.LABEL_SESSION, sessionId);
+        labels.put(ResourceLabels.MANAGED, "true");
+        labels.put(ResourceLabels.SANDBOX_ID, sandboxId);
+        labels.put(ResourceLabels.SESSION, sessionId);
         return labels;
     }
 
     static Pod pod(SandboxSpec spec, String sandboxId, Map<String, String> labels, String runtimeClassName, Duration maxLifetime) {
-        Long[] user = SpecRules.parseUser(spec.user());
+        Long[] user = KubernetesSpecValidator.parseUser(spec.user());
         List<Volume> volumes = new ArrayList<>();
         List<VolumeMount> mounts = new ArrayList<>();
         // The root file system is read-only: the work directory, /tmp and the scratch paths are emptyDirs, which
@@ -106,7 +107,7 @@ final class PodManifest {
         return new NetworkPolicyBuilder()
                 .withNewMetadata().withName(name(sandboxId)).withLabels(labels).endMetadata()
                 .withNewSpec()
-                    .withNewPodSelector().addToMatchLabels(KubernetesDriver.LABEL_SANDBOX_ID, sandboxId).endPodSelector()
+                    .withNewPodSelector().addToMatchLabels(ResourceLabels.SANDBOX_ID, sandboxId).endPodSelector()
                     .withPolicyTypes("Ingress", "Egress")
                 .endSpec()
                 .build();

@@ -3,7 +3,7 @@ package dev.devs.sandbox.kubernetes;
 import dev.devs.sandbox.SandboxRuntimeUnavailableException;
 import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.SandboxTimeoutException;
-import dev.devs.sandbox.StartContext;
+import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.internal.DaemonThreads;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;

@@ -2,7 +2,7 @@ package dev.devs.sandbox.kubernetes;
 
 import dev.devs.sandbox.SandboxException;
 import dev.devs.sandbox.SandboxTimeoutException;
-import dev.devs.sandbox.StartContext;
+import dev.devs.sandbox.spi.StartContext;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;

@@ -2,6 +2,7 @@ package dev.devs.sandbox.kubernetes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.devs.sandbox.ResourceLabels;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Status;
@@ -91,7 +92,7 @@ final class ClusterStandIn implements AutoCloseable {
 
     /** Fails if any resource labelled with this sandbox id, or a claim's Sandbox or Pod, is still there. */
     void assertNothingLeftOf(String sandboxId) {
-        String label = KubernetesDriver.LABEL_SANDBOX_ID;
+        String label = ResourceLabels.SANDBOX_ID;
         assertThat(control.pods().inNamespace(NAMESPACE).withLabel(label, sandboxId).list().getItems()).as("Pods of %s", sandboxId).isEmpty();
         assertThat(control.network().v1().networkPolicies().inNamespace(NAMESPACE).withLabel(label, sandboxId).list().getItems())
                 .as("NetworkPolicies of %s", sandboxId).isEmpty();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.devs.sandbox.ImageNotFoundException;
+import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
@@ -53,8 +54,8 @@ class KubernetesClaimTest {
             assertThat(pooled.exec("echo", "claimed").stdout()).isEqualTo("claimed\n");
 
             GenericKubernetesResource claim = claim(pooled.id());
-            assertThat(claim.getMetadata().getLabels()).containsEntry(KubernetesDriver.LABEL_SANDBOX_ID, pooled.id())
-                    .containsEntry(KubernetesDriver.LABEL_MANAGED, "true").containsEntry(KubernetesDriver.LABEL_SESSION, provider.sessionId());
+            assertThat(claim.getMetadata().getLabels()).containsEntry(ResourceLabels.SANDBOX_ID, pooled.id())
+                    .containsEntry(ResourceLabels.MANAGED, "true").containsEntry(ResourceLabels.SESSION, provider.sessionId());
             Map<?, ?> spec = (Map<?, ?>) claim.getAdditionalProperties().get("spec");
             assertThat(spec.get("sandboxTemplateRef")).isEqualTo(Map.of("name", "python"));
             assertThat(spec.get("env")).isEqualTo(List.of(Map.of("name", "TASK", "value", "t1")));

@@ -1,6 +1,6 @@
 package dev.devs.sandbox.kubernetes;
 
-import dev.devs.sandbox.SandboxDriver;
+import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.tck.SandboxDriverContract;
 import org.junit.jupiter.api.AfterAll;

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.devs.sandbox.ExecResult;
+import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxExecTimeoutException;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxTimeoutException;
@@ -45,9 +47,9 @@ class KubernetesPodTest {
              Sandbox sandbox = provider.start(spec)) {
             Pod pod = cluster.control().pods().inNamespace(ClusterStandIn.NAMESPACE).withName("devs-" + sandbox.id()).get();
 
-            assertThat(pod.getMetadata().getLabels()).containsEntry(KubernetesDriver.LABEL_MANAGED, "true")
-                    .containsEntry(KubernetesDriver.LABEL_SANDBOX_ID, sandbox.id())
-                    .containsEntry(KubernetesDriver.LABEL_SESSION, provider.sessionId()).containsEntry("team", "search");
+            assertThat(pod.getMetadata().getLabels()).containsEntry(ResourceLabels.MANAGED, "true")
+                    .containsEntry(ResourceLabels.SANDBOX_ID, sandbox.id())
+                    .containsEntry(ResourceLabels.SESSION, provider.sessionId()).containsEntry("team", "search");
             assertThat(pod.getSpec().getActiveDeadlineSeconds()).isEqualTo(1200L);
             assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(2L);
             assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
@@ -70,7 +72,7 @@ class KubernetesPodTest {
 
             NetworkPolicy policy = cluster.control().network().v1().networkPolicies().inNamespace(ClusterStandIn.NAMESPACE)
                     .withName("devs-" + sandbox.id()).get();
-            assertThat(policy.getSpec().getPodSelector().getMatchLabels()).containsEntry(KubernetesDriver.LABEL_SANDBOX_ID, sandbox.id());
+            assertThat(policy.getSpec().getPodSelector().getMatchLabels()).containsEntry(ResourceLabels.SANDBOX_ID, sandbox.id());
             assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress", "Egress");
             assertThat(policy.getSpec().getIngress()).isNullOrEmpty();
             assertThat(policy.getSpec().getEgress()).isNullOrEmpty();
@@ -125,7 +127,7 @@ class KubernetesPodTest {
             assertThat(r.stdout()).isEqualTo("out\n");
             assertThat(r.stderr()).isEqualTo("err\n");
             assertThatThrownBy(() -> sandbox.exec(List.of("sleep", "30"), Duration.ofMillis(500)))
-                    .isInstanceOf(SandboxTimeoutException.class).hasMessageContaining("[sleep, 30]").hasMessageContaining("PT0.5S");
+                    .isInstanceOf(SandboxExecTimeoutException.class).hasMessageContaining("[sleep, 30]").hasMessageContaining("PT0.5S");
         }
     }
 

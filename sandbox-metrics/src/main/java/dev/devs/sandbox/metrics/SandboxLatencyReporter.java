@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * try (SandboxLatencyReporter reporter = SandboxLatencyReporter.builder().build();
  *      SandboxProvider provider = SandboxProvider.builder(new DockerDriver()).listener(reporter).build()) {
  *     ...
- *     LatencyStats stats = reporter.getStats();
+ *     LatencyStats stats = reporter.stats();
  * }   // close() writes the last state
  * }</pre>
  *
@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * Requests coalesce: at most one write waits behind the one running, and it carries the latest state, so a
  * burst of events costs one or two writes, and a slow or failing file system delays the report, never the
  * provider. A failed write is logged (once per outage) and retried with the next event or {@link #flush()};
- * the reporter keeps serving {@link #getStats()}.
+ * the reporter keeps serving {@link #stats()}.
  *
  * <h2>Writing</h2>
  * Nothing is written before the first event or {@link #putSection}. Each write replaces the whole file
@@ -172,13 +172,13 @@ public final class SandboxLatencyReporter implements SandboxLifecycleListener, A
     }
 
     /** An immutable snapshot of every series, stop and failure statistic, taken now. */
-    public LatencyStats getStats() {
+    public LatencyStats stats() {
         return windows.snapshot(clock.instant()).stats();
     }
 
     /**
      * Nearest-rank percentile {@code p} of the current window of one series, in milliseconds; empty when the
-     * series has no sample. Cheaper than {@link #getStats()}: this is what the Prometheus gauges read.
+     * series has no sample. Cheaper than {@link #stats()}: this is what the Prometheus gauges read.
      *
      * @param runtime the series' runtime ({@link LatencyStats.Series#runtime()}), "" for the series whose events
      *                named none

@@ -26,8 +26,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *       series has no sample). Handy for a dashboard, but a percentile cannot be averaged across hosts,
  *       hence also:</li>
  *   <li>timer {@code sandbox.provisioning.duration} (Prometheus {@code sandbox_provisioning_duration_seconds},
- *       tags {@code driver}, {@code start_type}, {@code runtime}) with a percentile histogram and buckets at the
- *       {@link LatencyTargets} provisioning targets (10 s and 30 s), so {@code histogram_quantile} works over any number of hosts and any time range;</li>
+ *       tags {@code driver}, {@code start_type}, {@code runtime}) with a percentile histogram and extra buckets at
+ *       {@link Builder#provisioningBuckets} ({@link #DEFAULT_BUCKETS} unless set), so {@code histogram_quantile} works
+ *       over any number of hosts and any time range, and "how many starts took over 10 s" is an exact count;</li>
  *   <li>timer {@code sandbox.provisioning.phase.duration} (Prometheus
  *       {@code sandbox_provisioning_phase_duration_seconds}, tags {@code driver}, {@code start_type},
  *       {@code phase}) with a percentile histogram: the per-phase durations of every READY and FAILED
@@ -37,14 +38,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   <li>counter {@code sandbox.provisioning.failures} ({@code sandbox_provisioning_failures_total}, tag
  *       {@code driver});</li>
  *   <li>timer {@code sandbox.stop.duration} ({@code sandbox_stop_duration_seconds}, tags {@code driver},
- *       {@code outcome} = {@code stopped} | {@code killed}), with a bucket at the {@link LatencyTargets#STOP} target (5 s).</li>
+ *       {@code outcome} = {@code stopped} | {@code killed}), with extra buckets at {@link Builder#stopBuckets}
+ *       ({@link #DEFAULT_BUCKETS} unless set).</li>
  * </ul>
  * No meter is tagged by sandbox id (unbounded cardinality). The {@code runtime} tag is the events' runtime
  * attribute (a handful of values: {@code runc}, {@code runsc}, {@code stackblitz}, ...), or {@value #DEFAULT_RUNTIME_TAG}
  * when the driver names none, so that a dashboard can always select on it.
  *
  * <pre>{@code
- * SandboxMetrics metrics = new SandboxMetrics(reporter);
+ * SandboxMetrics metrics = new SandboxMetrics(reporter);   // or SandboxMetrics.builder(reporter)...build()
  * metrics.bindTo(registry);
  * SandboxProvider provider = SandboxProvider.builder(driver).listener(reporter).listener(metrics).build();
  * }</pre>
@@ -77,16 +79,82 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
 
     private static final Map<String, Double> GAUGES = Map.of(P50_GAUGE, 50.0, P95_GAUGE, 95.0, P99_GAUGE, 99.0);
 
-    // Histogram buckets at the targets, so that "share of starts within target" is exact in PromQL.
-    private static final Duration[] PROVISIONING_BOUNDARIES = LatencyTargets.provisioningTargets().toArray(Duration[]::new);
+    /**
+     * The extra histogram buckets unless the builder sets others: log-spaced from 5 ms to 120 s (5, 10, 25, 50, 100,
+     * 250, 500 ms, 1, 2.5, 5, 10, 30, 60, 120 s), so that a threshold a host is likely to watch, for any kind of
+     * sandbox, is an exact bucket bound.
+     */
+    public static final List<Duration> DEFAULT_BUCKETS = List.of(Duration.ofMillis(5), Duration.ofMillis(10),
+            Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+            Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+            Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120));
 
     private final SandboxLatencyReporter reporter;
+    private final Duration[] provisioningBuckets;
+    private final Duration[] stopBuckets;
     private final List<Bound> registries = new CopyOnWriteArrayList<>();
     private final Set<SeriesKey> knownSeries = ConcurrentHashMap.newKeySet();
 
-    /** Meters that read their percentiles from {@code reporter}. */
+    /** Meters that read their percentiles from {@code reporter}, with the {@link #DEFAULT_BUCKETS}. */
     public SandboxMetrics(SandboxLatencyReporter reporter) {
-        this.reporter = Objects.requireNonNull(reporter, "reporter");
+        this(builder(reporter));
+    }
+
+    private SandboxMetrics(Builder builder) {
+        this.reporter = builder.reporter;
+        this.provisioningBuckets = builder.provisioningBuckets.toArray(Duration[]::new);
+        this.stopBuckets = builder.stopBuckets.toArray(Duration[]::new);
+    }
+
+    /** A builder of meters that read their percentiles from {@code reporter}. */
+    public static Builder builder(SandboxLatencyReporter reporter) {
+        return new Builder(Objects.requireNonNull(reporter, "reporter"));
+    }
+
+    /** Configures {@link SandboxMetrics}; not thread-safe. */
+    public static final class Builder {
+        private final SandboxLatencyReporter reporter;
+        private List<Duration> provisioningBuckets = DEFAULT_BUCKETS;
+        private List<Duration> stopBuckets = DEFAULT_BUCKETS;
+
+        private Builder(SandboxLatencyReporter reporter) {
+            this.reporter = reporter;
+        }
+
+        /**
+         * Extra bucket bounds of the provisioning timer (e.g. a host's own latency targets), beside Micrometer's
+         * percentile-histogram buckets.
+         *
+         * @throws IllegalArgumentException if a bound is not positive
+         */
+        public Builder provisioningBuckets(Duration... bounds) {
+            this.provisioningBuckets = checked("provisioningBuckets", bounds);
+            return this;
+        }
+
+        /**
+         * Extra bucket bounds of the stop timer.
+         *
+         * @throws IllegalArgumentException if a bound is not positive
+         */
+        public Builder stopBuckets(Duration... bounds) {
+            this.stopBuckets = checked("stopBuckets", bounds);
+            return this;
+        }
+
+        /** The meters; bind them to registries and register them as a listener. */
+        public SandboxMetrics build() {
+            return new SandboxMetrics(this);
+        }
+
+        private static List<Duration> checked(String name, Duration... bounds) {
+            for (Duration d : List.of(bounds)) {
+                if (d.isNegative() || d.isZero()) {
+                    throw new IllegalArgumentException(name + " " + d + " is not positive: a bucket bound is a duration above zero");
+                }
+            }
+            return List.of(bounds);
+        }
     }
 
     /** Registers the meters of every series known so far into {@code registry}, and of later ones as they appear. */
@@ -94,7 +162,7 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
     public void bindTo(MeterRegistry registry) {
         Objects.requireNonNull(registry, "registry");
         Bound bound = new Bound(registry);
-        for (LatencyStats.Series s : reporter.getStats().series()) {
+        for (LatencyStats.Series s : reporter.stats().series()) {
             knownSeries.add(new SeriesKey(s.driver(), s.startType(), s.runtime()));
         }
         registries.add(bound);
@@ -173,7 +241,7 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
                     .description("Time from start() to a ready sandbox")
                     .tags(k.tags())
                     .publishPercentileHistogram()
-                    .serviceLevelObjectives(PROVISIONING_BOUNDARIES)
+                    .serviceLevelObjectives(provisioningBuckets)
                     .minimumExpectedValue(Duration.ofMillis(1))
                     .maximumExpectedValue(Duration.ofMinutes(2))
                     .register(registry));
@@ -202,7 +270,7 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
                     .description("Time from stop() until the sandbox and its resources are gone")
                     .tags("driver", driver, "outcome", outcome)
                     .publishPercentileHistogram()
-                    .serviceLevelObjectives(LatencyTargets.stop())
+                    .serviceLevelObjectives(stopBuckets)
                     .minimumExpectedValue(Duration.ofMillis(1))
                     .maximumExpectedValue(Duration.ofMinutes(1))
                     .register(registry));

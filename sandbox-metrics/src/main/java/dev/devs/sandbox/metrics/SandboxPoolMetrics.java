@@ -22,9 +22,9 @@ import java.util.function.ToIntFunction;
  *       {@code state} = {@code idle} | {@code starting} | {@code in_use}: read from {@link SandboxPool#stats()} at
  *       scrape time;</li>
  *   <li>timer {@code sandbox.pool.handout.duration} ({@code sandbox_pool_handout_duration_seconds}, tags
- *       {@code pool}, {@code driver}) with a percentile histogram and buckets at the pooled hand-out targets
- *       ({@link LatencyTargets#POOLED}, {@link LatencyTargets#POOLED_CUSTOMISED}): the time from {@code acquire} to the
- *       hand-out, waiting included, as on the pooled READY event.</li>
+ *       {@code pool}, {@code driver}) with a percentile histogram and extra buckets at
+ *       {@link SandboxMetrics#DEFAULT_BUCKETS}: the time from {@code acquire} to the hand-out, waiting included, as on
+ *       the pooled READY event.</li>
  * </ul>
  * Register it as a listener on the pools' provider (for the timer) and bind it to the registries (for both).
  * Thread-safe; {@link #onEvent} does no I/O.
@@ -36,7 +36,7 @@ public final class SandboxPoolMetrics implements MeterBinder, SandboxLifecycleLi
     /** Timer (histogram) of hand-outs; Prometheus adds {@code _seconds}. */
     public static final String HANDOUT_TIMER = "sandbox.pool.handout.duration";
 
-    private static final Duration[] HANDOUT_BOUNDARIES = {LatencyTargets.POOLED, LatencyTargets.POOLED_CUSTOMISED};
+    private static final Duration[] HANDOUT_BOUNDARIES = SandboxMetrics.DEFAULT_BUCKETS.toArray(Duration[]::new);
 
     private final List<SandboxPool> pools;
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();

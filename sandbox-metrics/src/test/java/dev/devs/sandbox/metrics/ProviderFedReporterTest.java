@@ -6,16 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.devs.sandbox.ExecResult;
-import dev.devs.sandbox.PhaseRecorder;
-import dev.devs.sandbox.RecordingListener;
+import dev.devs.sandbox.spi.PhaseRecorder;
+import dev.devs.sandbox.tck.RecordingListener;
 import dev.devs.sandbox.Sandbox;
-import dev.devs.sandbox.SandboxDriver;
+import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxLifecycleEvent.Type;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
-import dev.devs.sandbox.StartContext;
+import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.StopOutcome;
 import java.nio.file.Path;
@@ -98,7 +98,7 @@ class ProviderFedReporterTest {
                     }
                 }
             }
-            LatencyStats stats = reporter.getStats();
+            LatencyStats stats = reporter.stats();
             List<SandboxLifecycleEvent> events = recording.events();
             for (StartType st : List.of(StartType.WARM, StartType.COLD)) {
                 List<SandboxLifecycleEvent.Ready> readies = events.stream()

@@ -3,6 +3,7 @@ package dev.devs.sandbox.metrics;
 import dev.devs.sandbox.StartType;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -28,7 +29,7 @@ public final class ReportWriterChild {
                 reporter.onEvent(event);
                 metrics.onEvent(event);
             }
-            PrometheusText.write(registry, dir.resolve("metrics.prom"));
+            AtomicFiles.write(dir.resolve("metrics.prom"), registry.scrape().getBytes(StandardCharsets.UTF_8));
             if (!said && Files.exists(dir.resolve("sandbox_latency_benchmark.json"))) {
                 System.out.println("WRITING");
                 System.out.flush();

@@ -47,7 +47,7 @@ class ReporterConcurrencyTest {
                             default -> reporter.onEvent(Events.ready(driver, st, 100 + (seed * 7919 + i) % 1000));
                         }
                         if (i % 500 == 0) {
-                            reporter.getStats(); // readers run concurrently with writers
+                            reporter.stats(); // readers run concurrently with writers
                         }
                     }
                 });
@@ -58,7 +58,7 @@ class ReporterConcurrencyTest {
                 w.join();
             }
             reporter.flush();
-            LatencyStats stats = reporter.getStats();
+            LatencyStats stats = reporter.stats();
 
             long ready = stats.series().stream().mapToLong(LatencyStats.Series::count).sum();
             long failures = stats.series().stream().mapToLong(LatencyStats.Series::failures).sum();

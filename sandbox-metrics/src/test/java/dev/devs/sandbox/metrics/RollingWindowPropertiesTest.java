@@ -70,7 +70,7 @@ class RollingWindowPropertiesTest {
                 reporter.onEvent(Events.ready(e.driver(), e.startType(), ms));
                 oracle.computeIfAbsent(e.driver() + "/" + e.startType(), k -> new ArrayList<>()).add(ms);
             }
-            LatencyStats stats = reporter.getStats();
+            LatencyStats stats = reporter.stats();
             assertThat(stats.series()).hasSize(oracle.size());
             for (LatencyStats.Series s : stats.series()) {
                 List<Double> all = oracle.get(s.driver() + "/" + s.startType());

@@ -50,7 +50,7 @@ class SandboxLatencyReporterTest {
             for (int i = 1; i <= 150; i++) {
                 r.onEvent(Events.ready("docker", StartType.WARM, i));
             }
-            LatencyStats.Series s = r.getStats().series("docker", StartType.WARM).orElseThrow();
+            LatencyStats.Series s = r.stats().series("docker", StartType.WARM).orElseThrow();
             assertThat(s.count()).isEqualTo(150);
             assertThat(s.samples()).hasSize(100);
             assertThat(s.samples().get(0).durationMs()).isEqualTo(51);
@@ -68,7 +68,7 @@ class SandboxLatencyReporterTest {
             for (double v : new double[] {5, 5, 1, 5, 9}) {
                 r.onEvent(Events.ready("docker", StartType.WARM, v));
             }
-            LatencyStats.Series s = r.getStats().series("docker", StartType.WARM).orElseThrow();
+            LatencyStats.Series s = r.stats().series("docker", StartType.WARM).orElseThrow();
             assertThat(s.samples()).extracting(LatencyStats.Sample::durationMs).containsExactly(1.0, 5.0, 9.0);
             assertThat(s.p50Ms()).hasValue(5);
             assertThat(s.p99Ms()).hasValue(9);
@@ -94,7 +94,7 @@ class SandboxLatencyReporterTest {
                     Map.of("endpoint", "http://127.0.0.1:41234", "runtime", "test-stand-in")));
             r.flush();
 
-            LatencyStats stats = r.getStats();
+            LatencyStats stats = r.stats();
             assertThat(stats.generatedAt()).isEqualTo(CLOCK.instant());
             assertThat(stats.series()).extracting(s -> s.driver() + "/" + s.startType().wireName())
                     .containsExactly("docker/cold", "docker/warm", "webcontainer/cold", "webcontainer/warm");
@@ -158,7 +158,7 @@ class SandboxLatencyReporterTest {
                 }
                 r.onEvent(Events.ready("docker", StartType.WARM, 50));
                 r.flush();
-                LatencyStats stats = r.getStats();
+                LatencyStats stats = r.stats();
                 assertThat(stats.series()).extracting(s -> s.driver() + "/" + s.startType().wireName() + "/" + s.runtime())
                         .as("ordered by driver, start type, runtime").containsExactly("docker/warm/", "docker/warm/runc", "docker/warm/runsc");
                 assertThat(stats.series("docker", StartType.WARM, "runc").orElseThrow().p95Ms()).hasValue(104);
@@ -257,7 +257,7 @@ class SandboxLatencyReporterTest {
             int before = attempts.get();
             assertThatThrownBy(r::flush).as("flush retries").isInstanceOf(UncheckedIOException.class).hasMessageContaining("disk full");
             assertThat(attempts.get()).isGreaterThan(before);
-            assertThat(r.getStats().series("docker", StartType.WARM).orElseThrow().count()).as("still serving").isEqualTo(1);
+            assertThat(r.stats().series("docker", StartType.WARM).orElseThrow().count()).as("still serving").isEqualTo(1);
             diskFull.set(false);
             r.onEvent(Events.ready("docker", StartType.WARM, 300));
             r.flush();
@@ -273,7 +273,7 @@ class SandboxLatencyReporterTest {
         try {
             // The provider's side: recording never touches the file system, so it cannot see the failure.
             assertThatCode(() -> r.onEvent(Events.ready("docker", StartType.WARM, 100))).doesNotThrowAnyException();
-            assertThat(r.getStats().series()).hasSize(1);
+            assertThat(r.stats().series()).hasSize(1);
             // The caller who asked for the file: flush() and close() say why it is not there.
             assertThatThrownBy(r::flush).isInstanceOf(UncheckedIOException.class).hasMessageContaining(report.toString());
             assertThatCode(() -> r.onEvent(Events.ready("docker", StartType.WARM, 200))).doesNotThrowAnyException();
@@ -281,7 +281,7 @@ class SandboxLatencyReporterTest {
             assertThatThrownBy(r::close).as("close() writes the last state, and the path is still a directory")
                     .isInstanceOf(UncheckedIOException.class).hasMessageContaining(report.toString());
         }
-        assertThat(r.getStats().series("docker", StartType.WARM).orElseThrow().count()).isEqualTo(2);
+        assertThat(r.stats().series("docker", StartType.WARM).orElseThrow().count()).isEqualTo(2);
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).as("temp file removed").containsExactly("occupied");
         }
@@ -296,7 +296,7 @@ class SandboxLatencyReporterTest {
             for (int i = 2; i <= 100; i++) {
                 r.onEvent(Events.ready("docker", StartType.WARM, i));
             }
-            LatencyStats.Series full = r.getStats().series("docker", StartType.WARM).orElseThrow();
+            LatencyStats.Series full = r.stats().series("docker", StartType.WARM).orElseThrow();
             assertThat(full.samples()).hasSize(100);
             assertThat(full.samples().get(0).durationMs()).isEqualTo(10_000);
             assertThat(full.p99Ms()).as("P99 of 2..100 and 10000: the 99th of 100").hasValue(100);
@@ -304,7 +304,7 @@ class SandboxLatencyReporterTest {
 
             r.onEvent(Events.ready("docker", StartType.WARM, 101));
 
-            LatencyStats.Series s = r.getStats().series("docker", StartType.WARM).orElseThrow();
+            LatencyStats.Series s = r.stats().series("docker", StartType.WARM).orElseThrow();
             assertThat(s.count()).isEqualTo(101);
             assertThat(s.samples()).extracting(LatencyStats.Sample::durationMs)
                     .containsExactlyElementsOf(IntStream.rangeClosed(2, 101).mapToObj(i -> (double) i).toList());
@@ -335,10 +335,10 @@ class SandboxLatencyReporterTest {
         }).doesNotThrowAnyException();
 
         assertThat(report).as("nothing written after close()").doesNotExist();
-        LatencyStats.Series s = r.getStats().series("docker", StartType.WARM).orElseThrow();
+        LatencyStats.Series s = r.stats().series("docker", StartType.WARM).orElseThrow();
         assertThat(s.count()).as("late READY not recorded").isEqualTo(1);
         assertThat(s.failures()).as("late FAILED not recorded").isZero();
-        assertThat(r.getStats().stops()).as("late STOPPED not recorded").isEmpty();
+        assertThat(r.stats().stops()).as("late STOPPED not recorded").isEmpty();
         assertThat(JSON.readTree(atClose).get("series").get(0).get("count").asInt()).isEqualTo(1);
     }
 
@@ -431,7 +431,7 @@ class SandboxLatencyReporterTest {
             r.onEvent(Events.ready("firecracker", StartType.WARM, 120,
                     Map.of("image", "vm:1", "pool", "small", "endpoint", "not copied", "vmId", "per-sandbox")));
             r.flush();
-            LatencyStats.Series s = r.getStats().series("firecracker", StartType.WARM).orElseThrow();
+            LatencyStats.Series s = r.stats().series("firecracker", StartType.WARM).orElseThrow();
             assertThat(s.attributes()).containsExactly(Map.entry("pool", "small"), Map.entry("image", "vm:1"));
             assertThat(s.attribute("endpoint")).isEmpty();
         }

@@ -6,12 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.devs.sandbox.SandboxLifecycleEvent.Type;
 import dev.devs.sandbox.StartType;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +62,7 @@ class SandboxMetricsTest {
                 Events.stopped("docker", Type.STOPPED, 60),
                 Events.stopped("docker", Type.KILLED, 10_000));
 
-        String text = PrometheusText.scrape(prometheus);
+        String text = prometheus.scrape();
         // Nearest rank over 201..220: P50 = 210, P95 = 219, P99 = 220.
         assertThat(text).contains(
                 "sandbox_provisioning_duration_p50_ms{driver=\"docker\",runtime=\"default\",start_type=\"warm\"} 210.0",
@@ -94,7 +91,7 @@ class SandboxMetricsTest {
             feed(Events.ready("docker", StartType.WARM, 200 + i, Map.of("runtime", "runc")),
                     Events.ready("docker", StartType.WARM, 600 + i, Map.of("runtime", "runsc")));
         }
-        String text = PrometheusText.scrape(prometheus);
+        String text = prometheus.scrape();
         assertThat(text).contains(
                 "sandbox_provisioning_duration_p95_ms{driver=\"docker\",runtime=\"runc\",start_type=\"warm\"} 210.0",
                 "sandbox_provisioning_duration_p95_ms{driver=\"docker\",runtime=\"runsc\",start_type=\"warm\"} 610.0",
@@ -134,20 +131,19 @@ class SandboxMetricsTest {
     }
 
     @Test
-    void writesTheScrapeTextAtomicallyAndFindsThePrometheusRegistryInAComposite() throws IOException {
-        feed(Events.ready("docker", StartType.WARM, 212.345));
-        CompositeMeterRegistry composite = new CompositeMeterRegistry();
-        composite.add(new SimpleMeterRegistry());
-        composite.add(prometheus);
-        Path target = dir.resolve("reports/metrics.prom");
-        assertThat(PrometheusText.write(composite, target)).isEqualTo(target);
-        assertThat(Files.readString(target)).contains("sandbox_provisioning_duration_p50_ms{driver=\"docker\",runtime=\"default\",start_type=\"warm\"} 212.345");
-        try (var files = Files.list(target.getParent())) {
-            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("metrics.prom");
-        }
-        assertThatThrownBy(() -> PrometheusText.scrape(new SimpleMeterRegistry()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SimpleMeterRegistry")
-                .hasMessageContaining("PrometheusMeterRegistry");
+    void bucketBoundsAreTheBuildersAndABoundThatIsNotPositiveIsRejected() {
+        SandboxMetrics own = SandboxMetrics.builder(reporter)
+                .provisioningBuckets(java.time.Duration.ofMillis(1234)).stopBuckets(java.time.Duration.ofMillis(777)).build();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        own.bindTo(registry);
+        own.onEvent(Events.ready("docker", StartType.WARM, 1000));
+        own.onEvent(Events.stopped("docker", Type.STOPPED, 500));
+        assertThat(registry.scrape())
+                .contains("sandbox_provisioning_duration_seconds_bucket{driver=\"docker\",runtime=\"default\",start_type=\"warm\",le=\"1.234\"} 1")
+                .contains("sandbox_stop_duration_seconds_bucket{driver=\"docker\",outcome=\"stopped\",le=\"0.777\"} 1");
+        registry.close();
+        assertThatThrownBy(() -> SandboxMetrics.builder(reporter).provisioningBuckets(java.time.Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("provisioningBuckets PT0S is not positive");
     }
 
     @Test
@@ -162,7 +158,7 @@ class SandboxMetricsTest {
                 Events.T0, Events.T0, Events.ms(3015), phases, Map.of(),
                 new dev.devs.sandbox.SandboxStartException("sbx-failed", "probe failed")));
 
-        String text = PrometheusText.scrape(prometheus);
+        String text = prometheus.scrape();
         assertThat(text).contains(
                 "# TYPE sandbox_provisioning_phase_duration_seconds histogram",
                 // Events.ready splits a start into create (10 %) and start (90 %): 2 warm starts, 20 + 40 ms create.

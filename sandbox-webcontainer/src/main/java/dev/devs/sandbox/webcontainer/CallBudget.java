@@ -1,6 +1,6 @@
 package dev.devs.sandbox.webcontainer;
 
-import dev.devs.sandbox.StartContext;
+import dev.devs.sandbox.spi.StartContext;
 import java.time.Duration;
 
 /** How long one DevTools call of a start may wait: what is left of the startup timeout, at most {@link #CALL_TIMEOUT}. */

@@ -3,7 +3,7 @@ package dev.devs.sandbox.webcontainer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.devs.sandbox.StartContext;
+import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpConnection;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpException;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpSession.EvaluateResult;

@@ -1,6 +1,6 @@
 package dev.devs.sandbox.webcontainer;
 
-import dev.devs.sandbox.StartContext;
+import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpConnection;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpException;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpSession;

@@ -3,7 +3,7 @@ package dev.devs.sandbox.webcontainer;
 import dev.devs.sandbox.SandboxRuntimeUnavailableException;
 import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.SandboxTimeoutException;
-import dev.devs.sandbox.StartContext;
+import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.devs.sandbox.webcontainer;
 
-import dev.devs.sandbox.PhaseRecorder;
+import dev.devs.sandbox.spi.PhaseRecorder;
 import dev.devs.sandbox.SandboxException;
 import dev.devs.sandbox.StopOutcome;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpException;
@@ -37,10 +37,10 @@ final class Teardown {
     StopOutcome stop(Duration gracePeriod, PhaseRecorder phases) throws InterruptedException {
         SandboxPage page = harness.page();
         StopOutcome outcome = page.isAlive()
-                ? TimedPhase.run(phases, WebContainerDriver.PHASE_TEARDOWN, () -> teardown(gracePeriod))
+                ? phases.timed(WebContainerDriver.PHASE_TEARDOWN, () -> teardown(gracePeriod))
                 : diedBefore(page);
         if (page.connection().isOpen()) {
-            boolean disposed = TimedPhase.run(phases, WebContainerDriver.PHASE_DISPOSE_CONTEXT, () -> dispose(page));
+            boolean disposed = phases.timed(WebContainerDriver.PHASE_DISPOSE_CONTEXT, () -> dispose(page));
             if (!disposed) {
                 outcome = StopOutcome.KILLED; // the browser died meanwhile: its contexts died with it
             }

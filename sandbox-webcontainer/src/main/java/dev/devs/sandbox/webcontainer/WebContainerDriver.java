@@ -1,10 +1,10 @@
 package dev.devs.sandbox.webcontainer;
 
-import dev.devs.sandbox.SandboxDriver;
+import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxRuntimeUnavailableException;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxTimeoutException;
-import dev.devs.sandbox.StartContext;
+import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.internal.DaemonThreads;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpConnection;
@@ -40,9 +40,9 @@ import org.slf4j.LoggerFactory;
  *       readiness probe, if any, until it exits 0).</li>
  * </ol>
  * READY and FAILED carry the attributes {@code endpoint} (the runtime origin) and {@code runtime}:
- * {@code stackblitz} for {@link #STACKBLITZ_ENDPOINT}, {@code test-stand-in} when the runtime's
- * {@code /headless} response carried the header {@value #RUNTIME_HEADER}{@code : test-stand-in} (the loopback
- * stand-in the tests use identifies itself that way), {@code self-hosted} otherwise.
+ * {@code stackblitz} for {@link #STACKBLITZ_ENDPOINT}, the value of the header {@value #RUNTIME_HEADER} when the
+ * runtime's {@code /headless} response carried one (the loopback stand-in the tests use says {@code test-stand-in}),
+ * {@code self-hosted} otherwise.
  *
  * <h2>Failures</h2>
  * The client never gives up on an unreachable runtime, so the driver races {@code boot()} against the browser's
@@ -85,12 +85,11 @@ public final class WebContainerDriver implements SandboxDriver {
     /** Environment variable naming the Chromium binary. */
     public static final String CHROME_PATH_ENV = "CHROME_PATH";
     /**
-     * Response header by which a runtime's {@code /headless} page says what it is; the value
-     * {@value #TEST_STAND_IN} marks the loopback test stand-in, whose timings are not StackBlitz's.
+     * Response header by which a runtime's {@code /headless} page says what it is; its value becomes the
+     * {@code runtime} attribute (the project's loopback test stand-in declares {@code test-stand-in}, so that its
+     * timings never pass for StackBlitz's).
      */
     public static final String RUNTIME_HEADER = "X-Devs-Runtime";
-    /** {@link #RUNTIME_HEADER} value, and {@code runtime} attribute, of the test stand-in. */
-    public static final String TEST_STAND_IN = "test-stand-in";
     /** {@code runtime} attribute for {@link #STACKBLITZ_ENDPOINT}. */
     public static final String STACKBLITZ = "stackblitz";
     /** {@code runtime} attribute for any other endpoint. */
@@ -228,24 +227,24 @@ public final class WebContainerDriver implements SandboxDriver {
         String phase = PHASE_NEW_CONTEXT;
         SandboxPage page = null;
         try {
-            page = TimedPhase.run(ctx, PHASE_NEW_CONTEXT, () -> SandboxPage.open(lease.browser().cdp(), ctx, PHASE_NEW_CONTEXT, lease.network()));
+            page = ctx.timed(PHASE_NEW_CONTEXT, () -> SandboxPage.open(lease.browser().cdp(), ctx, PHASE_NEW_CONTEXT, lease.network()));
             Harness harness = new Harness(page);
 
             phase = PHASE_LOAD_HARNESS;
-            TimedPhase.run(ctx, PHASE_LOAD_HARNESS, () -> {
+            ctx.timed(PHASE_LOAD_HARNESS, () -> {
                 harness.load(lease.harness().pageUrl(), ctx, PHASE_LOAD_HARNESS);
                 return null;
             });
 
             phase = PHASE_BOOT;
-            String runtime = TimedPhase.run(ctx, PHASE_BOOT, () -> bootRace.boot(harness, ctx));
+            String runtime = ctx.timed(PHASE_BOOT, () -> bootRace.boot(harness, ctx));
             if (runtime != null) {
                 ctx.attribute("runtime", runtime);
             }
 
             phase = PHASE_READINESS;
             SpawnExec exec = new SpawnExec(ctx.sandboxId(), config.endpoint(), harness, spec.env());
-            TimedPhase.run(ctx, PHASE_READINESS, () -> {
+            ctx.timed(PHASE_READINESS, () -> {
                 readiness.await(harness, exec, spec.readinessProbe(), ctx);
                 return null;
             });

@@ -1,8 +1,8 @@
 package dev.devs.sandbox.webcontainer;
 
 import dev.devs.sandbox.ExecResult;
-import dev.devs.sandbox.PhaseRecorder;
-import dev.devs.sandbox.SandboxDriver;
+import dev.devs.sandbox.spi.PhaseRecorder;
+import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.StopOutcome;
 import java.time.Duration;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.devs.sandbox.webcontainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.devs.sandbox.RecordingListener;
+import dev.devs.sandbox.tck.RecordingListener;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxProvider;

@@ -2,7 +2,7 @@ package dev.devs.sandbox.webcontainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.devs.sandbox.SandboxDriver;
+import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.tck.SandboxDriverContract;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpConnection;

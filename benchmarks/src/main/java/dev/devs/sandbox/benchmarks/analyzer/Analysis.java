@@ -1,7 +1,7 @@
 package dev.devs.sandbox.benchmarks.analyzer;
 
 import dev.devs.sandbox.StartType;
-import dev.devs.sandbox.metrics.LatencyTargets;
+import dev.devs.sandbox.benchmarks.LatencyTargets;
 import dev.devs.sandbox.metrics.Percentiles;
 import java.time.Duration;
 import java.util.ArrayList;

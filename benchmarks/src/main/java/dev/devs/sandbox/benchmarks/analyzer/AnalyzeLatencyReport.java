@@ -14,7 +14,7 @@ import java.nio.file.Path;
  * ({@code sandbox_latency_benchmark.png}). Percentiles are recomputed from the samples with the project's one
  * implementation, {@link dev.devs.sandbox.metrics.Percentiles}.
  *
- * <p>Exit codes: <b>0</b> every P95 within its target ({@link dev.devs.sandbox.metrics.LatencyTargets}: Docker
+ * <p>Exit codes: <b>0</b> every P95 within its target ({@link dev.devs.sandbox.benchmarks.LatencyTargets}: Docker
  * cold, Docker warm, WebContainer, stops); <b>1</b> a P95 over its target, or a series whose every start failed; <b>2</b> the report is
  * missing, empty or malformed (or the arguments are wrong), with a one-line reason on stderr.
  */

@@ -65,7 +65,7 @@ class ReporterOnEventCostBenchmark {
             }
             calls += TIMED_CALLS;
             reporter.flush();
-            long counted = reporter.getStats().series().stream().mapToLong(s -> s.count()).sum();
+            long counted = reporter.stats().series().stream().mapToLong(s -> s.count()).sum();
             assertThat(counted).as("every READY counted").isEqualTo(calls);
         }
         Arrays.sort(nsPerOp);

@@ -1,0 +1,134 @@
+package dev.devs.sandbox.spi;
+
+import dev.devs.sandbox.ExecResult;
+import dev.devs.sandbox.SandboxExecException;
+import dev.devs.sandbox.SandboxExecTimeoutException;
+import dev.devs.sandbox.SandboxPool;
+import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.SandboxStartException;
+import dev.devs.sandbox.SandboxTimeoutException;
+import dev.devs.sandbox.StopOutcome;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The service-provider interface a sandbox technology implements. Drivers do the work; the
+ * {@link SandboxProvider} owns ids, timing, events and bookkeeping, so every driver gets the same
+ * event contract without writing it again.
+ *
+ * <p>A driver is thread-safe: the provider may call {@link #start} from several threads at once.
+ * It knows nothing about metrics or listeners: it reports what only it can know (start type, phase
+ * durations, attributes) through the {@link StartContext}.
+ */
+public interface SandboxDriver extends AutoCloseable {
+
+    /** Short lower-case name used in events, reports and metric tags, e.g. {@code docker}. */
+    String name();
+
+    /**
+     * Rejects a spec this driver cannot honour, before any event is emitted or resource created.
+     * The default accepts every spec.
+     *
+     * @throws IllegalArgumentException naming the field, the value and what would be valid
+     */
+    default void validate(SandboxSpec spec) {
+    }
+
+    /**
+     * Provisions one sandbox and returns once it is ready: running and, if the spec has one, its
+     * readiness probe succeeded. Must respect {@link StartContext#remaining()} and throw a
+     * {@link SandboxTimeoutException} when it runs out.
+     *
+     * <p>On failure, throw (preferably a {@link SandboxStartException} subclass whose message names the bad
+     * value) after removing everything this start created.
+     */
+    Handle start(SandboxSpec spec, StartContext context) throws InterruptedException;
+
+    /**
+     * Removes what owners that are provably dead left behind (resources labelled with a process of this host that
+     * no longer exists, or anything past its maximum lifetime), and never what a live owner holds. The provider
+     * calls it in the background when it is built. The default does nothing: a driver whose sandboxes cannot
+     * outlive their owner has nothing to sweep.
+     *
+     * @throws RuntimeException when the technology cannot be asked; the provider logs it
+     */
+    default void removeOrphans() {
+    }
+
+    /**
+     * Releases what the driver holds for all sandboxes (clients, browser processes). Idempotent.
+     * Sandboxes still alive are the provider's business; it stops them before closing the driver.
+     */
+    @Override
+    void close();
+
+    /** A driver's grip on one ready sandbox. Thread-safe. */
+    interface Handle {
+
+        /**
+         * Runs a command inside the sandbox and waits for it.
+         *
+         * @throws SandboxExecTimeoutException when it does not finish within {@code timeout} (after trying to kill it)
+         * @throws SandboxExecException        when it cannot run or finish (the sandbox ended, the technology failed)
+         */
+        ExecResult exec(List<String> command, Duration timeout) throws InterruptedException;
+
+        /**
+         * Runs a command with extra environment variables (added to the sandbox's own) and in a working
+         * directory ({@code null}: the sandbox's default). This is how a pooled sandbox carries one claim's
+         * customisation. The default handles only the plain case; a driver that cannot honour the options
+         * throws {@link UnsupportedOperationException} naming the option.
+         */
+        default ExecResult exec(List<String> command, Map<String, String> env, @Nullable String workingDir, Duration timeout)
+                throws InterruptedException {
+            if (env.isEmpty() && workingDir == null) {
+                return exec(command, timeout);
+            }
+            throw new UnsupportedOperationException("this driver cannot run a command with " + (env.isEmpty() ? "" : "extra env ")
+                    + (workingDir == null ? "" : "working directory '" + workingDir + "'"));
+        }
+
+        /**
+         * Writes files into the sandbox, creating parent directories: keys are paths (absolute, or relative to
+         * {@code workingDir}, or to the sandbox's default working directory when it is null), values the contents.
+         * Either every file is written or the call throws. The default throws {@link UnsupportedOperationException}:
+         * a driver that can write files overrides it.
+         *
+         * @throws SandboxExecTimeoutException when it does not finish within {@code timeout}
+         * @throws SandboxExecException        when it fails
+         */
+        default void writeFiles(Map<String, byte[]> files, @Nullable String workingDir, Duration timeout) throws InterruptedException {
+            throw new UnsupportedOperationException("this driver cannot write files into a sandbox (asked for " + files.keySet() + ")");
+        }
+
+        /**
+         * Called by a {@link SandboxPool} on a sandbox it has just made idle, on the pool's own thread and off every
+         * claim's path: a driver may prepare what makes a claim's customisation cheap at hand-out. The default does
+         * nothing. Must not throw for a sandbox that works without it.
+         */
+        default void prepareForClaim() throws InterruptedException {
+        }
+
+        /**
+         * Called by a {@link SandboxPool} once a claim's customisation is applied, before the hand-out: a driver
+         * releases what {@link #prepareForClaim()} set up, so the claimant's sandbox holds nothing of the pool.
+         */
+        default void claimed() {
+        }
+
+        /**
+         * Asks the sandbox to exit, waits up to {@code gracePeriod}, kills it if needed, and removes
+         * everything the start created (container, volumes, browser context). Called once, and again only after a
+         * call that threw (the provider retries a release that failed): what is already gone counts as released.
+         *
+         * @return whether it exited in time or had to be killed (or had already died)
+         */
+        StopOutcome stop(Duration gracePeriod, PhaseRecorder phases) throws InterruptedException;
+
+        /** Whether the sandbox is still running, as far as the driver can tell cheaply. */
+        boolean isAlive();
+    }
+}
