@@ -1,5 +1,6 @@
 package dev.devs.sandbox.docker;
 
+import dev.devs.sandbox.tck.Patience;
 import static dev.devs.sandbox.docker.DockerTestSupport.PATIENCE;
 import static dev.devs.sandbox.docker.DockerTestSupport.sleeper;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -196,7 +197,7 @@ class DockerPoolTest {
         assertThatThrownBy(() -> pool.acquire(Duration.ofSeconds(60))).isInstanceOf(SandboxRuntimeUnavailableException.class)
                 .hasMessageContaining("not refilling").hasMessageContaining(missing);
         int before = events.types().size();
-        await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).until(() -> true);
+        await().pollDelay(Duration.ofSeconds(3)).atMost(Patience.seconds(4)).until(() -> true);
         long starts = events.events().subList(before, events.events().size()).stream()
                 .filter(e -> e.type() == SandboxLifecycleEvent.Type.STARTING).count();
         // Three seconds under a back-off capped at 1 s allow a few probes, one at a time: no hot loop.

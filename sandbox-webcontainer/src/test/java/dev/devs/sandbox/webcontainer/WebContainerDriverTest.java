@@ -1,5 +1,6 @@
 package dev.devs.sandbox.webcontainer;
 
+import dev.devs.sandbox.tck.Patience;
 import static dev.devs.sandbox.SandboxLifecycleEvent.Type.READY;
 import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STARTING;
 import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STOPPED;
@@ -63,7 +64,7 @@ class WebContainerDriverTest extends AgainstStandIn {
         assertThat(pagesOutsideTheDefaultContext()).isEmpty();
         // A hidden page outlives its disposed context unless it is closed: it would stay listed, in that context
         // (a closed one may be listed for a moment after its session detached).
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+        org.awaitility.Awaitility.await().atMost(Patience.seconds(5)).untilAsserted(() -> assertThat(
                 driver.browserConnection().orElseThrow().targets(Duration.ofSeconds(5))).noneMatch(t -> contexts.contains(t.browserContextId())));
     }
 
