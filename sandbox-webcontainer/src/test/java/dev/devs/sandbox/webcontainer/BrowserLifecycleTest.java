@@ -161,13 +161,14 @@ class BrowserLifecycleTest extends AgainstStandIn {
         WebContainerDriver driver = standInDriver();
         RecordingListener events = new RecordingListener();
         SandboxProvider provider = SandboxProvider.builder(driver).listener(events).build();
-        // Warm the browser first so the start below is inside boot/readiness when the driver goes.
+        // Warm the browser first so the start below is past the launch when the driver goes, inside its boot or its
+        // readiness probe: a probe that cannot pass before the close, so the start is under way whenever it comes.
         provider.start(SandboxSpec.builder().build()).stop();
         leaks.track(driver);
         var start = java.util.concurrent.CompletableFuture.supplyAsync(() -> provider.start(SandboxSpec.builder()
-                .readinessProbe("sleep", "5").startupTimeout(Duration.ofSeconds(30)).build()));
+                .readinessProbe("sleep", "600").startupTimeout(Duration.ofMinutes(10)).build()));
         Awaitility.await().atMost(Patience.seconds(20)).until(() -> events.types().size() >= 4); // STARTING of the 2nd
-        Thread.sleep(1500); // past boot, inside the 5 s readiness probe
+        assertThat(start).as("the second start before the close").isNotDone();
 
         driver.close();
 

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class WebContainerPoolTest extends AgainstStandIn {
-    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final Duration PATIENCE = Patience.seconds(30);
 
     private final RecordingListener events = new RecordingListener();
     private WebContainerDriver driver;
