@@ -17,6 +17,8 @@ import java.util.function.Consumer;
 final class PoolInventory {
 
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+    /** How many of the latest back-offs {@link #recentBackoffs()} keeps. */
+    private static final int BACKOFFS_KEPT = 32;
 
     /** An idle sandbox and since when (monotonic) it waits. */
     record Idle(Sandbox sandbox, long sinceNanos) {
@@ -41,6 +43,8 @@ final class PoolInventory {
     private Throwable lastRefillError;
     private long breakerUntilNanos;
     private boolean closed;
+    /** The latest back-offs chosen, oldest first: what the tests check instead of counting starts in a time window. */
+    private final ArrayDeque<Duration> backoffs = new ArrayDeque<>();
 
     PoolInventory(int minIdle, int maxSize, int refillConcurrency, int failureThreshold, Duration maxBackoff) {
         this.minIdle = minIdle;
@@ -158,6 +162,10 @@ final class PoolInventory {
             Duration backoff = FIRST_BACKOFF.multipliedBy(1L << Math.min(consecutiveFailures - failureThreshold, 20));
             backoff = backoff.compareTo(maxBackoff) > 0 ? maxBackoff : backoff;
             breakerUntilNanos = System.nanoTime() + backoff.toNanos();
+            if (backoffs.size() == BACKOFFS_KEPT) {
+                backoffs.removeFirst();
+            }
+            backoffs.addLast(backoff);
             return backoff;
         } finally {
             lock.unlock();
@@ -230,6 +238,16 @@ final class PoolInventory {
             idle.clear();
             changed.signalAll();
             return left;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The latest back-offs the breaker chose (at most the last 32), oldest first. */
+    List<Duration> recentBackoffs() {
+        lock.lock();
+        try {
+            return List.copyOf(backoffs);
         } finally {
             lock.unlock();
         }

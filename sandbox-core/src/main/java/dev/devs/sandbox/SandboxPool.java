@@ -267,6 +267,14 @@ public final class SandboxPool implements AutoCloseable {
         launch(inventory.planRefills());
     }
 
+    /**
+     * The latest back-offs its refill breaker chose, oldest first (at most 32): package-private, so that tests
+     * check the delays the pool chose rather than count starts inside a time window.
+     */
+    List<Duration> recentBackoffs() {
+        return inventory.recentBackoffs();
+    }
+
     /** The pool's counts now. */
     public PoolStats stats() {
         return inventory.stats(name);

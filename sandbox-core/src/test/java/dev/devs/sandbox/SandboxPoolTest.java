@@ -1,5 +1,6 @@
 package dev.devs.sandbox;
 
+import dev.devs.sandbox.tck.Patience;
 import static dev.devs.sandbox.SandboxLifecycleEvent.Type.FAILED;
 import static dev.devs.sandbox.SandboxLifecycleEvent.Type.READY;
 import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STARTING;
@@ -51,7 +52,7 @@ class SandboxPoolTest {
     }
 
     private void awaitIdle(int n) {
-        await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().idle() == n);
+        await().atMost(Patience.seconds(10)).until(() -> pool.stats().idle() == n);
     }
 
     @Test
@@ -104,7 +105,6 @@ class SandboxPoolTest {
                     Sandbox sb = pool.acquire(Duration.ofSeconds(20));
                     assertThat(ids.add(sb.id())).isTrue();
                     assertThat(pool.stats().total()).isLessThanOrEqualTo(5);
-                    Thread.sleep(5);
                     sb.stop();
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
@@ -186,8 +186,8 @@ class SandboxPoolTest {
     void refillsThatKeepFailingOpenTheBreakerWithoutAHotLoopAndTheFirstSuccessClosesIt() {
         driver.missingImage = "img:1";
         pool = SandboxPool.builder(provider, template).name("test").minIdle(2).maxSize(4).failureThreshold(3)
-                .maxBackoff(Duration.ofMillis(400)).build();
-        await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats().breakerOpen());
+                .refillConcurrency(1).maxBackoff(Duration.ofMillis(400)).build();
+        await().atMost(Patience.seconds(5)).until(() -> pool.stats().breakerOpen());
 
         // Fails at once with the refill error (a wait that ran out would be a SandboxTimeoutException).
         assertThatThrownBy(() -> pool.acquire(Duration.ofSeconds(60)))
@@ -195,13 +195,22 @@ class SandboxPoolTest {
                 .hasMessageContaining("not refilling").hasMessageContaining("image 'img:1' not found")
                 .hasCauseInstanceOf(ImageNotFoundException.class);
 
-        int startsBefore = driver.starts.get();
-        await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> true);
-        // Two seconds of back-off (100, 200, 400, 400... ms) allow a handful of probes, one at a time: no hot loop.
-        assertThat(driver.starts.get() - startsBefore).isBetween(1, 12);
+        // The delays the breaker chose double from 100 ms up to the cap.
+        await().atMost(Patience.seconds(10)).until(() -> pool.recentBackoffs().size() >= 5);
+        List<Duration> backoffs = pool.recentBackoffs();
+        assertThat(backoffs).startsWith(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(400),
+                Duration.ofMillis(400), Duration.ofMillis(400));
+        // No hot loop: starts run one at a time, and each start after the third failure waited out the back-off
+        // that failure chose. (A lower bound on a gap: a slow machine only widens it.)
+        List<Long> startedAt = new ArrayList<>(driver.startedAt);
+        for (int i = 0; i + 3 < startedAt.size() && i < backoffs.size(); i++) {
+            assertThat(Duration.ofNanos(startedAt.get(i + 3) - startedAt.get(i + 2)))
+                    .as("gap before start %d, after back-off %s", i + 4, backoffs.get(i))
+                    .isGreaterThanOrEqualTo(backoffs.get(i));
+        }
 
         driver.missingImage = null;
-        await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats().idle() == 2);
+        awaitIdle(2);
         assertThat(pool.stats().breakerOpen()).isFalse();
         assertThat(pool.stats().consecutiveFailures()).isZero();
         assertThat(pool.acquire(Duration.ofSeconds(5)).startType()).isEqualTo(StartType.POOLED);
@@ -209,13 +218,18 @@ class SandboxPoolTest {
 
     @Test
     void closeWithRefillsInFlightLeavesNothingBehind() {
-        driver.startDelay = Duration.ofMillis(300);
+        // Starts that cannot finish before the close: the refills are certainly in flight when it comes.
+        driver.startGate = new java.util.concurrent.CountDownLatch(1);
         pool(3, 3);
-        await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats().starting() > 0);
+        // Two: the default refill concurrency.
+        await().atMost(Patience.seconds(5)).until(() -> pool.stats().starting() == 2 && driver.starts.get() == 2);
+        assertThat(pool.stats().idle()).as("idle sandboxes before the close").isZero();
 
         pool.close();
 
         assertThat(driver.alive).as("sandboxes of the closed pool").isEmpty();
+        assertThat(events.types().stream().filter(t -> t == STARTING)).as("starts begun").hasSize(2);
+        assertThat(events.types().stream().filter(t -> t == FAILED)).as("starts the close ended").hasSize(2);
         assertThatThrownBy(() -> pool.acquire(Duration.ofSeconds(1))).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("closed");
     }
@@ -227,7 +241,7 @@ class SandboxPoolTest {
         awaitIdle(1);
         String first = provider.liveSandboxes().get(0).id();
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> !driver.alive.contains(first) && pool.stats().idle() == 1);
+        await().atMost(Patience.seconds(5)).until(() -> !driver.alive.contains(first) && pool.stats().idle() == 1);
 
         assertThat(events.typesOf(first)).endsWith(STOPPED);
         assertThat(provider.liveSandboxes()).extracting(Sandbox::id).doesNotContain(first);

@@ -23,6 +23,8 @@ import java.util.function.Function;
  */
 public final class ScriptedDriver implements SandboxDriver {
     final AtomicInteger starts = new AtomicInteger();
+    /** When each start() began (monotonic nanoseconds), in order. */
+    final Queue<Long> startedAt = new ConcurrentLinkedQueue<>();
     final AtomicInteger stops = new AtomicInteger();
     final AtomicBoolean closed = new AtomicBoolean();
     volatile Function<SandboxSpec, RuntimeException> failure = spec -> null;
@@ -69,6 +71,7 @@ public final class ScriptedDriver implements SandboxDriver {
 
     @Override
     public Handle start(SandboxSpec spec, StartContext context) throws InterruptedException {
+        startedAt.add(System.nanoTime());
         starts.incrementAndGet();
         synchronized (startSignal) {
             startSignal.notifyAll();

@@ -1,7 +1,6 @@
 package dev.devs.sandbox.benchmarks;
 
 import static dev.devs.sandbox.benchmarks.BenchmarkEnvironment.REALISTIC_IMAGE;
-import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.DockerClient;
 import dev.devs.sandbox.Sandbox;
@@ -24,9 +23,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Twenty Docker sandboxes started and stopped one after the other must not grow the heap by more than 50 MiB
- * per sandbox (heap used after full collections, before and after). The measured bytes per sandbox go into
- * the report's {@code memory} section.
+ * Twenty Docker sandboxes started and stopped one after the other: how much they grow the heap per sandbox (heap
+ * used after full collections, before and after) is reported beside its goal of 50 MiB, not judged (the README's
+ * exit code judges only the P95 targets it lists). The measured bytes per sandbox go into the report's
+ * {@code memory} section.
  *
  * <p>The provider under test carries the whole production listener stack, a {@link SandboxLatencyReporter} and
  * {@link SandboxMetrics}, so a leak anywhere on the path would show; but its own, writing to a scratch file,
@@ -70,7 +70,7 @@ class DockerSequentialMemoryBenchmark {
 
     @Test
     @Timeout(180)
-    void twentySequentialSandboxesGrowTheHeapByLessThanFiftyMegabytesEach() throws Exception {
+    void twentySequentialSandboxesHeapGrowthPerSandboxIsReported() throws Exception {
         long before = Measurements.heapUsedAfterGc();
         long t0 = System.nanoTime();
         for (int i = 0; i < SANDBOXES; i++) {
@@ -89,7 +89,8 @@ class DockerSequentialMemoryBenchmark {
                 "docker %d sequential start/stop cycles in %s: heap %.1f MiB -> %.1f MiB, %+.1f KiB per sandbox, limit %d MiB: %s",
                 SANDBOXES, Measurements.fmt(Measurements.ms(took)), before / 1048576.0, after / 1048576.0,
                 perSandbox / 1024, LIMIT_BYTES_PER_SANDBOX / 1048576, perSandbox <= LIMIT_BYTES_PER_SANDBOX ? "ok" : "MISSED"));
-        assertThat(perSandbox).as("heap growth per sandbox (bytes)").isLessThanOrEqualTo(LIMIT_BYTES_PER_SANDBOX);
+        // Report only: printed beside its limit ("ok" / "MISSED"), not judged; the README's exit code judges only
+        // the P95 targets it lists.
     }
 
     @AfterAll

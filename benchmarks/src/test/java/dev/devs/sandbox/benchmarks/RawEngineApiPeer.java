@@ -7,8 +7,11 @@ import dev.devs.sandbox.SandboxSpec;
 import java.time.Duration;
 
 /**
- * The floor: docker-java's create + start, then one inspect to see the engine report {@code running} (the
- * same readiness our driver waits for), with no driver around it. Our driver's ratio to this is its overhead.
+ * The floor: docker-java's create + start, then one inspect that must see the engine report {@code running}, with
+ * no driver around it. It waits for less than our driver's READY does: no attach to the container's streams, no
+ * owner watchdog and no wait for its word that the user's command started, no readiness probe (docs/design.md says
+ * what READY waits for). So our driver's ratio to this peer is its overhead plus that extra waiting, not the
+ * overhead alone: a floor, not a like-for-like peer.
  */
 final class RawEngineApiPeer implements Peer {
 
@@ -25,8 +28,9 @@ final class RawEngineApiPeer implements Peer {
 
     @Override
     public String description() {
-        return "docker-java 3.7.0 (httpclient5 transport) create + start + inspect until State.Status == running, "
-                + "same image, command and host settings as the driver, no driver around it";
+        return "docker-java 3.7.0 (httpclient5 transport) create + start + one inspect that must show running, "
+                + "same image, command and host settings as the driver, no driver around it; no attach, watchdog or "
+                + "readiness wait, so less than the driver's READY";
     }
 
     @Override

@@ -115,10 +115,17 @@ class BoundedCallsTest {
 
     @Test
     void anUninterruptibleCallFinishesDespiteTheCallersInterruptAndLeavesItSet() {
+        // The call is released only once it is under way on its owned thread, with the caller interrupted all along.
+        CountDownLatch release = new CountDownLatch(1);
+        Thread releaser = new Thread(() -> {
+            await().atMost(LONG).until(() -> calls.activeCount() == 1);
+            release.countDown();
+        }, "bounded-calls-test-releaser");
+        releaser.start();
         Thread.currentThread().interrupt();
         try {
             assertThat(calls.callUninterruptibly(() -> {
-                sleepQuietly(SHORT);
+                awaitQuietly(release);
                 return "removed";
             }, LONG)).isEqualTo("removed");
             assertThat(Thread.currentThread().isInterrupted()).as("caller's interrupt status").isTrue();
@@ -143,9 +150,10 @@ class BoundedCallsTest {
         int calls = 20;
         for (int i = 0; i < calls; i++) {
             used.add(this.calls.call(Thread::currentThread, LONG));
-            // Time for the owned thread to go back to waiting for work; a thread still finishing its last call
-            // when the next one comes makes the pool start another, which is why this does not ask for exactly one.
-            Thread.sleep(5);
+            // Until the owned thread has finished its call: one still finishing its last call when the next one comes
+            // makes the pool start another (and a moment remains between that and its wait for work, which is why this
+            // does not ask for exactly one).
+            await().atMost(LONG).until(() -> this.calls.activeCount() == 0);
         }
 
         assertThat(used).doesNotContain(Thread.currentThread())
@@ -164,13 +172,13 @@ class BoundedCallsTest {
                 .isInstanceOf(IllegalStateException.class).hasMessage("closed for the test");
     }
 
-    private static void sleepQuietly(Duration d) {
-        long until = System.nanoTime() + d.toNanos();
-        while (System.nanoTime() < until) {
+    private static void awaitQuietly(CountDownLatch latch) {
+        while (true) {
             try {
-                Thread.sleep(Math.max(1, (until - System.nanoTime()) / 1_000_000));
+                latch.await();
+                return;
             } catch (InterruptedException e) {
-                // an owned thread of a call nobody cancels: keep going
+                // an owned thread of a call nobody cancels: keep waiting
             }
         }
     }

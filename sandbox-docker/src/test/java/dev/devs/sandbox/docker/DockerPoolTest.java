@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.devs.sandbox.PoolBackoffs;
 import dev.devs.sandbox.PoolClaim;
 import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.Sandbox;
@@ -16,10 +17,12 @@ import dev.devs.sandbox.SandboxRuntimeUnavailableException;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.tck.RecordingListener;
+import dev.devs.sandbox.tck.Patience;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -171,8 +174,8 @@ class DockerPoolTest {
         for (int i = 0; i < 50; i++) {
             claims.add(CompletableFuture.runAsync(() -> {
                 try {
-                    together.await(30, TimeUnit.SECONDS);
-                    try (Sandbox sb = pool.acquire(Duration.ofSeconds(90))) {
+                    together.await(Patience.seconds(30).toMillis(), TimeUnit.MILLISECONDS);
+                    try (Sandbox sb = pool.acquire(Patience.seconds(90))) {
                         assertThat(ids.add(sb.id())).as("sandbox %s handed out twice", sb.id()).isTrue();
                     }
                 } catch (Exception e) {
@@ -180,7 +183,7 @@ class DockerPoolTest {
                 }
             }, threads));
         }
-        CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new)).get(110, TimeUnit.SECONDS);
+        CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new)).get(Patience.seconds(110).toMillis(), TimeUnit.MILLISECONDS);
         threads.shutdown();
 
         assertThat(ids).hasSize(50);
@@ -190,28 +193,50 @@ class DockerPoolTest {
     @Test
     void aTemplateWhoseImageIsMissingOpensTheBreakerWithoutAHotLoop() {
         String missing = DockerTestSupport.REGISTRY + "/devs-pool-missing-" + UUID.randomUUID().toString().substring(0, 8) + ":1";
+        // When each start began, by sandbox id: the refills' and the refused acquire's (which is left out below).
+        Map<String, Long> startedAt = new java.util.concurrent.ConcurrentHashMap<>();
+        provider.addListener(e -> {
+            if (e.type() == SandboxLifecycleEvent.Type.STARTING) {
+                startedAt.put(e.sandboxId(), System.nanoTime());
+            }
+        });
         pool = SandboxPool.builder(provider, SandboxSpec.builder(missing).command("sleep", "600").build()).name("broken")
-                .minIdle(2).maxSize(4).failureThreshold(3).maxBackoff(Duration.ofSeconds(1)).build();
+                .minIdle(2).maxSize(4).failureThreshold(3).refillConcurrency(1).maxBackoff(Duration.ofSeconds(1)).build();
         await().atMost(PATIENCE).until(() -> pool.stats().breakerOpen());
 
-        assertThatThrownBy(() -> pool.acquire(Duration.ofSeconds(60))).isInstanceOf(SandboxRuntimeUnavailableException.class)
+        SandboxRuntimeUnavailableException refused = (SandboxRuntimeUnavailableException) org.assertj.core.api.Assertions
+                .catchThrowable(() -> pool.acquire(Duration.ofSeconds(60)));
+        assertThat(refused).isInstanceOf(SandboxRuntimeUnavailableException.class)
                 .hasMessageContaining("not refilling").hasMessageContaining(missing);
-        int before = events.types().size();
-        await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).until(() -> true);
-        long starts = events.events().subList(before, events.events().size()).stream()
-                .filter(e -> e.type() == SandboxLifecycleEvent.Type.STARTING).count();
-        // Three seconds under a back-off capped at 1 s allow a few probes, one at a time: no hot loop.
-        assertThat(starts).isBetween(1L, 8L);
+        // The delays the breaker chose double from 100 ms up to the 1 s cap ...
+        await().atMost(PATIENCE).until(() -> PoolBackoffs.of(pool).size() >= 5);
+        List<Duration> backoffs = PoolBackoffs.of(pool);
+        assertThat(backoffs).startsWith(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(400),
+                Duration.ofMillis(800), Duration.ofSeconds(1));
+        // ... and each start after the third failure waited out the back-off that failure chose: no hot loop.
+        // (A lower bound on a gap between starts made one at a time: a slow machine only widens it.)
+        List<Long> starts = startedAt.entrySet().stream().filter(e -> !e.getKey().equals(refused.sandboxId()))
+                .map(Map.Entry::getValue).sorted().toList();
+        for (int i = 0; i + 3 < starts.size() && i < backoffs.size(); i++) {
+            assertThat(Duration.ofNanos(starts.get(i + 3) - starts.get(i + 2)))
+                    .as("gap before start %d, after back-off %s", i + 4, backoffs.get(i)).isGreaterThanOrEqualTo(backoffs.get(i));
+        }
         assertThat(containers()).isZero();
     }
 
     @Test
     void closeWithRefillsInFlightLeavesNoContainerAndNoVolume() {
-        pool = SandboxPool.builder(provider, sleeper().scratchVolume("/scratch").build()).name("closing").minIdle(3).maxSize(3).build();
-        await().atMost(PATIENCE).until(() -> pool.stats().starting() > 0 || pool.stats().idle() > 0);
+        // A readiness probe that never passes: the refills are still starting, their containers made, when close() comes.
+        pool = SandboxPool.builder(provider, sleeper().scratchVolume("/scratch").readinessProbe("test", "-f", "/tmp/never")
+                .startupTimeout(Duration.ofMinutes(5)).build()).name("closing").minIdle(3).maxSize(3).build();
+        // Two: the default refill concurrency.
+        await().atMost(PATIENCE).until(() -> pool.stats().starting() == 2 && containers() == 2);
+        assertThat(pool.stats().idle()).as("idle sandboxes before the close").isZero();
 
         pool.close();
 
+        assertThat(events.types().stream().filter(t -> t == SandboxLifecycleEvent.Type.FAILED))
+                .as("starts the close ended").hasSize(2);
         assertThat(DockerTestSupport.containersLabelled(ResourceLabels.SESSION, session)).isEmpty();
         assertThat(DockerTestSupport.volumesLabelled(ResourceLabels.SESSION, session)).isEmpty();
     }

@@ -12,6 +12,7 @@ import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.tck.Patience;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
@@ -47,8 +48,9 @@ final class DockerTestSupport {
     /**
      * How long a test polls for something the code under test makes happen promptly: generous, so that a
      * loaded machine slows the test down rather than failing it. Tests assert what happens, not how fast.
+     * Scaled by {@link Patience} ({@code -Ddevs.test.patience=3} on a machine three times slower).
      */
-    static final Duration PATIENCE = Duration.ofSeconds(20);
+    static final Duration PATIENCE = Patience.seconds(20);
 
     private static DockerClient api;
 
@@ -100,9 +102,9 @@ final class DockerTestSupport {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(false).start();
             p.getOutputStream().close();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+            if (!p.waitFor(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                throw new AssertionError(command + " did not finish within 20 s");
+                throw new AssertionError(command + " did not finish within " + PATIENCE);
             }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -3,8 +3,10 @@ package dev.devs.sandbox.docker;
 import static dev.devs.sandbox.docker.DockerTestSupport.api;
 import static dev.devs.sandbox.docker.DockerTestSupport.containersLabelled;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.devs.sandbox.ResourceLabels;
+import dev.devs.sandbox.tck.Patience;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -36,16 +38,14 @@ class OrphanSweepTest {
     void theSweepRemovesTheDeadOwnersLeftoversAndNeverTheLivingOnes() throws Exception {
         try (ChildJvm dead = ChildJvm.start(OwnerChild.class, deadSession, "2", "0", "0");
              ChildJvm live = ChildJvm.start(OwnerChild.class, liveSession, "2", "0", "0")) {
-            dead.awaitLine("HOLDING", Duration.ofSeconds(60));
-            live.awaitLine("HOLDING", Duration.ofSeconds(60));
+            dead.awaitLine("HOLDING", Patience.seconds(60));
+            live.awaitLine("HOLDING", Patience.seconds(60));
             String deadNeverStarted = createdNeverStarted(deadSession, ownerOf(dead));
             String liveNeverStarted = createdNeverStarted(liveSession, ownerOf(live));
 
             dead.kill9();
-            long t0 = System.nanoTime();
-            while (containersLabelled(ResourceLabels.SESSION, deadSession).size() > 1 && System.nanoTime() - t0 < 30_000_000_000L) {
-                Thread.sleep(100);
-            }
+            await().atMost(Patience.seconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> containersLabelled(ResourceLabels.SESSION, deadSession).size() <= 1);
             assertThat(containersLabelled(ResourceLabels.SESSION, deadSession)).as("the never-started one stays until swept")
                     .extracting(c -> c.getId()).containsExactly(deadNeverStarted);
 

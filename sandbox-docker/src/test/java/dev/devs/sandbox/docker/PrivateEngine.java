@@ -1,6 +1,7 @@
 package dev.devs.sandbox.docker;
 
 import dev.devs.sandbox.ResourceLabels;
+import dev.devs.sandbox.tck.Patience;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -66,19 +67,20 @@ final class PrivateEngine implements AutoCloseable {
         }
         dockerd = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("dockerd.log").toFile())).start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!dockerd.isAlive()) {
-                throw new IllegalStateException("the private dockerd exited: " + Files.readString(dir.resolve("dockerd.log")));
-            }
-            Process info = new ProcessBuilder("docker", "-H", host(), "info").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (info.waitFor(5, TimeUnit.SECONDS) && info.exitValue() == 0) {
-                return;
-            }
-            Thread.sleep(100);
+        Duration limit = Patience.seconds(30);
+        try {
+            org.awaitility.Awaitility.await("the private dockerd to answer").atMost(limit).pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        if (!dockerd.isAlive()) {
+                            throw new IllegalStateException("the private dockerd exited: " + Files.readString(dir.resolve("dockerd.log")));
+                        }
+                        Process info = new ProcessBuilder("docker", "-H", host(), "info").redirectErrorStream(true)
+                                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                        return info.waitFor(5, TimeUnit.SECONDS) && info.exitValue() == 0;
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new IllegalStateException("the private dockerd did not answer within " + limit, e);
         }
-        throw new IllegalStateException("the private dockerd did not answer within 30 s");
     }
 
     /** SIGTERM to its PID, as an engine is stopped for an upgrade or restart; waits for it to exit. */

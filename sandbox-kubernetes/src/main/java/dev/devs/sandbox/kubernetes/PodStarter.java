@@ -64,14 +64,20 @@ final class PodStarter {
             }
             Milestones seen = new Milestones();
             ctx.checkDeadline("schedule");
-            Pod ready;
+            List<Pod> last;
             try {
-                ready = Watches.awaitStart(
+                last = Watches.awaitStart(
                         client.pods().inNamespace(namespace).withName(name).informOnCondition(pods -> seen.observe(pods)),
-                        ctx, seen::phaseAt, "Pod " + namespace + "/" + name + " to become Ready", seen::describe).get(0);
+                        ctx, seen::phaseAt, "Pod " + namespace + "/" + name + " to become Ready", seen::describe);
             } catch (KubernetesClientException e) {
                 throw driver.errors().starting(id, "watch", "pods", e);
             }
+            if (last.isEmpty()) {
+                // Seen, then gone: deleted by someone else (or by the node) while it started.
+                throw new SandboxStartException(id, "Pod " + namespace + "/" + name + " of sandbox " + id + " disappeared before"
+                        + " it was ready (deleted by someone else, or evicted); last seen: " + seen.lastSeenBeforeDeletion());
+            }
+            Pod ready = last.get(0);
             seen.recordPhases(ctx, created);
             PodStatusView view = new PodStatusView(ready);
             if (!view.isReady()) {
@@ -161,6 +167,7 @@ final class PodStarter {
         private volatile long ready;
         private volatile boolean seen;
         private final AtomicReference<String> last = new AtomicReference<>("not seen yet");
+        private volatile String lastBeforeDeletion = "not seen yet";
 
         /** The informer's predicate: true once the Pod is Ready, cannot start, or is gone after being seen. */
         boolean observe(List<Pod> pods) {
@@ -172,6 +179,7 @@ final class PodStarter {
             seen = true;
             PodStatusView view = new PodStatusView(pods.get(0));
             last.set(view.describe());
+            lastBeforeDeletion = view.describe();
             if (view.isScheduled() && scheduled == 0) {
                 scheduled = now;
             }
@@ -192,6 +200,10 @@ final class PodStarter {
 
         String describe() {
             return last.get();
+        }
+
+        String lastSeenBeforeDeletion() {
+            return lastBeforeDeletion;
         }
 
         void recordPhases(StartContext ctx, long created) {

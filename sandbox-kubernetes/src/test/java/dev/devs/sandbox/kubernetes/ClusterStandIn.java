@@ -35,12 +35,13 @@ final class ClusterStandIn implements AutoCloseable {
     private final NamespacedKubernetesClient client;
     private final KubeletStandIn kubelet;
     private final SandboxControllerStandIn controller;
+    private final ExecStandIn exec;
 
     ClusterStandIn() {
         Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
         KubeletStandIn[] kubeletRef = new KubeletStandIn[1];
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), responses,
-                new ExecStandIn(responses, (ns, pod) -> kubeletRef[0] != null && kubeletRef[0].isRunning(ns, pod)), false);
+        exec = new ExecStandIn(responses, (ns, pod) -> kubeletRef[0] != null && kubeletRef[0].isRunning(ns, pod));
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, exec, false);
         server.init();
         control = server.createClient();
         try (InputStream crds = ClusterStandIn.class.getResourceAsStream("/agent-sandbox-crds.yaml")) {
@@ -71,6 +72,11 @@ final class ClusterStandIn implements AutoCloseable {
         return kubelet;
     }
 
+    /** The execs the exec stand-in let through, oldest first. */
+    Queue<ExecStandIn.Exec> execs() {
+        return exec.execs;
+    }
+
     SandboxControllerStandIn controller() {
         return controller;
     }
@@ -85,9 +91,19 @@ final class ClusterStandIn implements AutoCloseable {
      * request its admission or authorization refuses (which the CRUD mock does not model).
      */
     void refuseOnce(String path, int code, String reason, String message, String detailsKind) {
-        Status status = new StatusBuilder().withStatus("Failure").withCode(code).withReason(reason).withMessage(message)
-                .withNewDetails().withKind(detailsKind).endDetails().build();
+        Status status = new StatusBuilder().withStatus("Failure").withCode(code).withReason(reason)
+                .withMessage(message + " [Kubernetes API test stand-in]").withNewDetails().withKind(detailsKind).endDetails().build();
         server.expect().post().withPath(path).andReturn(code, status).once();
+    }
+
+    /**
+     * Makes the next DELETE of {@code path} answer {@code code} with a Status (an RBAC refusal, an API server's 5xx);
+     * the message says it comes from the stand-in.
+     */
+    void refuseDeleteOnce(String path, int code, String reason, String message) {
+        Status status = new StatusBuilder().withStatus("Failure").withCode(code).withReason(reason)
+                .withMessage(message + " [Kubernetes API test stand-in]").build();
+        server.expect().delete().withPath(path).andReturn(code, status).once();
     }
 
     /** Fails if any resource labelled with this sandbox id, or a claim's Sandbox or Pod, is still there. */
@@ -99,21 +115,10 @@ final class ClusterStandIn implements AutoCloseable {
         assertThat(control.genericKubernetesResources(AgentSandboxApi.CLAIMS).inNamespace(NAMESPACE).withLabel(label, sandboxId).list().getItems())
                 .as("SandboxClaims of %s", sandboxId).isEmpty();
         // The garbage collector's work is asynchronous on a real cluster too: give the stand-in a bounded while.
-        List<String> owned = controller.resourcesOwnedBy(PodManifest.name(sandboxId));
-        for (int i = 0; i < 100 && !owned.isEmpty(); i++) {
-            sleep(50);
-            owned = controller.resourcesOwnedBy(PodManifest.name(sandboxId));
-        }
-        assertThat(owned).as("Sandboxes and Pods of the claim of %s", sandboxId).isEmpty();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while waiting for the garbage collector stand-in", e);
-        }
+        org.awaitility.Awaitility.await().atMost(dev.devs.sandbox.tck.Patience.seconds(5))
+                .pollInterval(java.time.Duration.ofMillis(50)).untilAsserted(() ->
+                        assertThat(controller.resourcesOwnedBy(PodManifest.name(sandboxId)))
+                                .as("Sandboxes and Pods of the claim of %s", sandboxId).isEmpty());
     }
 
     @Override

@@ -27,7 +27,9 @@ import java.util.regex.Pattern;
  * STAND-IN for the exec subresource of a real API server and kubelet (none can run here): the mock server's
  * dispatcher, extended so that {@code /api/v1/namespaces/{ns}/pods/{pod}/exec} on a Pod the kubelet stand-in runs is
  * upgraded to a WebSocket speaking the Kubernetes channel protocol (1 stdout, 2 stderr, 3 status), and the command
- * runs as a local process of the test JVM. It also applies the {@code involvedObject.name} field selector on events,
+ * runs as a local process of the test JVM. It checks what a real API server checks before it upgrades: the
+ * {@code container} is one of the Pod's, and the stream flags are ones the driver may ask for (stdout and stderr on,
+ * no stdin, no tty: a tty would merge stderr into stdout). Every answer it makes itself says it is a stand-in. It also applies the {@code involvedObject.name} field selector on events,
  * which the CRUD mock ignores. Every other request goes to fabric8's CRUD mock, expectations first.
  */
 final class ExecStandIn extends KubernetesMixedDispatcher {
@@ -56,16 +58,59 @@ final class ExecStandIn extends KubernetesMixedDispatcher {
             return super.dispatch(request);
         }
         if (!isRunning.test(m.group(1), m.group(2))) {
-            return new MockResponse().setResponseCode(404).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
-                    + "\"message\":\"pods \\\"" + m.group(2) + "\\\" not found\",\"reason\":\"NotFound\",\"code\":404}");
+            return refusal(404, "NotFound", "pods \\\"" + m.group(2) + "\\\" not found");
         }
         List<String> command = new ArrayList<>();
+        Map<String, String> flags = new java.util.HashMap<>();
         for (String param : m.group(3).split("&")) {
-            if (param.startsWith("command=")) {
-                command.add(URLDecoder.decode(param.substring("command=".length()), StandardCharsets.UTF_8));
+            int eq = param.indexOf('=');
+            String key = eq < 0 ? param : param.substring(0, eq);
+            String value = eq < 0 ? "" : URLDecoder.decode(param.substring(eq + 1), StandardCharsets.UTF_8);
+            if (key.equals("command")) {
+                command.add(value);
+            } else {
+                flags.put(key, value);
             }
         }
+        List<String> containers = containersOf(request, m.group(1), m.group(2));
+        String container = flags.get("container");
+        if (container == null || !containers.contains(container)) {
+            return refusal(400, "BadRequest", "container " + container + " is not valid for pod " + m.group(2)
+                    + " (its containers: " + containers + ")");
+        }
+        if (!"true".equals(flags.get("stdout")) || !"true".equals(flags.get("stderr")) || "true".equals(flags.get("stdin"))
+                || "true".equals(flags.get("tty"))) {
+            return refusal(400, "BadRequest", "exec flags " + flags + " are not what the driver must send: stdout=true and"
+                    + " stderr=true, no stdin, no tty");
+        }
+        if (command.isEmpty()) {
+            return refusal(400, "BadRequest", "you must specify at least one command for the container");
+        }
+        execs.add(new Exec(container, Map.copyOf(flags), List.copyOf(command)));
         return new MockResponse().withWebSocketUpgrade(new Session(command));
+    }
+
+    /** What an exec that was let through asked for. */
+    record Exec(String container, Map<String, String> flags, List<String> command) {
+    }
+
+    /** The execs let through so far, oldest first. */
+    final Queue<Exec> execs = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    private static MockResponse refusal(int code, String reason, String message) {
+        return new MockResponse().setResponseCode(code).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                + "\"message\":\"" + message + " [Kubernetes exec test stand-in]\",\"reason\":\"" + reason + "\",\"code\":" + code + "}");
+    }
+
+    /** The names of the Pod's containers, read from the CRUD mock. */
+    private List<String> containersOf(RecordedRequest request, String namespace, String pod) {
+        MockResponse got = super.dispatch(new RecordedRequest(request.getHttpVersion(), HttpMethod.GET,
+                "/api/v1/namespaces/" + namespace + "/pods/" + pod, request.getHeaders(), null));
+        if (got.getBody() == null) {
+            return List.of();
+        }
+        io.fabric8.kubernetes.api.model.Pod p = json.unmarshal(got.getBody().readUtf8(), io.fabric8.kubernetes.api.model.Pod.class);
+        return p == null || p.getSpec() == null ? List.of() : p.getSpec().getContainers().stream().map(c -> c.getName()).toList();
     }
 
     /** The API server's field selector on {@code involvedObject.name}, which the CRUD mock lacks: list all, keep the Pod's. */

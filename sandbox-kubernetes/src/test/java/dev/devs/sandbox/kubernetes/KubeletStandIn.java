@@ -40,6 +40,8 @@ final class KubeletStandIn implements AutoCloseable {
     static final Quantity NODE_CPU = new Quantity("4");
     /** Images with this in their name are in no registry: the pull fails. */
     static final String MISSING_IMAGE_MARK = "does-not-exist";
+    /** Said by every message the stand-in writes into the cluster's state (events, conditions, container states). */
+    static final String SAYS = " [kubelet test stand-in]";
 
     private final KubernetesClient client;
     private final String namespace;
@@ -77,6 +79,46 @@ final class KubeletStandIn implements AutoCloseable {
         imagesOnNode.add(image);
     }
 
+    /**
+     * The container of a running Pod ends by itself, as a kubelet reports it with restartPolicy Never: terminated with
+     * {@code exitCode} and {@code reason} (e.g. 1 and Error, or 137 and OOMKilled), the Pod Failed and no longer Ready.
+     */
+    void containerEnds(String pod, int exitCode, String reason) {
+        running.remove(pod);
+        client.pods().inNamespace(namespace).withName(pod).editStatus(p -> new PodBuilder(p).editStatus()
+                .withPhase("Failed")
+                .withConditions(notReady(p, "PodFailed"))
+                .withContainerStatuses(new ContainerStatusBuilder(p.getStatus().getContainerStatuses().get(0)).withReady(false)
+                        .withStarted(false).withNewState().withNewTerminated().withExitCode(exitCode).withReason(reason)
+                        .withMessage(reason + SAYS).withStartedAt(now()).withFinishedAt(now()).endTerminated().endState().build())
+                .endStatus().build());
+        event(client.pods().inNamespace(namespace).withName(pod).get(), "Warning", reason, "Container ended: exit code " + exitCode);
+    }
+
+    /** The node evicts a running Pod, as the kubelet does under memory pressure: Failed, reason Evicted, container killed. */
+    void evict(String pod) {
+        running.remove(pod);
+        String message = "The node was low on resource: memory. Threshold quantity: 100Mi, available: 42Mi." + SAYS;
+        client.pods().inNamespace(namespace).withName(pod).editStatus(p -> new PodBuilder(p).editStatus()
+                .withPhase("Failed").withReason("Evicted").withMessage(message)
+                .withConditions(notReady(p, "PodFailed"))
+                .withContainerStatuses(new ContainerStatusBuilder(p.getStatus().getContainerStatuses().get(0)).withReady(false)
+                        .withStarted(false).withNewState().withNewTerminated().withExitCode(137).withReason("ContainerStatusUnknown")
+                        .withMessage("The container could not be located when the pod was terminated" + SAYS).endTerminated().endState()
+                        .build())
+                .endStatus().build());
+        event(client.pods().inNamespace(namespace).withName(pod).get(), "Warning", "Evicted", message);
+    }
+
+    private static List<PodCondition> notReady(Pod p, String reason) {
+        List<PodCondition> conditions = new ArrayList<>();
+        for (PodCondition c : p.getStatus().getConditions()) {
+            boolean readiness = c.getType().equals("Ready") || c.getType().equals("ContainersReady");
+            conditions.add(readiness ? condition(c.getType(), "False", reason, "the Pod ended" + SAYS) : c);
+        }
+        return conditions;
+    }
+
     boolean isRunning(String ns, String pod) {
         return namespace.equals(ns) && running.contains(pod);
     }
@@ -86,7 +128,7 @@ final class KubeletStandIn implements AutoCloseable {
         try {
             if (exceedsNode(pod)) {
                 status(name, pending(condition("PodScheduled", "False", "Unschedulable",
-                        "0/1 nodes are available: 1 Insufficient memory. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.")),
+                        "0/1 nodes are available: 1 Insufficient memory. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod." + SAYS)),
                         null);
                 return;
             }
@@ -120,8 +162,8 @@ final class KubeletStandIn implements AutoCloseable {
             List<PodCondition> initialized = new ArrayList<>(scheduled);
             initialized.add(condition("Initialized", "True", null, null));
             List<PodCondition> notReady = new ArrayList<>(initialized);
-            notReady.add(condition("ContainersReady", "False", "ContainersNotReady", "containers with unready status: [" + container.getName() + "]"));
-            notReady.add(condition("Ready", "False", "ContainersNotReady", "containers with unready status: [" + container.getName() + "]"));
+            notReady.add(condition("ContainersReady", "False", "ContainersNotReady", "containers with unready status: [" + container.getName() + "]" + SAYS));
+            notReady.add(condition("Ready", "False", "ContainersNotReady", "containers with unready status: [" + container.getName() + "]" + SAYS));
             status(name, notReady, started, "Running");
             awaitProbe(name, container);
             List<PodCondition> ready = new ArrayList<>(initialized);
@@ -186,7 +228,8 @@ final class KubeletStandIn implements AutoCloseable {
     private static ContainerStatus waiting(Container container, String reason, String message) {
         return new ContainerStatusBuilder().withName(container.getName()).withImage(container.getImage()).withImageID("")
                 .withReady(false).withStarted(false)
-                .withNewState().withNewWaiting().withReason(reason).withMessage(message).endWaiting().endState().build();
+                .withNewState().withNewWaiting().withReason(reason).withMessage(message == null ? null : message + SAYS)
+                .endWaiting().endState().build();
     }
 
     private static PodCondition condition(String type, String status, String reason, String message) {
@@ -199,7 +242,7 @@ final class KubeletStandIn implements AutoCloseable {
                 .withNewMetadata().withName(pod.getMetadata().getName() + "." + Long.toHexString(System.nanoTime())).endMetadata()
                 .withNewInvolvedObject().withKind("Pod").withApiVersion("v1").withNamespace(namespace)
                     .withName(pod.getMetadata().getName()).withUid(pod.getMetadata().getUid()).endInvolvedObject()
-                .withType(type).withReason(reason).withMessage(message)
+                .withType(type).withReason(reason).withMessage(message + SAYS)
                 .withNewSource().withComponent("kubelet").withHost(NODE).endSource()
                 .withFirstTimestamp(now()).withLastTimestamp(now()).withCount(1)
                 .build()).create();

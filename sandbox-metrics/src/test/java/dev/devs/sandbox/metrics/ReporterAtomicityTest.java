@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.devs.sandbox.StartType;
+import dev.devs.sandbox.tck.Patience;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -101,10 +102,8 @@ class ReporterAtomicityTest {
         }
         // Let the reader see the final file a few more times before stopping it.
         int readsAtClose = reads.get();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (reads.get() < readsAtClose + 3 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
+        org.awaitility.Awaitility.await().atMost(Patience.seconds(5)).pollInterval(java.time.Duration.ofMillis(5))
+                .until(() -> reads.get() >= readsAtClose + 3);
         done.set(true);
         reader.join();
 

@@ -1,5 +1,6 @@
 package dev.devs.sandbox.metrics;
 
+import dev.devs.sandbox.tck.Patience;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -28,10 +29,10 @@ class SandboxPoolMetricsTest {
             SandboxPoolMetrics metrics = new SandboxPoolMetrics(pool);
             metrics.bindTo(registry);
             provider.addListener(metrics);
-            await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().idle() == 2);
+            await().atMost(Patience.seconds(10)).until(() -> pool.stats().idle() == 2);
 
             Sandbox held = pool.acquire(Duration.ofSeconds(5));
-            await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().idle() == 2);
+            await().atMost(Patience.seconds(10)).until(() -> pool.stats().idle() == 2);
             String scrape = registry.scrape();
 
             assertThat(scrape).contains("sandbox_pool_sandboxes{pool=\"py\",state=\"in_use\"} 1.0")
@@ -41,7 +42,7 @@ class SandboxPoolMetricsTest {
                     // the bucket at the 5 ms target exists (whether this one hand-out fell in it depends on the machine)
                     .contains("sandbox_pool_handout_duration_seconds_bucket{driver=\"scripted\",pool=\"py\",le=\"0.005\"}");
             held.stop();
-            await().atMost(Duration.ofSeconds(10)).until(() -> registry.scrape()
+            await().atMost(Patience.seconds(10)).until(() -> registry.scrape()
                     .contains("sandbox_pool_sandboxes{pool=\"py\",state=\"in_use\"} 0.0"));
         }
     }

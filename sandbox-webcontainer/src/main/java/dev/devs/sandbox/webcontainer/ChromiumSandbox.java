@@ -54,7 +54,7 @@ record ChromiumSandbox(boolean sandboxed, String reason) {
         return -1;
     }
 
-    private static boolean userNamespacesAvailable() {
+    static boolean userNamespacesAvailable() {
         return readLong("/proc/sys/user/max_user_namespaces", 1) > 0
                 && readLong("/proc/sys/kernel/unprivileged_userns_clone", 1) == 1;
     }

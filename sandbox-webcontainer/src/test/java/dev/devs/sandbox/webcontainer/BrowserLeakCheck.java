@@ -1,5 +1,6 @@
 package dev.devs.sandbox.webcontainer;
 
+import dev.devs.sandbox.tck.Patience;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -58,7 +59,7 @@ final class BrowserLeakCheck {
 
     /** Asserts that no tracked process runs, no Chromium descends from this JVM and no tracked profile remains. */
     void assertNothingLeft() {
-        Awaitility.await("tracked Chromium processes to exit").atMost(Duration.ofSeconds(10))
+        Awaitility.await("tracked Chromium processes to exit").atMost(Patience.seconds(10))
                 .pollInterval(Duration.ofMillis(100))
                 .untilAsserted(() -> {
                     assertThat(processes.stream().filter(Browser::isRunning).map(ProcessHandle::pid).toList())

@@ -1,5 +1,6 @@
 package dev.devs.sandbox.webcontainer;
 
+import dev.devs.sandbox.tck.Patience;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.devs.sandbox.tck.RecordingListener;
@@ -89,7 +90,7 @@ class BrowserLifecycleTest extends AgainstStandIn {
             // Kill it by PID, as the OOM killer or an operator would.
             assertThat(first.destroyForcibly()).isTrue();
             first.onExit().get(10, TimeUnit.SECONDS);
-            Awaitility.await("driver to notice its browser died").atMost(Duration.ofSeconds(5)).until(() -> !driver.browserAlive());
+            Awaitility.await("driver to notice its browser died").atMost(Patience.seconds(5)).until(() -> !driver.browserAlive());
             assertThat(victim.isAlive()).isFalse();
             assertThat(victim.stop()).as("a sandbox whose browser died").isEqualTo(StopOutcome.KILLED);
             assertThat(events.last().type()).isEqualTo(SandboxLifecycleEvent.Type.KILLED);
@@ -160,17 +161,18 @@ class BrowserLifecycleTest extends AgainstStandIn {
         WebContainerDriver driver = standInDriver();
         RecordingListener events = new RecordingListener();
         SandboxProvider provider = SandboxProvider.builder(driver).listener(events).build();
-        // Warm the browser first so the start below is inside boot/readiness when the driver goes.
+        // Warm the browser first so the start below is past the launch when the driver goes, inside its boot or its
+        // readiness probe: a probe that cannot pass before the close, so the start is under way whenever it comes.
         provider.start(SandboxSpec.builder().build()).stop();
         leaks.track(driver);
         var start = java.util.concurrent.CompletableFuture.supplyAsync(() -> provider.start(SandboxSpec.builder()
-                .readinessProbe("sleep", "5").startupTimeout(Duration.ofSeconds(30)).build()));
-        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> events.types().size() >= 4); // STARTING of the 2nd
-        Thread.sleep(1500); // past boot, inside the 5 s readiness probe
+                .readinessProbe("sleep", "600").startupTimeout(Duration.ofMinutes(10)).build()));
+        Awaitility.await().atMost(Patience.seconds(20)).until(() -> events.types().size() >= 4); // STARTING of the 2nd
+        assertThat(start).as("the second start before the close").isNotDone();
 
         driver.close();
 
-        assertThat(start).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
+        assertThat(start).failsWithin(Patience.seconds(10)).withThrowableThat()
                 .havingRootCause().isNotNull();
         Throwable error = events.last(SandboxLifecycleEvent.Failed.class).error();
         assertThat(events.last().type()).isEqualTo(SandboxLifecycleEvent.Type.FAILED);

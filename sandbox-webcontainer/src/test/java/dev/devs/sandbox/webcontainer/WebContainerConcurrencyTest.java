@@ -1,5 +1,6 @@
 package dev.devs.sandbox.webcontainer;
 
+import dev.devs.sandbox.tck.Patience;
 import static dev.devs.sandbox.SandboxLifecycleEvent.Type.FAILED;
 import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STARTING;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -114,7 +115,7 @@ class WebContainerConcurrencyTest extends AgainstStandIn {
             interruptedAfter.set(Thread.currentThread().isInterrupted());
         });
         caller.start();
-        Awaitility.await("the start's boot to reach the runtime").atMost(Duration.ofSeconds(30))
+        Awaitility.await("the start's boot to reach the runtime").atMost(Patience.seconds(30))
                 .until(() -> runtime.headlessRequests().size() > bootsBefore);
         caller.interrupt();
         caller.join();

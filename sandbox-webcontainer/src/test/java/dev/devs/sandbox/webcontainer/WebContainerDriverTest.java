@@ -1,5 +1,6 @@
 package dev.devs.sandbox.webcontainer;
 
+import dev.devs.sandbox.tck.Patience;
 import static dev.devs.sandbox.SandboxLifecycleEvent.Type.READY;
 import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STARTING;
 import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STOPPED;
@@ -65,22 +66,19 @@ class WebContainerDriverTest extends AgainstStandIn {
         assertThat(pagesOutsideTheDefaultContext()).isEmpty();
         // A hidden page outlives its disposed context unless it is closed: it would stay listed, in that context
         // (a closed one may be listed for a moment after its session detached).
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+        org.awaitility.Awaitility.await().atMost(Patience.seconds(5)).untilAsserted(() -> assertThat(
                 driver.browserConnection().orElseThrow().targets(Duration.ofSeconds(5))).noneMatch(t -> contexts.contains(t.browserContextId())));
     }
 
     @Test
     void theMaximumLifetimeEndsTheWebContainerAndDisposesItsContextWithoutAnyStop() throws Exception {
-        Sandbox sandbox = provider.start(SandboxSpec.builder().maxLifetime(Duration.ofSeconds(2)).build());
+        // Long enough for the context to be seen open below even on a loaded machine; the wait for its end is patient.
+        Sandbox sandbox = provider.start(SandboxSpec.builder().maxLifetime(Duration.ofSeconds(10)).build());
         leaks.track(driver);
         assertThat(openContexts()).hasSize(1);
 
-        long t0 = System.nanoTime();
-        while (!openContexts().isEmpty() && System.nanoTime() - t0 < Duration.ofSeconds(20).toNanos()) {
-            Thread.sleep(100);
-        }
-
-        assertThat(openContexts()).as("contexts after the PT2S lifetime").isEmpty();
+        org.awaitility.Awaitility.await().atMost(Patience.seconds(40)).pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> assertThat(openContexts()).as("contexts after the PT10S lifetime").isEmpty());
         assertThat(sandbox.isAlive()).isFalse();
         assertThat(sandbox.stop()).as("it did not end on request").isEqualTo(StopOutcome.KILLED);
     }
@@ -104,7 +102,6 @@ class WebContainerDriverTest extends AgainstStandIn {
         assertThat(List.copyOf(warmReady.phases().keySet())).containsExactly(WebContainerDriver.PHASE_NEW_CONTEXT,
                 WebContainerDriver.PHASE_LOAD_HARNESS, WebContainerDriver.PHASE_BOOT, WebContainerDriver.PHASE_READINESS);
         for (SandboxLifecycleEvent.Ready ready : List.of(coldReady, warmReady)) {
-            assertThat(ready.provisioningStartedAt()).isNotNull();
             assertThat(ready.provisioningReadyAt()).isAfterOrEqualTo(ready.provisioningStartedAt());
             assertThat(ready.duration()).isPositive();
             // Phases are measured inside the start, so together they cannot exceed it.

@@ -1,5 +1,6 @@
 package dev.devs.sandbox.webcontainer;
 
+import dev.devs.sandbox.tck.Patience;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class WebContainerPoolTest extends AgainstStandIn {
-    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final Duration PATIENCE = Patience.seconds(30);
 
     private final RecordingListener events = new RecordingListener();
     private WebContainerDriver driver;
@@ -49,7 +50,7 @@ class WebContainerPoolTest extends AgainstStandIn {
                 pool.close();
                 assertThat(contexts()).as("browser contexts after the pool closed").isEqualTo(provider.liveSandboxes().size());
                 // A closed page may stay listed for a moment after its session detached; a leaked one stays.
-                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(hiddenPagesOutsideOpenContexts())
+                await().atMost(Patience.seconds(5)).untilAsserted(() -> assertThat(hiddenPagesOutsideOpenContexts())
                         .as("the driver's pages left after their contexts were disposed").isEmpty());
             }
         } finally {

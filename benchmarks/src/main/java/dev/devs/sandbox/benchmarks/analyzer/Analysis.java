@@ -18,7 +18,9 @@ final class Analysis {
     enum Kind { SERIES, STOPS, PEER }
 
     enum Verdict {
-        OK("OK"), OVER("OVER"), NO_TARGET("-"), ALL_FAILED("ALL FAILED"), EMPTY("no samples");
+        OK("OK"), OVER("OVER"), NO_TARGET("-"), ALL_FAILED("ALL FAILED"), EMPTY("no samples"),
+        /** Measured against the test stand-in of a hosted runtime: shown beside its target, never judged by it. */
+        STAND_IN("NOT JUDGED");
 
         final String label;
 
@@ -193,7 +195,7 @@ final class Analysis {
         return ratios.stream().filter(r -> r.peer() == peer).findFirst().orElseThrow();
     }
 
-    /** 0 when every P95 with a target is within it, 1 otherwise. */
+    /** 0 when every P95 with a target is within it (series measured against a stand-in are not judged), 1 otherwise. */
     int exitCode() {
         return failures.isEmpty() ? 0 : 1;
     }
@@ -277,6 +279,9 @@ final class Analysis {
             verdict = failures > 0 ? Verdict.ALL_FAILED : Verdict.EMPTY;
         } else if (target.isEmpty()) {
             verdict = Verdict.NO_TARGET;
+        } else if (standIn) {
+            // The stand-in's speed says nothing of StackBlitz's: its P95 is reported, and the target is not applied.
+            verdict = Verdict.STAND_IN;
         } else {
             verdict = p95.getAsDouble() <= target.getAsDouble() ? Verdict.OK : Verdict.OVER;
         }
@@ -284,6 +289,9 @@ final class Analysis {
     }
 
     private void judge(Row row) {
+        if (row.standIn()) {
+            return; // reported only: a stand-in's numbers are held to no target, not even an all-failed one
+        }
         if (row.verdict() == Verdict.OVER) {
             failures.add(row.label() + ": P95 " + Table.ms(row.p95()) + " ms is over its target of "
                     + Table.target(row.targetMs()));

@@ -17,6 +17,9 @@ import java.nio.file.Path;
  * <p>Exit codes: <b>0</b> every P95 within its target ({@link dev.devs.sandbox.benchmarks.LatencyTargets}: Docker
  * cold, Docker warm, WebContainer, stops); <b>1</b> a P95 over its target, or a series whose every start failed; <b>2</b> the report is
  * missing, empty or malformed (or the arguments are wrong), with a one-line reason on stderr.
+ *
+ * <p>A series measured against a test stand-in of a hosted runtime (WebContainer's, {@code runtime=test-stand-in})
+ * is shown with its P95 and target and the verdict {@code NOT JUDGED}: it never changes the exit code.
  */
 public final class AnalyzeLatencyReport {
 

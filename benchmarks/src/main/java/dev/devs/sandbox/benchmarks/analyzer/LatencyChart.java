@@ -190,6 +190,7 @@ final class LatencyChart {
             case OVER -> heading.append("  OVER TARGET");
             case ALL_FAILED -> heading.append("  ALL STARTS FAILED");
             case EMPTY -> heading.append("  no samples");
+            case STAND_IN -> heading.append("  not judged");
             case NO_TARGET -> heading.append(row.kind() == Analysis.Kind.PEER ? "  (baseline)" : "  (no target)");
         }
         if (row.standIn()) {

@@ -133,11 +133,11 @@ class AnalyzeLatencyReportTest {
         assertThat(row(res.out(), "docker cold")).matches("docker cold\\s+5\\s+4200\\.0\\s+4400\\.0\\s+4400\\.0\\s+30 s\\s+OK\\s+image localhost:5000/.*");
         assertThat(row(res.out(), "docker warm")).matches("docker warm\\s+30\\s+215\\.0\\s+229\\.0\\s+230\\.0\\s+10 s\\s+OK.*");
         assertThat(row(res.out(), "webcontainer warm [test-stand-in]"))
-                .matches("webcontainer warm \\[test-stand-in]\\s+10\\s+488\\.0\\s+498\\.0\\s+498\\.0\\s+10 s\\s+OK\\s+"
+                .matches("webcontainer warm \\[test-stand-in]\\s+10\\s+488\\.0\\s+498\\.0\\s+498\\.0\\s+10 s\\s+NOT JUDGED\\s+"
                         + "TEST STAND-IN for StackBlitz's runtime, not StackBlitz; endpoint http://127\\.0\\.0\\.1:41234");
         assertThat(row(res.out(), "docker stop")).matches("docker stop\\s+10\\s+64\\.0\\s+69\\.0\\s+69\\.0\\s+5 s\\s+OK\\s+stopped 9, killed 1");
         assertThat(row(res.out(), "webcontainer stop [test-stand-in]"))
-                .matches("webcontainer stop \\[test-stand-in]\\s+1\\s+22\\.0\\s+22\\.0\\s+22\\.0\\s+5 s\\s+OK\\s+stopped 1, killed 0; TEST STAND-IN runtime, not StackBlitz");
+                .matches("webcontainer stop \\[test-stand-in]\\s+1\\s+22\\.0\\s+22\\.0\\s+22\\.0\\s+5 s\\s+NOT JUDGED\\s+stopped 1, killed 0; TEST STAND-IN runtime, not StackBlitz");
         // Ratios: our warm P50 215 / 115 = 1.87, P95 229 / 129 = 1.78; against the CLI 215 / 415, 229 / 429.
         assertThat(row(res.out(), "raw-engine-api")).matches("raw-engine-api\\s+30\\s+115\\.0\\s+129\\.0\\s+130\\.0\\s+1\\.87x\\s+1\\.78x\\s+.*");
         assertThat(row(res.out(), "docker-cli")).matches("docker-cli\\s+30\\s+415\\.0\\s+429\\.0\\s+430\\.0\\s+0\\.52x\\s+0\\.53x.*");
@@ -284,6 +284,21 @@ class AnalyzeLatencyReportTest {
         assertThat(res.out()).contains("verdict: 1 series misses its target")
                 .contains("docker cold: P95 31000.0 ms is over its target of 30 s");
         assertThat(report.resolveSibling("sandbox_latency_benchmark.png")).doesNotExist();
+    }
+
+    @Test
+    void aStandInSeriesOverItsTargetIsReportedButNotJudged() {
+        // The same 31 s sample, once against the stand-in (reported, exit 0) and once against StackBlitz (judged).
+        Map<String, String> standIn = Map.of("endpoint", "http://127.0.0.1:41234", "runtime", "test-stand-in");
+        Result res = analyze(report(r -> r.onEvent(ready("webcontainer", StartType.COLD, 31_000, standIn))).toString(), "--no-chart");
+        assertThat(res.exit()).as(res.out()).isZero();
+        assertThat(row(res.out(), "webcontainer cold [test-stand-in]")).contains("31000.0").contains("NOT JUDGED")
+                .contains("TEST STAND-IN");
+
+        Result real = analyze(report(r -> r.onEvent(ready("webcontainer", StartType.COLD, 31_000,
+                Map.of("endpoint", "https://stackblitz.com", "runtime", "stackblitz")))).toString(), "--no-chart");
+        assertThat(real.exit()).isEqualTo(1);
+        assertThat(row(real.out(), "webcontainer cold [stackblitz]")).contains("OVER");
     }
 
     @Test
