@@ -42,7 +42,7 @@ final class ContainerHandle implements SandboxDriver.Handle {
 
     /** What a handle works with; one instance per driver, shared by its handles. */
     record Collaborators(EngineCalls engine, ExecRunner execs, ExecKiller killer, ContainerDiagnostics diagnostics,
-                         EngineFailures failures, ResourceRemover remover) {
+                         EngineFailureTranslator failures, ResourceRemover remover) {
     }
 
     private final Collaborators with;
@@ -153,11 +153,11 @@ final class ContainerHandle implements SandboxDriver.Handle {
                     + ContainerDiagnostics.clip(t.partial.stderr()) + "')");
         } catch (NotFoundException removed) {
             throw new SandboxException("sandbox " + sandboxId + " is not running (it has ended and the engine removed it), so "
-                    + command + " cannot run in it: " + EngineErrors.engineMessage(removed), removed);
+                    + command + " cannot run in it: " + EngineErrorClassifier.engineMessage(removed), removed);
         } catch (RuntimeException e) {
-            if (EngineErrors.isNotRunning(e)) {
+            if (EngineErrorClassifier.isNotRunning(e)) {
                 throw new SandboxException("sandbox " + sandboxId + " is not running (" + with.diagnostics().describeNow(containerId)
-                        + "), so " + command + " cannot run in it: " + EngineErrors.engineMessage((DockerException) e), e);
+                        + "), so " + command + " cannot run in it: " + EngineErrorClassifier.engineMessage((DockerException) e), e);
             }
             throw with.failures().afterStart(sandboxId, "run " + command + " in container " + containerId, e);
         }
@@ -218,7 +218,7 @@ final class ContainerHandle implements SandboxDriver.Handle {
         } catch (NotModifiedException alreadyStopped) {
             return StopOutcome.KILLED; // it had died on its own before the stop
         } catch (RuntimeException e) {
-            if (EngineErrors.isGone(e)) {
+            if (EngineErrorClassifier.isGone(e)) {
                 return StopOutcome.KILLED; // removed behind our back (or by the engine, having exited): it did not stop on request
             }
             throw e;

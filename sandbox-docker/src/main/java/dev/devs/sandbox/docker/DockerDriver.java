@@ -133,7 +133,7 @@ public final class DockerDriver implements SandboxDriver {
     private DockerDriver(Builder b) {
         this.name = b.name;
         this.address = EngineAddress.resolve(b.dockerHost, System.getenv("DOCKER_HOST"), b.connectTimeout, b.responseTimeout);
-        EngineFailures failures = new EngineFailures(address);
+        EngineFailureTranslator failures = new EngineFailureTranslator(address);
         this.engine = new EngineCalls(address, failures);
         ExecRunner execs = new ExecRunner(engine);
         ContainerDiagnostics diagnostics = new ContainerDiagnostics(engine);
@@ -170,7 +170,7 @@ public final class DockerDriver implements SandboxDriver {
     @Override
     public void validate(SandboxSpec spec) {
         Objects.requireNonNull(spec, "spec");
-        DockerSpecRules.validate(spec);
+        DockerSpecValidator.validate(spec);
     }
 
     /**
@@ -262,7 +262,7 @@ public final class DockerDriver implements SandboxDriver {
         try {
             created.containerId = createContainer(plan, command, id);
         } catch (SandboxStartException e) {
-            if (!EngineErrors.refusesTmpfsOwner(e) && !EngineErrors.cannotCapTmpfsVolume(e)) {
+            if (!EngineErrorClassifier.refusesTmpfsOwner(e) && !EngineErrorClassifier.cannotCapTmpfsVolume(e)) {
                 throw e;
             }
             // Podman 4.3 knows no uid= option for a tmpfs and takes a tmpfs volume's size= for an XFS quota
@@ -296,7 +296,7 @@ public final class DockerDriver implements SandboxDriver {
     }
 
     private RuntimeException missingNetworkOr(SandboxSpec spec, String id, NotFoundException e) {
-        String m = EngineErrors.engineMessage(e);
+        String m = EngineErrorClassifier.engineMessage(e);
         if (m.toLowerCase(Locale.ROOT).contains("network " + spec.network().toLowerCase(Locale.ROOT))) {
             return new SandboxStartException(id, "network '" + spec.network() + "' does not exist on the Docker engine at "
                     + address.dockerHost() + " (the engine said: " + m + "): use none, bridge, host, or create it with"

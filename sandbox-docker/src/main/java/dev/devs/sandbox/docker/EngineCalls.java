@@ -44,11 +44,11 @@ final class EngineCalls implements AutoCloseable {
     private final DockerClient links;
     private final BoundedCalls calls;
     private final Duration responseTimeout;
-    private final EngineFailures failures;
+    private final EngineFailureTranslator failures;
     private final String closedMessage;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    EngineCalls(EngineAddress address, EngineFailures failures) {
+    EngineCalls(EngineAddress address, EngineFailureTranslator failures) {
         this.failures = failures;
         DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
                 .withDockerHost(address.dockerHost())
@@ -86,7 +86,7 @@ final class EngineCalls implements AutoCloseable {
     }
 
     /**
-     * {@link #request} as a step of start {@code sandboxId}, its failure explained by {@link EngineFailures#starting}.
+     * {@link #request} as a step of start {@code sandboxId}, its failure explained by {@link EngineFailureTranslator#starting}.
      *
      * @param what what was asked, read after "to", e.g. {@code "start container <id>"}
      */

@@ -17,9 +17,9 @@ final class ResourceRemover {
     private static final Duration GONE_WAIT = Duration.ofSeconds(10);
 
     private final EngineCalls engine;
-    private final EngineFailures failures;
+    private final EngineFailureTranslator failures;
 
-    ResourceRemover(EngineCalls engine, EngineFailures failures) {
+    ResourceRemover(EngineCalls engine, EngineFailureTranslator failures) {
         this.engine = engine;
         this.failures = failures;
     }
@@ -41,13 +41,13 @@ final class ResourceRemover {
                 // Nothing to remove.
             } catch (ConflictException e) {
                 // "removal already in progress": the engine's auto-removal is at it. Anything else is real.
-                if (!EngineErrors.engineMessage(e).contains("already in progress")) {
+                if (!EngineErrorClassifier.engineMessage(e).contains("already in progress")) {
                     failure = failures.afterStart(sandboxId, "remove container " + container, e);
                 } else {
                     failure = awaitGone(sandboxId, container);
                 }
             } catch (RuntimeException e) {
-                if (!EngineErrors.isGone(e)) { // Podman: a 500 "no such container" while its auto-removal races this one
+                if (!EngineErrorClassifier.isGone(e)) { // Podman: a 500 "no such container" while its auto-removal races this one
                     failure = failures.afterStart(sandboxId, "remove container " + container, e);
                 }
             }
@@ -83,7 +83,7 @@ final class ResourceRemover {
             try {
                 engine.requestUninterruptibly(c -> c.inspectContainerCmd(container).exec());
             } catch (RuntimeException e) {
-                return EngineErrors.isGone(e) ? null
+                return EngineErrorClassifier.isGone(e) ? null
                         : failures.afterStart(sandboxId, "inspect container " + container + " while the engine removes it", e);
             }
             try {

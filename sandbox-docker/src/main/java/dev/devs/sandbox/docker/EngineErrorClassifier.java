@@ -10,13 +10,13 @@ import java.net.SocketTimeoutException;
 
 /**
  * Classifies what docker-java threw: a failure to reach the engine, a server that does not answer, a server
- * that is not an engine, or an answer the engine gave. {@link EngineFailures} turns the class into a message.
+ * that is not an engine, or an answer the engine gave. {@link EngineFailureTranslator} turns the class into a message.
  */
-final class EngineErrors {
+final class EngineErrorClassifier {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private EngineErrors() {
+    private EngineErrorClassifier() {
     }
 
     /**

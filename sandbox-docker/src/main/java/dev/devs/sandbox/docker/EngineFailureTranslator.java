@@ -11,11 +11,11 @@ import dev.devs.sandbox.SandboxStartException;
  * the server there does not answer, the server is not a Docker engine, or the engine refused. The hint on
  * how to point the driver elsewhere is built in one place, {@link #howToPointElsewhere()}.
  */
-final class EngineFailures {
+final class EngineFailureTranslator {
 
     private final EngineAddress address;
 
-    EngineFailures(EngineAddress address) {
+    EngineFailureTranslator(EngineAddress address) {
         this.address = address;
     }
 
@@ -48,27 +48,27 @@ final class EngineFailures {
     }
 
     private Explained explain(String what, RuntimeException e) {
-        if (EngineErrors.isSilent(e)) {
+        if (EngineErrorClassifier.isSilent(e)) {
             return new Explained(silentMessage(what, e), true);
         }
-        if (EngineErrors.isUnreachable(e)) {
+        if (EngineErrorClassifier.isUnreachable(e)) {
             return new Explained(unreachableMessage(what, e), true);
         }
-        if (e instanceof DockerException de && EngineErrors.isForeignAnswer(de)) {
+        if (e instanceof DockerException de && EngineErrorClassifier.isForeignAnswer(de)) {
             return new Explained(at() + " is not a Docker engine: asked to " + what + ", it answered HTTP " + de.getHttpStatus()
                     + " without the engine's error body (" + de.getMessage().strip() + "). Point the driver at a Docker engine with "
                     + howToPointElsewhere(), true);
         }
         if (e instanceof DockerException de) {
             return new Explained("the Docker engine at " + address.dockerHost() + " refused to " + what + ": "
-                    + EngineErrors.engineMessage(de), false);
+                    + EngineErrorClassifier.engineMessage(de), false);
         }
         return new Explained("could not " + what + ": " + e, false);
     }
 
     private String unreachableMessage(String what, Throwable e) {
         return "no Docker engine answered at " + address.dockerHost() + " (" + address.hostSource() + ") when trying to " + what + ": "
-                + EngineErrors.rootMessage(e) + (address.isTcp() ? " (connect timeout " + address.connectTimeout() + ")" : "")
+                + EngineErrorClassifier.rootMessage(e) + (address.isTcp() ? " (connect timeout " + address.connectTimeout() + ")" : "")
                 + ". Start the engine there, or point the driver at a running one with " + howToPointElsewhere();
     }
 
