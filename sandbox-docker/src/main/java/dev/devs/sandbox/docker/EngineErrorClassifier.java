@@ -1,5 +1,6 @@
 package dev.devs.sandbox.docker;
 
+import dev.devs.sandbox.internal.BoundedCalls;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;

@@ -1,5 +1,6 @@
 package dev.devs.sandbox.docker;
 
+import dev.devs.sandbox.internal.BoundedCalls;
 import com.github.dockerjava.api.exception.DockerException;
 import dev.devs.sandbox.SandboxException;
 import dev.devs.sandbox.SandboxRuntimeUnavailableException;

@@ -1,6 +1,5 @@
-package dev.devs.sandbox.docker;
+package dev.devs.sandbox.internal;
 
-import dev.devs.sandbox.internal.DaemonThreads;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
@@ -29,7 +28,7 @@ import java.util.function.Supplier;
  * grows, and a thread idle for a minute ends. They are daemon threads, so a driver nobody closed does not keep
  * the JVM alive. Thread-safe.
  */
-final class BoundedCalls implements AutoCloseable {
+public final class BoundedCalls implements AutoCloseable {
 
     private final ThreadPoolExecutor threads;
     private final String closedMessage;
@@ -38,14 +37,14 @@ final class BoundedCalls implements AutoCloseable {
      * @param threadName    the owned threads are named {@code <threadName>-<n>}
      * @param closedMessage what a call after {@link #close()} fails with
      */
-    BoundedCalls(String threadName, String closedMessage) {
+    public BoundedCalls(String threadName, String closedMessage) {
         this.closedMessage = closedMessage;
         this.threads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 DaemonThreads.named(threadName));
     }
 
     /** A call that did not finish within its bound; it has been cancelled on its owned thread. */
-    static final class TimedOut extends RuntimeException {
+    public static final class TimedOut extends RuntimeException {
         private static final long serialVersionUID = 1L;
         private final Duration bound;
 
@@ -55,7 +54,7 @@ final class BoundedCalls implements AutoCloseable {
         }
 
         /** The bound the call exceeded. */
-        Duration bound() {
+        public Duration bound() {
             return bound;
         }
     }
@@ -70,7 +69,7 @@ final class BoundedCalls implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      * @throws RuntimeException      what the call threw, as it threw it
      */
-    <T> T call(Supplier<T> call, Duration bound) throws InterruptedException {
+    public <T> T call(Supplier<T> call, Duration bound) throws InterruptedException {
         if (Thread.currentThread().isInterrupted()) {
             throw new InterruptedException("interrupted before the call was made");
         }
@@ -97,7 +96,7 @@ final class BoundedCalls implements AutoCloseable {
      * for calls that must happen (removing what a start created, even when the start was interrupted). The
      * interrupt status is restored before returning or throwing.
      */
-    <T> T callUninterruptibly(Supplier<T> call, Duration bound) {
+    public <T> T callUninterruptibly(Supplier<T> call, Duration bound) {
         boolean[] interrupted = {Thread.interrupted()};
         try {
             return await(submit(call), bound, interrupted);
@@ -128,7 +127,7 @@ final class BoundedCalls implements AutoCloseable {
     }
 
     /** Owned threads running a call right now (for tests: a cancelled call must not hold one). */
-    int activeCount() {
+    public int activeCount() {
         return threads.getActiveCount();
     }
 
