@@ -1,7 +1,7 @@
 package dev.devs.sandbox.webcontainer;
 
+import dev.devs.sandbox.internal.BoundedCalls;
 import dev.devs.sandbox.StartContext;
-import dev.devs.sandbox.webcontainer.internal.Waits;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpException;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpSession.EvaluateResult;
 import java.time.Duration;
@@ -52,7 +52,7 @@ final class BootRace {
                 Duration remaining = ctx.remaining();
                 boolean startupBound = remaining.compareTo(bootTimeout) < 0;
                 try {
-                    Waits.get(CompletableFuture.anyOf(boot, watch.failure(), page.session().detachedFuture(),
+                    BoundedCalls.await(CompletableFuture.anyOf(boot, watch.failure(), page.session().detachedFuture(),
                             page.connection().closedFuture()), startupBound ? remaining : bootTimeout);
                 } catch (TimeoutException e) {
                     throw failures.bootTimedOut(ctx, startupBound, bootTimeout, t0, watch);
