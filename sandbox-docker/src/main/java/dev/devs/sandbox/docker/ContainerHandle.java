@@ -42,7 +42,7 @@ final class ContainerHandle implements SandboxDriver.Handle {
 
     /** What a handle works with; one instance per driver, shared by its handles. */
     record Collaborators(EngineCalls engine, ExecRunner execs, ExecKiller killer, ContainerDiagnostics diagnostics,
-                         EngineFailureTranslator failures, ResourceRemover remover) {
+                         EngineFailureTranslator failures, ResourceRemover remover, AdmissionGate gate) {
     }
 
     private final Collaborators with;
@@ -51,11 +51,14 @@ final class ContainerHandle implements SandboxDriver.Handle {
     private final OwnerLink link;
     /** The container's working directory (the spec's workDir), against which a relative one is resolved. */
     private final String workDir;
+    /** Whether the container has scratch volumes, which its stop must look for and remove. */
+    private final boolean hasVolumes;
     /** A pooled idle sandbox's channel for a claim's files, between prepareForClaim and claimed; else null. */
     private volatile ClaimChannel channel;
 
-    ContainerHandle(Collaborators with, String sandboxId, String containerId, OwnerLink link, String workDir) {
+    ContainerHandle(Collaborators with, String sandboxId, String containerId, OwnerLink link, String workDir, boolean hasVolumes) {
         this.with = with;
+        this.hasVolumes = hasVolumes;
         this.sandboxId = sandboxId;
         this.containerId = containerId;
         this.link = link;
@@ -166,13 +169,31 @@ final class ContainerHandle implements SandboxDriver.Handle {
     /**
      * {@code docker stop -t <grace>}, then remove container and volumes. STOPPED when the process exited on
      * its own after SIGTERM; KILLED when the engine had to SIGKILL it (exit 137), the kernel OOM-killed it, or
-     * it was no longer running when asked to stop. The owner link is closed and the removal runs even if the
-     * stop failed or was interrupted. A stop that failed (the engine did not answer) may be called again: what
-     * is already gone counts as removed.
+     * it was no longer running when asked to stop. The stop and removal hold a slot of the driver's admission gate
+     * (queued ahead of starts, at most one response timeout). The owner link is closed and the removal runs even if
+     * the stop failed or was interrupted, except when the engine did not answer the stop at all: it would not answer
+     * the removal either, so the stop fails within the grace period plus one response timeout. A stop that failed
+     * may be called again: what is already gone counts as removed.
      */
     @Override
     public StopOutcome stop(Duration gracePeriod, PhaseRecorder phases) throws InterruptedException {
         claimed(); // an idle pooled sandbox may still have its claim channel open
+        long queuedAt = System.nanoTime();
+        AdmissionGate.Permit permit = with.gate().enter(AdmissionGate.Kind.STOP, with.engine().responseTimeout());
+        if (permit == null || permit.waited()) {
+            phases.recordPhase(DockerDriver.QUEUED_PHASE, System.nanoTime() - queuedAt);
+        }
+        if (permit == null) {
+            throw new SandboxException("sandbox " + sandboxId + " was not stopped: its stop was queued for "
+                    + with.engine().responseTimeout() + " behind other engine operations (at most " + with.gate().describeBound()
+                    + " in flight) and did not reach the engine; nothing was done, and the stop may be retried");
+        }
+        try (permit) {
+            return stopAndRemove(gracePeriod, phases);
+        }
+    }
+
+    private StopOutcome stopAndRemove(Duration gracePeriod, PhaseRecorder phases) throws InterruptedException {
         StopOutcome outcome = StopOutcome.KILLED;
         RuntimeException failure = null;
         InterruptedException interrupted = null;
@@ -189,7 +210,11 @@ final class ContainerHandle implements SandboxDriver.Handle {
         PhaseRecorder.Phase remove = phases.phase("remove");
         try {
             link.close();
-            with.remover().removeAll(sandboxId, containerId);
+            // An engine that did not answer the stop would not answer the removal either: the stop fails within the grace
+            // period plus one response timeout, and a retry removes what is left.
+            if (failure == null || !EngineErrorClassifier.isSilent(failure)) {
+                with.remover().removeAll(sandboxId, containerId, hasVolumes);
+            }
         } catch (RuntimeException e) {
             if (failure == null) {
                 failure = e;

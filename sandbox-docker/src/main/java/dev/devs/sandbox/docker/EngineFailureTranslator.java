@@ -5,6 +5,8 @@ import com.github.dockerjava.api.exception.DockerException;
 import dev.devs.sandbox.SandboxException;
 import dev.devs.sandbox.SandboxRuntimeUnavailableException;
 import dev.devs.sandbox.SandboxStartException;
+import dev.devs.sandbox.SandboxTimeoutException;
+import dev.devs.sandbox.StartContext;
 
 /**
  * Turns what docker-java threw into the library's exceptions, with a message that says what was asked, of
@@ -30,6 +32,19 @@ final class EngineFailureTranslator {
         }
         Explained x = explain(what + " for sandbox " + sandboxId, e);
         return x.noEngine ? new SandboxRuntimeUnavailableException(sandboxId, x.message, e) : new SandboxStartException(sandboxId, x.message, e);
+    }
+
+    /**
+     * A call of a start that the engine did not answer before the start's deadline passed: a frozen or overloaded
+     * engine, or a server that accepts connections and never answers.
+     */
+    SandboxTimeoutException deadlinePassed(StartContext ctx, String what, BoundedCalls.TimedOut e) {
+        String id = ctx.sandboxId();
+        return new SandboxTimeoutException(id, ctx.timeout(), "sandbox " + id + " did not become ready within startupTimeout "
+                + ctx.timeout() + ": " + at() + " accepted the connection but did not answer within " + e.bound()
+                + " (what remained of the startupTimeout) when asked to " + what + " for sandbox " + id + ". Check that the engine"
+                + " is not hung or overloaded, allow a start more time with SandboxSpec.builder(...).startupTimeout(...), or point"
+                + " the driver at a Docker engine with " + howToPointElsewhere(), e);
     }
 
     /** For calls after the start (exec, stop, remove): the same explanations, as a plain {@link SandboxException}. */

@@ -55,7 +55,7 @@ final class ImagePuller {
 
     /** The image as the engine describes it, or null when it is not local. */
     private InspectImageResponse inspect(ImageReference image, StartContext ctx) throws InterruptedException {
-        return engine.requestForStart(ctx.sandboxId(), "inspect image '" + image.reference() + "'", c -> {
+        return engine.requestForStart(ctx, "inspect image '" + image.reference() + "'", c -> {
             try {
                 return c.inspectImageCmd(image.reference()).exec();
             } catch (NotFoundException e) {

@@ -60,7 +60,7 @@ final class ReadinessProber {
         }
         InspectContainerResponse inspected;
         try {
-            inspected = engine.requestForStart(sandboxId, "inspect container " + containerId, c -> c.inspectContainerCmd(containerId).exec());
+            inspected = engine.requestForStart(ctx, "inspect container " + containerId, c -> c.inspectContainerCmd(containerId).exec());
         } catch (SandboxStartException e) {
             if (link.awaitEnd(Duration.ofSeconds(1))) {
                 throw exited(spec, sandboxId, containerId, link, "ended right after start"); // removed by the engine meanwhile
