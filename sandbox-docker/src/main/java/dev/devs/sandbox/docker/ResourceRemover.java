@@ -3,8 +3,12 @@ package dev.devs.sandbox.docker;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.command.InspectVolumeResponse;
+import com.github.dockerjava.api.command.WaitContainerResultCallback;
+import com.github.dockerjava.api.model.WaitContainerCondition;
 import dev.devs.sandbox.SandboxException;
+import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 
 /**
@@ -90,8 +94,15 @@ final class ResourceRemover {
         return v == null ? List.of() : v;
     }
 
-    /** Polls until the container is gone, at most {@link #GONE_WAIT}; the failure if it is still there. */
+    /**
+     * Waits until the container is gone, at most {@link #GONE_WAIT}; the failure if it is still there. The engine is
+     * asked to say when it has removed it ({@code wait?condition=removed}), which answers the moment it is done; an
+     * engine that cannot say so is polled instead.
+     */
     private RuntimeException awaitGone(String sandboxId, String container) {
+        if (awaitRemoved(container)) {
+            return null;
+        }
         long deadline = System.nanoTime() + GONE_WAIT.toNanos();
         while (System.nanoTime() < deadline) {
             try {
@@ -109,6 +120,22 @@ final class ResourceRemover {
         }
         return new SandboxException("container " + container + " of sandbox " + sandboxId + " was still being removed by the engine after "
                 + GONE_WAIT);
+    }
+
+    /** True once the engine said the container is removed (or gone already); false when it could not say so in time. */
+    private boolean awaitRemoved(String container) {
+        try (WaitContainerResultCallback removed = engine.streams().waitContainerCmd(container)
+                .withCondition(WaitContainerCondition.REMOVED).exec(new WaitContainerResultCallback())) {
+            removed.awaitStatusCode(GONE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (NotFoundException gone) {
+            return true;
+        } catch (IOException | RuntimeException e) {
+            if (e.getCause() instanceof InterruptedException) {
+                Thread.currentThread().interrupt(); // kept for the caller; the poll below still runs
+            }
+            return false;
+        }
     }
 
     private static RuntimeException add(RuntimeException first, RuntimeException next) {
