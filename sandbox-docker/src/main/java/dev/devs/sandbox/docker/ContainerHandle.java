@@ -37,6 +37,8 @@ final class ContainerHandle implements SandboxDriver.Handle {
 
     /** 128 + SIGKILL: what the engine reports for a container it had to kill. */
     private static final long EXIT_KILLED = 137;
+    /** Guards a stop's wait for the admission gate against a bug only: the queue moves by itself (see stop). */
+    private static final Duration STOP_QUEUE_LIMIT = Duration.ofHours(1);
     /** How long after the engine's stop answer the watchdog's exit line may take to arrive. */
     private static final Duration LAST_WORDS_WAIT = Duration.ofSeconds(2);
 
@@ -170,7 +172,7 @@ final class ContainerHandle implements SandboxDriver.Handle {
      * {@code docker stop -t <grace>}, then remove container and volumes. STOPPED when the process exited on
      * its own after SIGTERM; KILLED when the engine had to SIGKILL it (exit 137), the kernel OOM-killed it, or
      * it was no longer running when asked to stop. The stop and removal hold a slot of the driver's admission gate
-     * (queued ahead of starts, at most one response timeout). The owner link is closed and the removal runs even if
+     * (queued ahead of starts; the queue moves since every holder is bounded). The owner link is closed and the removal runs even if
      * the stop failed or was interrupted, except when the engine did not answer the stop at all: it would not answer
      * the removal either, so the stop fails within the grace period plus one response timeout. A stop that failed
      * may be called again: what is already gone counts as removed.
@@ -179,13 +181,15 @@ final class ContainerHandle implements SandboxDriver.Handle {
     public StopOutcome stop(Duration gracePeriod, PhaseRecorder phases) throws InterruptedException {
         claimed(); // an idle pooled sandbox may still have its claim channel open
         long queuedAt = System.nanoTime();
-        AdmissionGate.Permit permit = with.gate().enter(AdmissionGate.Kind.STOP, with.engine().responseTimeout());
+        // No short bound on the wait: every slot holder is itself bounded (a start by its deadline, a stop by its grace plus
+        // the response timeout) and stops go first, so the queue moves; a stop-all of hundreds must not fail for waiting.
+        AdmissionGate.Permit permit = with.gate().enter(AdmissionGate.Kind.STOP, STOP_QUEUE_LIMIT);
         if (permit == null || permit.waited()) {
             phases.recordPhase(DockerDriver.QUEUED_PHASE, System.nanoTime() - queuedAt);
         }
         if (permit == null) {
             throw new SandboxException("sandbox " + sandboxId + " was not stopped: its stop was queued for "
-                    + with.engine().responseTimeout() + " behind other engine operations (at most " + with.gate().describeBound()
+                    + STOP_QUEUE_LIMIT + " behind other engine operations (at most " + with.gate().describeBound()
                     + " in flight) and did not reach the engine; nothing was done, and the stop may be retried");
         }
         try (permit) {

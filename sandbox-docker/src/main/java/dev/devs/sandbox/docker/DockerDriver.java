@@ -96,7 +96,8 @@ import org.slf4j.LoggerFactory;
  * <p>Calls outside a start (stop, remove, exec create and inspect) are bounded by the response timeout
  * ({@link #DEFAULT_RESPONSE_TIMEOUT}, or {@link Builder#responseTimeout(Duration)}); {@code docker stop -t <grace>},
  * which the engine answers only after the grace period, by the grace plus the response timeout. A stop the engine
- * does not answer fails within that bound (plus its wait for the gate, at most another response timeout), naming
+ * does not answer fails within that bound once it holds a slot of the gate (it waits only behind other stops, each
+ * bounded the same way), naming
  * the call, without trying the removal the engine would not answer either; it may be retried. A call cut by its
  * bound is cancelled by interrupting the driver's own thread; the caller's thread is never interrupted. A caller
  * interrupted while waiting keeps its interrupt status and its start fails, once the engine call under way has
