@@ -117,6 +117,11 @@ final class BenchmarkEnvironment {
         return dockerClient(host, 32);
     }
 
+    /** As {@link #dockerClient(String)}, with a pool of {@code maxConnections} connections (a burst's flood needs one each). */
+    static DockerClient dockerClientFor(String host, int maxConnections) {
+        return dockerClient(host, maxConnections);
+    }
+
     private static DockerClient dockerClient(String host, int maxConnections) {
         DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
                 .withDockerHost(host)

@@ -44,7 +44,7 @@ final class ContainerDiagnostics {
         } catch (InterruptedException e) {
             return "state unavailable (interrupted)"; // the interrupt status stays set for the caller
         } catch (RuntimeException e) {
-            return "state unavailable (" + EngineErrors.rootMessage(e) + ")";
+            return "state unavailable (" + EngineErrorClassifier.rootMessage(e) + ")";
         }
     }
 
@@ -64,14 +64,14 @@ final class ContainerDiagnostics {
                 return "(its log could not be read within " + LOG_FETCH_TIMEOUT + ")";
             }
             if (stream.error() != null) {
-                return "(its log could not be read: " + EngineErrors.rootMessage(stream.error()) + ")";
+                return "(its log could not be read: " + EngineErrorClassifier.rootMessage(stream.error()) + ")";
             }
         } catch (InterruptedException e) {
             stream.close(); // else the log connection and its reader thread outlive this call
             Thread.currentThread().interrupt();
             return "(reading its log was interrupted)";
         } catch (RuntimeException e) {
-            return "(its log could not be read: " + EngineErrors.rootMessage(e) + ")";
+            return "(its log could not be read: " + EngineErrorClassifier.rootMessage(e) + ")";
         }
         String text;
         synchronized (bytes) {

@@ -3,6 +3,7 @@ package dev.devs.sandbox.docker;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import dev.devs.sandbox.ExecResult;
+import dev.devs.sandbox.SandboxException;
 import dev.devs.sandbox.SandboxExecException;
 import dev.devs.sandbox.SandboxExecTimeoutException;
 import dev.devs.sandbox.StopOutcome;
@@ -36,12 +37,14 @@ final class ContainerHandle implements SandboxDriver.Handle {
 
     /** 128 + SIGKILL: what the engine reports for a container it had to kill. */
     private static final long EXIT_KILLED = 137;
+    /** Guards a stop's wait for the admission gate against a bug only: the queue moves by itself (see stop). */
+    private static final Duration STOP_QUEUE_LIMIT = Duration.ofHours(1);
     /** How long after the engine's stop answer the watchdog's exit line may take to arrive. */
     private static final Duration LAST_WORDS_WAIT = Duration.ofSeconds(2);
 
     /** What a handle works with; one instance per driver, shared by its handles. */
     record Collaborators(EngineCalls engine, ExecRunner execs, ExecKiller killer, ContainerDiagnostics diagnostics,
-                         EngineFailures failures, ResourceRemover remover) {
+                         EngineFailureTranslator failures, ResourceRemover remover, AdmissionGate gate) {
     }
 
     private final Collaborators with;
@@ -50,11 +53,14 @@ final class ContainerHandle implements SandboxDriver.Handle {
     private final OwnerLink link;
     /** The container's working directory (the spec's workDir), against which a relative one is resolved. */
     private final String workDir;
+    /** Whether the container has scratch volumes, which its stop must look for and remove. */
+    private final boolean hasVolumes;
     /** A pooled idle sandbox's channel for a claim's files, between prepareForClaim and claimed; else null. */
     private volatile ClaimChannel channel;
 
-    ContainerHandle(Collaborators with, String sandboxId, String containerId, OwnerLink link, String workDir) {
+    ContainerHandle(Collaborators with, String sandboxId, String containerId, OwnerLink link, String workDir, boolean hasVolumes) {
         this.with = with;
+        this.hasVolumes = hasVolumes;
         this.sandboxId = sandboxId;
         this.containerId = containerId;
         this.link = link;
@@ -151,14 +157,14 @@ final class ContainerHandle implements SandboxDriver.Handle {
                     + " (output so far: stdout '" + ContainerDiagnostics.clip(t.partial.stdout()) + "', stderr '"
                     + ContainerDiagnostics.clip(t.partial.stderr()) + "')");
         } catch (RuntimeException e) {
-            if (EngineErrors.isGone(e)) {
+            if (EngineErrorClassifier.isGone(e)) {
                 // dockerd's 404, or Podman's 500 "no such container" when its auto-removal of the exited container won.
                 throw new SandboxExecException(sandboxId, "sandbox " + sandboxId + " is not running (it has ended and the engine removed it), so "
-                        + command + " cannot run in it: " + EngineErrors.engineMessage((DockerException) e), e);
+                        + command + " cannot run in it: " + EngineErrorClassifier.engineMessage((DockerException) e), e);
             }
-            if (EngineErrors.isNotRunning(e)) {
+            if (EngineErrorClassifier.isNotRunning(e)) {
                 throw new SandboxExecException(sandboxId, "sandbox " + sandboxId + " is not running (" + with.diagnostics().describeNow(containerId)
-                        + "), so " + command + " cannot run in it: " + EngineErrors.engineMessage((DockerException) e), e);
+                        + "), so " + command + " cannot run in it: " + EngineErrorClassifier.engineMessage((DockerException) e), e);
             }
             throw with.failures().afterStart(sandboxId, "run " + command + " in container " + containerId, e);
         }
@@ -167,13 +173,33 @@ final class ContainerHandle implements SandboxDriver.Handle {
     /**
      * {@code docker stop -t <grace>}, then remove container and volumes. STOPPED when the process exited on
      * its own after SIGTERM; KILLED when the engine had to SIGKILL it (exit 137), the kernel OOM-killed it, or
-     * it was no longer running when asked to stop. The owner link is closed and the removal runs even if the
-     * stop failed or was interrupted. A stop that failed (the engine did not answer) may be called again: what
-     * is already gone counts as removed.
+     * it was no longer running when asked to stop. The stop and removal hold a slot of the driver's admission gate
+     * (queued ahead of starts; the queue moves since every holder is bounded). The owner link is closed and the removal runs even if
+     * the stop failed or was interrupted, except when the engine did not answer the stop at all: it would not answer
+     * the removal either, so the stop fails within the grace period plus one response timeout. A stop that failed
+     * may be called again: what is already gone counts as removed.
      */
     @Override
     public StopOutcome stop(Duration gracePeriod, PhaseRecorder phases) throws InterruptedException {
         claimed(); // an idle pooled sandbox may still have its claim channel open
+        long queuedAt = System.nanoTime();
+        // No short bound on the wait: every slot holder is itself bounded (a start by its deadline, a stop by its grace plus
+        // the response timeout) and stops go first, so the queue moves; a stop-all of hundreds must not fail for waiting.
+        AdmissionGate.Permit permit = with.gate().enter(AdmissionGate.Kind.STOP, STOP_QUEUE_LIMIT);
+        if (permit == null || permit.waited()) {
+            phases.recordPhase(DockerDriver.QUEUED_PHASE, System.nanoTime() - queuedAt);
+        }
+        if (permit == null) {
+            throw new SandboxException("sandbox " + sandboxId + " was not stopped: its stop was queued for "
+                    + STOP_QUEUE_LIMIT + " behind other engine operations (at most " + with.gate().describeBound()
+                    + " in flight) and did not reach the engine; nothing was done, and the stop may be retried");
+        }
+        try (permit) {
+            return stopAndRemove(gracePeriod, phases);
+        }
+    }
+
+    private StopOutcome stopAndRemove(Duration gracePeriod, PhaseRecorder phases) throws InterruptedException {
         StopOutcome outcome = StopOutcome.KILLED;
         RuntimeException failure = null;
         InterruptedException interrupted = null;
@@ -190,7 +216,11 @@ final class ContainerHandle implements SandboxDriver.Handle {
         PhaseRecorder.Phase remove = phases.phase("remove");
         try {
             link.close();
-            with.remover().removeAll(sandboxId, containerId);
+            // An engine that did not answer the stop would not answer the removal either: the stop fails within the grace
+            // period plus one response timeout, and a retry removes what is left.
+            if (failure == null || !EngineErrorClassifier.isSilent(failure)) {
+                with.remover().removeAll(sandboxId, containerId, hasVolumes);
+            }
         } catch (RuntimeException e) {
             if (failure == null) {
                 failure = e;
@@ -219,7 +249,7 @@ final class ContainerHandle implements SandboxDriver.Handle {
         } catch (NotModifiedException alreadyStopped) {
             return StopOutcome.KILLED; // it had died on its own before the stop
         } catch (RuntimeException e) {
-            if (EngineErrors.isGone(e)) {
+            if (EngineErrorClassifier.isGone(e)) {
                 return StopOutcome.KILLED; // removed behind our back (or by the engine, having exited): it did not stop on request
             }
             throw e;

@@ -67,7 +67,8 @@ import org.slf4j.LoggerFactory;
  * (exit 137, which an OOM kill gives too) or had died before the stop; the exit status comes from the watchdog's
  * last line, since the engine removes the exited container at once. Then the owner link is closed and the
  * container is removed with its volumes, if the engine has not done so already. Phases {@code stop} and
- * {@code remove}. A stop that failed (engine down) may be retried.
+ * {@code remove} (and {@code queued} when it waited for the admission gate). A stop that failed (engine down) may be
+ * retried.
  *
  * <h2>Engine address</h2>
  * {@link DockerDriver#DockerDriver()} uses {@code DOCKER_HOST} or {@value #DEFAULT_DOCKER_HOST};
@@ -78,21 +79,32 @@ import org.slf4j.LoggerFactory;
  * and so does a server at that address that is not a Docker engine (an HTTP error without the engine's JSON
  * error body), rather than being mistaken for "image not found".
  *
- * <h2>Timeouts and threads</h2>
- * The driver holds two HTTP clients on the same host and a pool of threads of its own. Every
- * request/response call (inspect image, create, start, inspect, remove, volume create and remove, exec
- * create and inspect) runs on one of the driver's threads, and the caller waits for it at most the response
- * timeout ({@link #DEFAULT_RESPONSE_TIMEOUT}, or {@link Builder#responseTimeout(Duration)}), on TCP and Unix
- * sockets alike; so a server that accepts connections but never answers (a wrong {@code DOCKER_HOST}, a hung
- * engine) fails a start within it with a {@link SandboxRuntimeUnavailableException} saying so, and a start cut
- * there has created nothing. A call cut by the bound is cancelled by interrupting the driver's own thread;
- * the caller's thread is never interrupted. A caller interrupted while waiting keeps its interrupt status
- * and its start fails, once the engine call under way has finished (the engine would carry it out anyway, and
- * what it creates must be known to be removed). {@code docker stop -t <grace>} is answered only after the grace period, so it is
- * allowed the grace plus the response timeout. Streams (pull, logs, exec output) go through the other
- * client, without response timeout, since they are rightly silent for as long as the work they carry; the
- * startup timeout bounds the pull and the readiness probe, the exec timeout an exec. The warm start's engine
- * calls are the same four as without the driver around them.
+ * <h2>Deadlines, admission and threads</h2>
+ * A start has one deadline, its spec's {@code startupTimeout}: every engine call of it (inspect image, create,
+ * attach, start, inspect) runs on one of the driver's threads and the caller waits for it at most what remains of
+ * that deadline, so a busy but healthy engine that answers late fails no start that still has time, and a frozen
+ * engine, or a server that accepts connections and never answers, fails it by its deadline with a
+ * {@link SandboxTimeoutException} naming the call. An engine that is not there fails a start at once (a refused
+ * connection, or the connect timeout on TCP) with a {@link SandboxRuntimeUnavailableException}.
+ *
+ * <p>The driver has at most {@link Builder#maxEngineOperations(int)} engine operations in flight (default
+ * {@link #DEFAULT_MAX_ENGINE_OPERATIONS}): a start from its first engine call until its container runs (a readiness
+ * probe waits outside the gate), a stop until its container and volumes are removed. The rest queue first come,
+ * first served, stops ahead of starts; a start's time in the queue is the phase {@value #QUEUED_PHASE} and counts
+ * against its deadline, and a start whose deadline passes there fails saying how long it was queued, having
+ * created nothing. See docs/operations/admission.md.
+ *
+ * <p>Calls outside a start (stop, remove, exec create and inspect) are bounded by the response timeout
+ * ({@link #DEFAULT_RESPONSE_TIMEOUT}, or {@link Builder#responseTimeout(Duration)}); {@code docker stop -t <grace>},
+ * which the engine answers only after the grace period, by the grace plus the response timeout. A stop the engine
+ * does not answer fails within that bound once it holds a slot of the gate (it waits only behind other stops, each
+ * bounded the same way), naming
+ * the call, without trying the removal the engine would not answer either; it may be retried. A call cut by its
+ * bound is cancelled by interrupting the driver's own thread; the caller's thread is never interrupted. A caller
+ * interrupted while waiting keeps its interrupt status and its start fails, once the engine call under way has
+ * finished (the engine would carry it out anyway, and what it creates must be known to be removed). Streams (pull,
+ * logs, exec output) go through another client, since they are rightly silent for as long as the work they carry;
+ * the startup timeout bounds the pull and the readiness probe, the exec timeout an exec.
  *
  * <p>Thread-safe: starts, execs and stops may run concurrently. {@link #close()} releases the HTTP clients and
  * the driver's threads.
@@ -107,6 +119,15 @@ public final class DockerDriver implements SandboxDriver {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
     /** Default bound on waiting for the engine's answer to one request/response call. */
     public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Default bound on the engine operations one driver has in flight (starts up to their container running, stops
+     * with their removal); the rest queue. Chosen from the measurements in docs/operations/admission.md.
+     */
+    public static final int DEFAULT_MAX_ENGINE_OPERATIONS = 4;
+    /** For {@link Builder#maxEngineOperations(int)}: no bound, every operation goes to the engine at once. */
+    public static final int UNBOUNDED_ENGINE_OPERATIONS = AdmissionGate.UNBOUNDED;
+    /** The phase a start spent waiting for the admission gate, on READY and FAILED events when it waited. */
+    public static final String QUEUED_PHASE = "queued";
 
     private static final Logger log = LoggerFactory.getLogger(DockerDriver.class);
 
@@ -117,6 +138,7 @@ public final class DockerDriver implements SandboxDriver {
     private final ReadinessProber prober;
     private final EngineRuntimes runtimes;
     private final ContainerHandle.Collaborators handles;
+    private final AdmissionGate gate;
 
     /** A driver for the engine at {@code DOCKER_HOST}, or {@value #DEFAULT_DOCKER_HOST} when that is unset. */
     public DockerDriver() {
@@ -126,15 +148,16 @@ public final class DockerDriver implements SandboxDriver {
     private DockerDriver(Builder b) {
         this.name = b.name;
         this.address = EngineAddress.resolve(b.dockerHost, System.getenv("DOCKER_HOST"), b.connectTimeout, b.responseTimeout);
-        EngineFailures failures = new EngineFailures(address);
+        EngineFailureTranslator failures = new EngineFailureTranslator(address);
         this.engine = new EngineCalls(address, failures);
         ExecRunner execs = new ExecRunner(engine);
         ContainerDiagnostics diagnostics = new ContainerDiagnostics(engine);
         this.puller = new ImagePuller(engine, failures);
         this.prober = new ReadinessProber(engine, execs, diagnostics, failures);
         this.runtimes = new EngineRuntimes(engine, address.dockerHost());
+        this.gate = new AdmissionGate(b.maxEngineOperations);
         this.handles = new ContainerHandle.Collaborators(engine, execs, new ExecKiller(execs), diagnostics, failures,
-                new ResourceRemover(engine, failures));
+                new ResourceRemover(engine, failures), gate);
     }
 
     /** A builder for a driver with a chosen name, engine address, connect timeout or response timeout. */
@@ -163,7 +186,7 @@ public final class DockerDriver implements SandboxDriver {
     @Override
     public void validate(SandboxSpec spec) {
         Objects.requireNonNull(spec, "spec");
-        DockerSpecRules.validate(spec);
+        DockerSpecValidator.validate(spec);
     }
 
     /**
@@ -184,19 +207,20 @@ public final class DockerDriver implements SandboxDriver {
         String id = ctx.sandboxId();
         ImageReference image = ImageReference.parse(spec.image());
         ctx.attribute("image", spec.image());
+        AdmissionGate.Permit permit = admit(ctx);
         Created created = new Created();
         try {
             // Before the pull and the create: an unknown runtime must cost nothing and leave nothing.
-            ctx.attribute(SandboxSpec.RUNTIME_ATTRIBUTE, runtimes.require(spec.runtime(), id));
+            ctx.attribute(SandboxSpec.RUNTIME_ATTRIBUTE, runtimes.require(spec.runtime(), ctx));
             List<String> imageCommand = puller.obtain(image, ctx);
             List<String> command = spec.command().isEmpty() ? imageCommand : spec.command();
             ctx.checkDeadline("create");
-            String containerId = ctx.timed("create", () -> create(ContainerSpecMapper.map(spec, id, ctx.sessionId()), command, id, created));
+            String containerId = ctx.timed("create", () -> create(ContainerSpecMapper.map(spec, id, ctx.sessionId()), command, ctx, created));
             ctx.attribute("containerId", containerId);
             // Attached before the start, so that no moment of the sandbox's life is without an owner's link.
             created.link = ctx.timed("attach", () -> attach(id, containerId, ctx));
             ctx.checkDeadline("start");
-            ctx.timed("start", () -> engine.requestForStart(id, "start container " + containerId, c -> {
+            ctx.timed("start", () -> engine.requestForStart(ctx, "start container " + containerId, c -> {
                 try {
                     return c.startContainerCmd(containerId).exec();
                 } catch (NotFoundException e) {
@@ -207,14 +231,43 @@ public final class DockerDriver implements SandboxDriver {
             if (ranOn != null && !ranOn.isEmpty()) {
                 ctx.attribute(SandboxSpec.RUNTIME_ATTRIBUTE, ranOn);
             }
+            // The engine's part is done; a readiness probe waits on the user's program, not on the engine.
+            permit.close();
             if (!spec.readinessProbe().isEmpty()) {
                 ctx.timed("readiness", () -> prober.awaitProbe(spec, ctx, containerId, created.link));
             }
-            return new ContainerHandle(handles, id, containerId, created.link, spec.workDir());
+            return new ContainerHandle(handles, id, containerId, created.link, spec.workDir(), !spec.scratchVolumes().isEmpty());
         } catch (InterruptedException | RuntimeException | Error e) {
             removeAfterFailedStart(id, created, e);
             throw e;
+        } finally {
+            permit.close();
         }
+    }
+
+    /**
+     * Waits for a slot of the admission gate, at most until the start's deadline; the wait is the phase
+     * {@code queued}, recorded when there was one.
+     *
+     * @throws SandboxTimeoutException the deadline passed while queued; nothing was created
+     */
+    private AdmissionGate.Permit admit(StartContext ctx) throws InterruptedException {
+        long queuedAt = System.nanoTime();
+        int ahead = gate.inFlight() + gate.queued();
+        AdmissionGate.Permit permit = gate.enter(AdmissionGate.Kind.START, ctx.remaining());
+        long queued = System.nanoTime() - queuedAt;
+        if (permit == null || permit.waited()) {
+            ctx.recordPhase(QUEUED_PHASE, queued);
+        }
+        if (permit == null) {
+            throw new SandboxTimeoutException(ctx.sandboxId(), ctx.timeout(), "sandbox " + ctx.sandboxId() + " did not become ready"
+                    + " within startupTimeout " + ctx.timeout() + ": it was queued for " + queued / 1_000_000 + " ms behind " + ahead
+                    + " engine operations (in flight or queued ahead of it; at most " + gate.describeBound() + " in flight on "
+                    + address.dockerHost() + ") and never reached the engine, so nothing was created. Allow more with"
+                    + " SandboxSpec.builder(...).startupTimeout(...) or DockerDriver.builder().maxEngineOperations(...),"
+                    + " see docs/operations/admission.md");
+        }
+        return permit;
     }
 
     /**
@@ -244,30 +297,36 @@ public final class DockerDriver implements SandboxDriver {
         engine.close();
     }
 
+    /** The admission gate, for tests that must see it full. */
+    AdmissionGate gate() {
+        return gate;
+    }
+
     @Override
     public String toString() {
         return "DockerDriver[" + address.dockerHost() + "]";
     }
 
     /** The container, with its anonymous scratch volumes; recorded in {@code created} before it is asked for. */
-    private String create(ContainerSpecMapper.Plan plan, List<String> command, String id, Created created) throws InterruptedException {
+    private String create(ContainerSpecMapper.Plan plan, List<String> command, StartContext ctx, Created created) throws InterruptedException {
         created.containerName = plan.name();
         try {
-            created.containerId = createContainer(plan, command, id);
+            created.containerId = createContainer(plan, command, ctx);
         } catch (SandboxStartException e) {
-            if (!EngineErrors.refusesTmpfsOwner(e) && !EngineErrors.cannotCapTmpfsVolume(e)) {
+            if (!EngineErrorClassifier.refusesTmpfsOwner(e) && !EngineErrorClassifier.cannotCapTmpfsVolume(e)) {
                 throw e;
             }
             // Podman 4.3 knows no uid= option for a tmpfs and takes a tmpfs volume's size= for an XFS quota
             // (docs/operations/podman.md); nothing was created. The volume's pages still count against the memory limit.
-            created.containerId = createContainer(plan.withoutOptionsPodmanRefuses(), command, id);
+            created.containerId = createContainer(plan.withoutOptionsPodmanRefuses(), command, ctx);
         }
         return created.containerId;
     }
 
-    private String createContainer(ContainerSpecMapper.Plan plan, List<String> command, String id) throws InterruptedException {
+    private String createContainer(ContainerSpecMapper.Plan plan, List<String> command, StartContext ctx) throws InterruptedException {
         SandboxSpec spec = plan.spec();
-        return engine.requestForStart(id, "create container " + plan.name() + " from image '" + spec.image() + "'", c -> {
+        String id = ctx.sandboxId();
+        return engine.requestForStart(ctx, "create container " + plan.name() + " from image '" + spec.image() + "'", c -> {
             try {
                 return plan.applyTo(c.createContainerCmd(spec.image()), command).exec().getId();
             } catch (NotFoundException e) {
@@ -278,7 +337,7 @@ public final class DockerDriver implements SandboxDriver {
 
     private OwnerLink attach(String id, String containerId, StartContext ctx) throws InterruptedException {
         try {
-            return OwnerLink.attach(engine, containerId, minimum(ctx.remaining(), address.responseTimeout()));
+            return OwnerLink.attach(engine, containerId, ctx.remaining());
         } catch (RuntimeException e) {
             throw handles.failures().starting(id, "attach to container " + containerId, e);
         }
@@ -289,7 +348,7 @@ public final class DockerDriver implements SandboxDriver {
     }
 
     private RuntimeException missingNetworkOr(SandboxSpec spec, String id, NotFoundException e) {
-        String m = EngineErrors.engineMessage(e);
+        String m = EngineErrorClassifier.engineMessage(e);
         if (m.toLowerCase(Locale.ROOT).contains("network " + spec.network().toLowerCase(Locale.ROOT))) {
             return new SandboxStartException(id, "network '" + spec.network() + "' does not exist on the Docker engine at "
                     + address.dockerHost() + " (the engine said: " + m + "): use none, bridge, host, or create it with"
@@ -301,6 +360,9 @@ public final class DockerDriver implements SandboxDriver {
     private void removeAfterFailedStart(String id, Created created, Throwable cause) {
         if (created.link != null) {
             created.link.close();
+        }
+        if (created.containerName == null) {
+            return; // the create was never asked for, and volumes are only created with the container: nothing to remove
         }
         try {
             String container = created.containerId != null ? created.containerId : created.containerName;
@@ -325,8 +387,28 @@ public final class DockerDriver implements SandboxDriver {
         private String dockerHost;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
+        private int maxEngineOperations = DEFAULT_MAX_ENGINE_OPERATIONS;
 
         private Builder() {
+        }
+
+        /**
+         * At most this many engine operations of this driver in flight at once (a start counts from its first
+         * engine call until its container runs, a stop until its container and volumes are removed); the rest
+         * queue first come, first served, stops ahead of starts. A start's time in the queue counts against its
+         * startupTimeout and shows as the phase {@value DockerDriver#QUEUED_PHASE}. Default
+         * {@link DockerDriver#DEFAULT_MAX_ENGINE_OPERATIONS}; {@link DockerDriver#UNBOUNDED_ENGINE_OPERATIONS} turns the
+         * gate off. How to pick it for an engine: docs/operations/admission.md.
+         *
+         * @throws IllegalArgumentException if below 1
+         */
+        public Builder maxEngineOperations(int maxEngineOperations) {
+            if (maxEngineOperations < 1) {
+                throw new IllegalArgumentException("maxEngineOperations " + maxEngineOperations + " must be at least 1"
+                        + " (or DockerDriver.UNBOUNDED_ENGINE_OPERATIONS for no bound)");
+            }
+            this.maxEngineOperations = maxEngineOperations;
+            return this;
         }
 
         /**
@@ -373,11 +455,11 @@ public final class DockerDriver implements SandboxDriver {
         }
 
         /**
-         * Bound on waiting for the engine's answer to one request/response call (inspect, create, start,
-         * remove, volume create/remove, exec create and inspect), over TCP and Unix sockets alike; a call
-         * cut by it fails with a message saying the server accepted the connection but did not answer.
-         * {@code docker stop} is allowed the stop grace period on top of it. Streams (pull, logs, exec
-         * output) are not bounded by it; the startup and exec timeouts bound them. Default
+         * Bound on waiting for the engine's answer to one request/response call outside a start (stop, remove,
+         * volume removal, exec create and inspect), over TCP and Unix sockets alike; a call cut by it fails with
+         * a message saying the server accepted the connection but did not answer. {@code docker stop} is allowed
+         * the stop grace period on top of it. A start's calls are bounded by its own startupTimeout instead.
+         * Streams (pull, logs, exec output) are not bounded by it; the startup and exec timeouts bound them. Default
          * {@link DockerDriver#DEFAULT_RESPONSE_TIMEOUT}.
          *
          * @throws IllegalArgumentException if not positive

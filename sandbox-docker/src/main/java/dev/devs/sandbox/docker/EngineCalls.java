@@ -1,11 +1,13 @@
 package dev.devs.sandbox.docker;
 
+import dev.devs.sandbox.internal.BoundedCalls;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import java.io.IOException;
+import dev.devs.sandbox.spi.StartContext;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -13,14 +15,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The driver's way to the engine: a fixed pair of docker-java clients, and owned threads on which every
- * blocking request/response call runs, bounded there (see {@link BoundedCalls}).
+ * The driver's way to the engine: docker-java clients, and owned threads on which every blocking
+ * request/response call runs, bounded there (see {@link BoundedCalls}).
  *
  * <ul>
- *   <li>{@link #request}: inspect, create, start, remove, volume create and remove, exec create and inspect.
- *       Bounded by the response timeout on TCP and Unix sockets alike. The client also has the HTTP
- *       response timeout, which on TCP ends the blocked read of a cancelled call and so frees its thread
- *       (on a Unix socket the cancelling interrupt does that).</li>
+ *   <li>{@link #requestForStart}: the calls of a start (inspect image, create, start, inspect), each bounded by
+ *       what remains of the start's deadline and nothing else.</li>
+ *   <li>{@link #request}: the calls outside a start (inspect, remove, volume create and remove, exec create and
+ *       inspect), bounded by the response timeout. On a Unix socket the cancelling interrupt ends the blocked read
+ *       of a cancelled call and frees its thread; on TCP the thread stays blocked until the engine answers or the
+ *       driver is closed.</li>
  *   <li>{@link #awaitedRequest}: a request the engine rightly answers late, {@code docker stop -t <grace>};
  *       on the client without response timeout, bounded by the grace plus the response timeout.</li>
  *   <li>{@link #streams()}: pull, logs, exec attach. docker-java runs them on its own stream threads; they
@@ -44,17 +48,18 @@ final class EngineCalls implements AutoCloseable {
     private final DockerClient links;
     private final BoundedCalls calls;
     private final Duration responseTimeout;
-    private final EngineFailures failures;
+    private final EngineFailureTranslator failures;
     private final String closedMessage;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    EngineCalls(EngineAddress address, EngineFailures failures) {
+    EngineCalls(EngineAddress address, EngineFailureTranslator failures) {
         this.failures = failures;
         DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
                 .withDockerHost(address.dockerHost())
                 .build();
         this.responseTimeout = address.responseTimeout();
-        this.requests = client(config, address, responseTimeout, DEFAULT_MAX_CONNECTIONS);
+        // No HTTP response timeout: each call is bounded on the owned thread, a start's by what remains of its deadline.
+        this.requests = client(config, address, null, DEFAULT_MAX_CONNECTIONS);
         this.streams = client(config, address, null, DEFAULT_MAX_CONNECTIONS);
         this.links = client(config, address, null, MAX_LINKS);
         this.closedMessage = "DockerDriver for " + address.dockerHost() + " is closed";
@@ -86,15 +91,21 @@ final class EngineCalls implements AutoCloseable {
     }
 
     /**
-     * {@link #request} as a step of start {@code sandboxId}, its failure explained by {@link EngineFailures#starting}.
+     * One request/response call as a step of a start: awaited at most what remains of the start's deadline (its
+     * {@code startupTimeout}), so that a busy engine may take as long as the start can still afford. A failure is
+     * explained by {@link EngineFailureTranslator#starting}; a deadline that passes during the call by
+     * {@link EngineFailureTranslator#deadlinePassed}, naming the call.
      *
      * @param what what was asked, read after "to", e.g. {@code "start container <id>"}
      */
-    <T> T requestForStart(String sandboxId, String what, Function<DockerClient, T> call) throws InterruptedException {
+    <T> T requestForStart(StartContext ctx, String what, Function<DockerClient, T> call) throws InterruptedException {
+        Duration left = ctx.remaining();
         try {
-            return request(call);
+            return calls.call(() -> call.apply(requests), left);
+        } catch (BoundedCalls.TimedOut e) {
+            throw failures.deadlinePassed(ctx, what, e);
         } catch (RuntimeException e) {
-            throw failures.starting(sandboxId, what, e);
+            throw failures.starting(ctx.sandboxId(), what, e);
         }
     }
 
@@ -109,6 +120,11 @@ final class EngineCalls implements AutoCloseable {
      */
     <T> T awaitedRequest(Duration serverWait, Function<DockerClient, T> call) throws InterruptedException {
         return calls.call(() -> call.apply(streams), serverWait.plus(responseTimeout));
+    }
+
+    /** The bound on one call outside a start. */
+    Duration responseTimeout() {
+        return responseTimeout;
     }
 
     /** The client for streams (pull, logs, exec attach): no response timeout. */

@@ -1,6 +1,7 @@
 package dev.devs.sandbox.docker;
 
 import dev.devs.sandbox.SandboxStartException;
+import dev.devs.sandbox.spi.StartContext;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -33,11 +34,12 @@ final class EngineRuntimes {
      *         {@value #ENGINE_DEFAULT} (until the container's inspect says what the engine actually chose)
      * @throws SandboxStartException naming the runtime and listing the engine's, when it is not registered
      */
-    String require(String requested, String sandboxId) throws InterruptedException {
+    String require(String requested, StartContext ctx) throws InterruptedException {
+        String sandboxId = ctx.sandboxId();
         if (requested.isEmpty() || known.contains(requested)) {
             return requested.isEmpty() ? ENGINE_DEFAULT : requested;
         }
-        Map<String, ?> runtimes = engine.requestForStart(sandboxId, "list its runtimes (docker info)",
+        Map<String, ?> runtimes = engine.requestForStart(ctx, "list its runtimes (docker info)",
                 c -> c.infoCmd().exec().getRuntimes());
         Set<String> now = runtimes == null ? Set.of() : Set.copyOf(new TreeSet<>(runtimes.keySet()));
         known = now;

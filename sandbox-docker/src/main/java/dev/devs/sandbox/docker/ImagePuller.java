@@ -25,9 +25,9 @@ import java.util.concurrent.atomic.AtomicReference;
 final class ImagePuller {
 
     private final EngineCalls engine;
-    private final EngineFailures failures;
+    private final EngineFailureTranslator failures;
 
-    ImagePuller(EngineCalls engine, EngineFailures failures) {
+    ImagePuller(EngineCalls engine, EngineFailureTranslator failures) {
         this.engine = engine;
         this.failures = failures;
     }
@@ -55,12 +55,12 @@ final class ImagePuller {
 
     /** The image as the engine describes it, or null when it is not local. */
     private InspectImageResponse inspect(ImageReference image, StartContext ctx) throws InterruptedException {
-        return engine.requestForStart(ctx.sandboxId(), "inspect image '" + image.reference() + "'", c -> {
+        return engine.requestForStart(ctx, "inspect image '" + image.reference() + "'", c -> {
             try {
                 return c.inspectImageCmd(image.reference()).exec();
             } catch (NotFoundException e) {
-                if (EngineErrors.isForeignAnswer(e)) {
-                    throw e; // not the engine saying "no such image": EngineFailures explains it
+                if (EngineErrorClassifier.isForeignAnswer(e)) {
+                    throw e; // not the engine saying "no such image": EngineFailureTranslator explains it
                 }
                 return null;
             }
@@ -118,11 +118,11 @@ final class ImagePuller {
         if (error == null && streamError.get() == null) {
             return;
         }
-        if (error != null && EngineErrors.isUnreachable(error)) {
+        if (error != null && EngineErrorClassifier.isUnreachable(error)) {
             throw failures.unreachable(id, "pull image '" + image.reference() + "'", error);
         }
-        throw pullFailed(id, image, error, error instanceof DockerException de ? EngineErrors.engineMessage(de)
-                : error != null ? EngineErrors.rootMessage(error) : streamError.get());
+        throw pullFailed(id, image, error, error instanceof DockerException de ? EngineErrorClassifier.engineMessage(de)
+                : error != null ? EngineErrorClassifier.rootMessage(error) : streamError.get());
     }
 
     private static SandboxStartException pullFailed(String id, ImageReference image, Throwable error, String message) {

@@ -29,9 +29,9 @@ final class ReadinessProber {
     private final EngineCalls engine;
     private final ExecRunner execs;
     private final ContainerDiagnostics diagnostics;
-    private final EngineFailures failures;
+    private final EngineFailureTranslator failures;
 
-    ReadinessProber(EngineCalls engine, ExecRunner execs, ContainerDiagnostics diagnostics, EngineFailures failures) {
+    ReadinessProber(EngineCalls engine, ExecRunner execs, ContainerDiagnostics diagnostics, EngineFailureTranslator failures) {
         this.engine = engine;
         this.execs = execs;
         this.diagnostics = diagnostics;
@@ -60,7 +60,7 @@ final class ReadinessProber {
         }
         InspectContainerResponse inspected;
         try {
-            inspected = engine.requestForStart(sandboxId, "inspect container " + containerId, c -> c.inspectContainerCmd(containerId).exec());
+            inspected = engine.requestForStart(ctx, "inspect container " + containerId, c -> c.inspectContainerCmd(containerId).exec());
         } catch (SandboxStartException e) {
             if (link.awaitEnd(Duration.ofSeconds(1))) {
                 throw exited(spec, sandboxId, containerId, link, "ended right after start"); // removed by the engine meanwhile
@@ -138,7 +138,7 @@ final class ReadinessProber {
             } catch (RuntimeException e) {
                 // The engine refuses exec in a container that is not running (dockerd 409, Podman 500), or no longer knows it (auto-removed):
                 // the main process has exited. Anything else, with the container still there, is the engine's failure.
-                if (EngineErrors.isNotRunning(e) || link.awaitEnd(Duration.ofMillis(200))) {
+                if (EngineErrorClassifier.isNotRunning(e) || link.awaitEnd(Duration.ofMillis(200))) {
                     throw new SandboxStartException(id, "sandbox " + id + " (container " + shortId(containerId) + ", image '"
                             + spec.image() + "') stopped running while its readiness probe " + probe + " was being tried ("
                             + attempts + " attempts): " + exitOf(link) + ". " + link.outputTail(), e);

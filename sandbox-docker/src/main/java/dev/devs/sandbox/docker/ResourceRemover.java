@@ -4,8 +4,13 @@ import com.github.dockerjava.api.command.InspectVolumeResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import dev.devs.sandbox.ResourceLabels;
+import com.github.dockerjava.api.command.InspectVolumeResponse;
+import com.github.dockerjava.api.command.WaitContainerResultCallback;
+import com.github.dockerjava.api.model.WaitContainerCondition;
 import dev.devs.sandbox.SandboxException;
+import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 
 /**
@@ -18,9 +23,9 @@ final class ResourceRemover {
     private static final Duration GONE_WAIT = Duration.ofSeconds(10);
 
     private final EngineCalls engine;
-    private final EngineFailures failures;
+    private final EngineFailureTranslator failures;
 
-    ResourceRemover(EngineCalls engine, EngineFailures failures) {
+    ResourceRemover(EngineCalls engine, EngineFailureTranslator failures) {
         this.engine = engine;
         this.failures = failures;
     }
@@ -34,6 +39,14 @@ final class ResourceRemover {
      * @throws dev.devs.sandbox.SandboxException naming what could not be removed and why
      */
     void removeAll(String sandboxId, String container) {
+        removeAll(sandboxId, container, true);
+    }
+
+    /**
+     * As {@link #removeAll(String, String)}; with {@code mayHaveVolumes} false (a started sandbox whose spec has no scratch
+     * volumes: the driver creates volumes only as those) the engine is not asked for volumes, which saves a stop one call.
+     */
+    void removeAll(String sandboxId, String container, boolean mayHaveVolumes) {
         RuntimeException failure = null;
         if (container != null) {
             try {
@@ -42,16 +55,22 @@ final class ResourceRemover {
                 // Nothing to remove.
             } catch (ConflictException e) {
                 // "removal already in progress": the engine's auto-removal is at it. Anything else is real.
-                if (!EngineErrors.engineMessage(e).contains("already in progress")) {
+                if (!EngineErrorClassifier.engineMessage(e).contains("already in progress")) {
                     failure = failures.afterStart(sandboxId, "remove container " + container, e);
                 } else {
                     failure = awaitGone(sandboxId, container);
                 }
             } catch (RuntimeException e) {
-                if (!EngineErrors.isGone(e)) { // Podman: a 500 "no such container" while its auto-removal races this one
+                if (!EngineErrorClassifier.isGone(e)) { // Podman: a 500 "no such container" while its auto-removal races this one
                     failure = failures.afterStart(sandboxId, "remove container " + container, e);
                 }
             }
+        }
+        if (!mayHaveVolumes) {
+            if (failure != null) {
+                throw failure;
+            }
+            return;
         }
         try {
             for (InspectVolumeResponse v : volumesOf(sandboxId)) {
@@ -77,14 +96,21 @@ final class ResourceRemover {
         return v == null ? List.of() : v;
     }
 
-    /** Polls until the container is gone, at most {@link #GONE_WAIT}; the failure if it is still there. */
+    /**
+     * Waits until the container is gone, at most {@link #GONE_WAIT}; the failure if it is still there. The engine is
+     * asked to say when it has removed it ({@code wait?condition=removed}), which answers the moment it is done; an
+     * engine that cannot say so is polled instead.
+     */
     private RuntimeException awaitGone(String sandboxId, String container) {
+        if (awaitRemoved(container)) {
+            return null;
+        }
         long deadline = System.nanoTime() + GONE_WAIT.toNanos();
         while (System.nanoTime() < deadline) {
             try {
                 engine.requestUninterruptibly(c -> c.inspectContainerCmd(container).exec());
             } catch (RuntimeException e) {
-                return EngineErrors.isGone(e) ? null
+                return EngineErrorClassifier.isGone(e) ? null
                         : failures.afterStart(sandboxId, "inspect container " + container + " while the engine removes it", e);
             }
             try {
@@ -96,6 +122,22 @@ final class ResourceRemover {
         }
         return new SandboxException("container " + container + " of sandbox " + sandboxId + " was still being removed by the engine after "
                 + GONE_WAIT);
+    }
+
+    /** True once the engine said the container is removed (or gone already); false when it could not say so in time. */
+    private boolean awaitRemoved(String container) {
+        try (WaitContainerResultCallback removed = engine.streams().waitContainerCmd(container)
+                .withCondition(WaitContainerCondition.REMOVED).exec(new WaitContainerResultCallback())) {
+            removed.awaitStatusCode(GONE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (NotFoundException gone) {
+            return true;
+        } catch (IOException | RuntimeException e) {
+            if (e.getCause() instanceof InterruptedException) {
+                Thread.currentThread().interrupt(); // kept for the caller; the poll below still runs
+            }
+            return false;
+        }
     }
 
     private static RuntimeException add(RuntimeException first, RuntimeException next) {

@@ -282,7 +282,12 @@ class DockerEventSequenceTest {
         assertThat(ready.provisioningReadyAt()).isAfterOrEqualTo(ready.provisioningStartedAt());
         assertThat(ready.timestamp()).isEqualTo(ready.provisioningReadyAt());
         assertThat(ready.duration()).isPositive();
-        assertThat(List.copyOf(ready.phases().keySet())).containsExactlyElementsOf(phases);
+        // A start that waited for the admission gate (concurrent starts beyond its bound) begins with the phase queued.
+        List<String> ran = List.copyOf(ready.phases().keySet());
+        if (!ran.isEmpty() && ran.get(0).equals(DockerDriver.QUEUED_PHASE)) {
+            ran = ran.subList(1, ran.size());
+        }
+        assertThat(ran).containsExactlyElementsOf(phases);
         assertThat(ready.phases().values()).allSatisfy(d -> assertThat(d).isPositive());
         Duration sum = ready.phases().values().stream().reduce(Duration.ZERO, Duration::plus);
         assertThat(sum).isLessThanOrEqualTo(ready.duration());

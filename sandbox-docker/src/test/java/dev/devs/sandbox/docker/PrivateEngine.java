@@ -94,6 +94,23 @@ final class PrivateEngine implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP to its PID: the engine keeps its sockets open and answers nothing, as a hung engine does. */
+    void freeze() throws Exception {
+        signal("-STOP");
+    }
+
+    /** SIGCONT to its PID, after {@link #freeze()}. */
+    void thaw() throws Exception {
+        signal("-CONT");
+    }
+
+    private void signal(String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", signal, Long.toString(dockerd.pid())).redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill " + signal + " " + dockerd.pid() + " failed: " + new String(kill.getInputStream().readAllBytes()));
+        }
+    }
+
     /** Lines of {@code docker ps -a} on this engine for containers labelled as managed. */
     List<String> managedContainers() throws Exception {
         Process ps = new ProcessBuilder("docker", "-H", host(), "ps", "-aq", "--filter", "label=" + ResourceLabels.MANAGED + "=true").start();
@@ -105,6 +122,7 @@ final class PrivateEngine implements AutoCloseable {
     @Override
     public void close() throws Exception {
         if (dockerd != null && dockerd.isAlive()) {
+            thaw(); // a frozen engine neither removes its containers nor stops
             new ProcessBuilder("sh", "-c", "docker -H " + host() + " ps -aq | xargs -r docker -H " + host() + " rm -fv")
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);
         }

@@ -4,23 +4,20 @@ import dev.devs.sandbox.SandboxRuntimeUnavailableException;
 import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.spi.StartContext;
+import dev.devs.sandbox.internal.BoundedCalls;
 import dev.devs.sandbox.internal.DaemonThreads;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The API calls of starts, and the clean-up after a failed one, run on the driver's own daemon threads so that each
- * is bounded (by the startup timeout, or {@link #CLEANUP_TIMEOUT}) without interrupting the caller's thread.
+ * The API calls of starts, and the clean-up after a failed one, run through core's {@link BoundedCalls}: on the
+ * driver's own daemon threads, each bounded (by what remains of the startup timeout, or {@link #CLEANUP_TIMEOUT})
+ * without interrupting the caller's thread. A caller interrupted while it waits lets the call under way finish
+ * within its bound (what it created must be known to be deleted), then gets an {@link InterruptedException} with its
+ * interrupt status still set.
  */
 final class StartCalls implements AutoCloseable {
 
@@ -29,7 +26,9 @@ final class StartCalls implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KubernetesDriver.class);
 
-    private final ExecutorService calls = Executors.newCachedThreadPool(DaemonThreads.named("sandbox-kubernetes-api"));
+    private static final String CLOSED = "KubernetesDriver is closed";
+
+    private final BoundedCalls calls = new BoundedCalls("sandbox-kubernetes-api", CLOSED);
     private final ApiErrors errors;
     private final String namespace;
 
@@ -46,56 +45,40 @@ final class StartCalls implements AutoCloseable {
      * @throws SandboxTimeoutException when no answer came within {@code bound}; the call is cancelled
      */
     <T> T call(StartContext ctx, Duration bound, String verb, String resource, Supplier<T> call) throws InterruptedException {
-        Future<T> answer;
         try {
-            answer = calls.submit(call::get);
-        } catch (RejectedExecutionException e) {
-            throw new IllegalStateException("KubernetesDriver is closed", e);
-        }
-        try {
-            return answer.get(Math.max(0, bound.toNanos()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
+            return calls.call(call, bound);
+        } catch (BoundedCalls.TimedOut e) {
             throw new SandboxTimeoutException(ctx.sandboxId(), ctx.timeout(), "sandbox " + ctx.sandboxId() + " did not become ready within"
                     + " startupTimeout " + ctx.timeout() + ": no answer from the API server at " + errors.server() + " to " + verb + " " + resource
-                    + " in namespace '" + namespace + "' (the client retries refused connections, so an unreachable server ends this way too)", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof KubernetesClientException k) {
-                throw errors.starting(ctx.sandboxId(), verb, resource, k);
-            }
-            throw e.getCause() instanceof RuntimeException r ? r : new SandboxStartException(ctx.sandboxId(), verb + " " + resource + " failed", e.getCause());
-        } finally {
-            // Cancelling interrupts the driver's own thread, which makes the client abandon the request and its retries.
-            answer.cancel(true);
+                    + " in namespace '" + namespace + "' within " + e.bound() + " (the client retries refused connections, so an unreachable"
+                    + " server ends this way too)", e);
+        } catch (KubernetesClientException k) {
+            throw errors.starting(ctx.sandboxId(), verb, resource, k);
         }
     }
 
     /**
-     * Runs the clean-up of a failed start on the driver's thread, bounded by {@link #CLEANUP_TIMEOUT}, with the caller's
-     * interrupt flag cleared while it waits and restored after: the caller's interrupt is kept, never eaten. Skipped
-     * when the server could not be reached at all, since then nothing was created.
+     * Runs the clean-up of a failed start on the driver's thread, bounded by {@link #CLEANUP_TIMEOUT}; an interrupt of the
+     * caller does not cut it short and stays set. Skipped when the server could not be reached at all, since then nothing
+     * was created.
      */
     void cleanUp(String sandboxId, RuntimeException failure, Runnable deletes) {
         if (failure instanceof SandboxRuntimeUnavailableException) {
             return;
         }
-        boolean interrupted = Thread.interrupted();
-        Future<?> done = null;
         try {
-            done = calls.submit(deletes);
-            done.get(CLEANUP_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
+            calls.callUninterruptibly(() -> {
+                deletes.run();
+                return null;
+            }, CLEANUP_TIMEOUT);
+        } catch (IllegalStateException e) {
+            if (!CLOSED.equals(e.getMessage())) {
+                throw e;
+            }
             runQuietly(sandboxId, deletes); // closed meanwhile: clean up on the caller's thread
-        } catch (ExecutionException | TimeoutException | InterruptedException e) {
-            interrupted |= e instanceof InterruptedException;
+        } catch (BoundedCalls.TimedOut | KubernetesClientException e) {
             log.warn("could not delete what the failed start of sandbox {} created in namespace {} (the driver's labels and the"
-                    + " maximum lifetime let it be found and end): {}", sandboxId, namespace, String.valueOf(e.getCause() != null ? e.getCause() : e));
-        } finally {
-            if (done != null) {
-                done.cancel(true);
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+                    + " maximum lifetime let it be found and end): {}", sandboxId, namespace, e.toString());
         }
     }
 
@@ -109,6 +92,6 @@ final class StartCalls implements AutoCloseable {
 
     @Override
     public void close() {
-        calls.shutdownNow();
+        calls.close();
     }
 }

@@ -1,5 +1,6 @@
 package dev.devs.sandbox.webcontainer;
 
+import dev.devs.sandbox.internal.BoundedCalls;
 import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.webcontainer.internal.Waits;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpException;
@@ -52,7 +53,7 @@ final class BootRace {
                 Duration remaining = ctx.remaining();
                 boolean startupBound = remaining.compareTo(bootTimeout) < 0;
                 try {
-                    Waits.get(CompletableFuture.anyOf(boot, watch.failure(), page.session().detachedFuture(),
+                    BoundedCalls.await(CompletableFuture.anyOf(boot, watch.failure(), page.session().detachedFuture(),
                             page.connection().closedFuture()), startupBound ? remaining : bootTimeout);
                 } catch (TimeoutException e) {
                     throw failures.bootTimedOut(ctx, startupBound, bootTimeout, t0, watch);

@@ -1,5 +1,6 @@
 package dev.devs.sandbox.webcontainer;
 
+import dev.devs.sandbox.internal.BoundedCalls;
 import dev.devs.sandbox.internal.DaemonThreads;
 import dev.devs.sandbox.webcontainer.internal.Waits;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpConnection;
@@ -173,7 +174,7 @@ final class Browser implements AutoCloseable {
         CompletableFuture<URI> address = new CompletableFuture<>();
         DaemonThreads.named("chromium-" + process.pid() + "-stderr").newThread(() -> drainStderr(process, tail, address)).start();
         try {
-            URI ws = Waits.get(address, Duration.ofNanos(remaining(deadline)));
+            URI ws = BoundedCalls.await(address, Duration.ofNanos(remaining(deadline)));
             CdpConnection cdp = CdpConnection.connect(ws, Duration.ofNanos(Math.max(remaining(deadline), 1_000_000)));
             log.info("launched Chromium pid {} (profile {}) with DevTools at {}", process.pid(), profile, ws);
             return new Browser(process, profile, ownTmp, cdp, tail);

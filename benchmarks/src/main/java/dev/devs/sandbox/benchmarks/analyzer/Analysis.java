@@ -15,7 +15,7 @@ import java.util.OptionalDouble;
  */
 final class Analysis {
 
-    enum Kind { SERIES, STOPS, PEER }
+    enum Kind { SERIES, STOPS, PEER, BURST }
 
     enum Verdict {
         OK("OK"), OVER("OVER"), NO_TARGET("-"), ALL_FAILED("ALL FAILED"), EMPTY("no samples"),
@@ -98,7 +98,75 @@ final class Analysis {
                     ours == null ? OptionalDouble.empty() : ratio(ours.p95(), row.p95())));
         }
         unmatched.forEach(e -> a.warnings.add("the report has peers on " + e + " but no " + e + " warm series to compare them with"));
+        for (LatencyReport.Burst b : report.bursts()) {
+            a.addBurst(b);
+        }
         return a;
+    }
+
+    /** Targets of a burst beside its raw flood (reported, not judged: the machine the benchmark runs on is shared). */
+    static final double BURST_P95_RATIO_TARGET = 0.8;
+    static final double BURST_THROUGHPUT_RATIO_TARGET = 0.95;
+    static final double BURST_HEAP_TARGET_MB = 64;
+    /** More failed than this share of a side's attempts, and its P95 is undefined. */
+    static final double UNDEFINED_P95_FAILED_SHARE = 0.05;
+
+    /** One engine's bursts of one size, both sides judged over every attempted start. */
+    record BurstLine(LatencyReport.Burst burst, OptionalDouble driverP50, OptionalDouble driverP95, OptionalDouble driverP99,
+                     OptionalDouble rawP50, OptionalDouble rawP95, OptionalDouble rawP99, OptionalDouble p95Ratio,
+                     OptionalDouble throughputRatio) {
+    }
+
+    final List<BurstLine> bursts = new ArrayList<>();
+    /** The chart's panels of the bursts: each side's successes, with percentiles over every attempted start. */
+    final List<Row> burstRows = new ArrayList<>();
+
+    private void addBurst(LatencyReport.Burst b) {
+        LatencyReport.BurstSide d = b.driver();
+        LatencyReport.BurstSide r = b.raw();
+        BurstLine line = new BurstLine(b, overAttempts(d, 50), overAttempts(d, 95), overAttempts(d, 99),
+                overAttempts(r, 50), overAttempts(r, 95), overAttempts(r, 99),
+                ratio(overAttempts(d, 95), overAttempts(r, 95)),
+                d.startsPerSecond() == null || r.startsPerSecond() == null || r.startsPerSecond() == 0 ? OptionalDouble.empty()
+                        : OptionalDouble.of(d.startsPerSecond() / r.startsPerSecond()));
+        bursts.add(line);
+        String name = b.engine() + " burst of " + b.size();
+        burstRows.add(burstRow(b.engine() + " burst " + b.size() + " raw", r, line.rawP50(), line.rawP95(), line.rawP99()));
+        burstRows.add(burstRow(b.engine() + " burst " + b.size() + " driver", d, line.driverP50(), line.driverP95(), line.driverP99()));
+        if (d.failed() > 0) {
+            failures.add(name + ": " + d.failed() + " of " + d.attempted() + " driver starts failed"
+                    + (b.firstFailures().isEmpty() ? "" : " (first: " + b.firstFailures().get(0) + ")"));
+        }
+        if (r.failed() > 0) {
+            warnings.add(name + ": " + r.failed() + " of " + r.attempted() + " raw flood starts failed (the peer, not judged)");
+        }
+    }
+
+    private static Row burstRow(String label, LatencyReport.BurstSide side, OptionalDouble p50, OptionalDouble p95, OptionalDouble p99) {
+        String notes = side.failed() + " of " + side.attempted() + " failed" + (p95.isEmpty() ? ", P95 undefined" : "");
+        return new Row(Kind.BURST, label, side.readyMs(), p50, p95, p99, OptionalDouble.empty(),
+                side.failed() > 0 ? Verdict.OVER : Verdict.NO_TARGET, notes, false);
+    }
+
+    /**
+     * Nearest-rank percentile over every attempted start, a failed one counting as slower than any success; empty when
+     * it falls on a failure (then more than {@code 100 - p} % failed, and the percentile is undefined).
+     */
+    static OptionalDouble overAttempts(LatencyReport.BurstSide side, double p) {
+        int n = side.readyMs().size() + side.failed();
+        if (n == 0) {
+            return OptionalDouble.empty();
+        }
+        double[] all = new double[n];
+        for (int i = 0; i < side.readyMs().size(); i++) {
+            all[i] = side.readyMs().get(i);
+        }
+        for (int i = side.readyMs().size(); i < n; i++) {
+            all[i] = Double.POSITIVE_INFINITY;
+        }
+        java.util.Arrays.sort(all);
+        OptionalDouble v = Percentiles.ofSorted(all, n, p);
+        return v.isPresent() && Double.isInfinite(v.getAsDouble()) ? OptionalDouble.empty() : v;
     }
 
     /**

@@ -17,10 +17,11 @@ import java.util.Objects;
  * @param skippedRuntimes runtimes the benchmark did not measure, and why ({@code skippedRuntimes} section), possibly empty
  * @param engines     the engines of the run ({@code engines} section), the baseline first, possibly empty
  * @param skippedEngines engines the benchmark did not measure, and why ({@code skippedEngines} section), possibly empty
+ * @param bursts      the bursts ({@code burst} section: one entry per engine and size), possibly empty
  */
 record LatencyReport(Path path, String generatedAt, List<Series> series, List<Stops> stops, List<Peer> peers,
                      java.util.Map<String, String> skippedRuntimes, List<Engine> engines,
-                     java.util.Map<String, String> skippedEngines) {
+                     java.util.Map<String, String> skippedEngines, List<Burst> bursts) {
 
     LatencyReport {
         Objects.requireNonNull(path, "path");
@@ -30,6 +31,24 @@ record LatencyReport(Path path, String generatedAt, List<Series> series, List<St
         skippedRuntimes = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(skippedRuntimes));
         engines = List.copyOf(engines);
         skippedEngines = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(skippedEngines));
+        bursts = List.copyOf(bursts);
+    }
+
+    /**
+     * One engine's bursts of one size: the driver's and the raw flood's starts, pooled over the bursts of each side.
+     *
+     * @param firstFailures the driver's first failure messages, for the verdict's "why"
+     */
+    record Burst(String engine, int size, BurstSide driver, BurstSide raw, List<String> firstFailures) {
+    }
+
+    /**
+     * One side of a burst: how many starts were attempted and failed, the successes' durations, the throughput.
+     *
+     * @param heapPeakMb heap growth during the burst (garbage included), null when not reported
+     */
+    record BurstSide(int attempted, int failed, List<Double> readyMs, Double startsPerSecond, Double heapPeakMb,
+                     Double queuedP50Ms, Double queuedP95Ms) {
     }
 
     /**

@@ -120,7 +120,36 @@ final class ReportReader {
         }
         JsonNode generatedAt = root.get("generatedAt");
         return new LatencyReport(path, generatedAt == null || !generatedAt.isTextual() ? null : generatedAt.asText(),
-                series, stops, peers, reasons(root, "skippedRuntimes"), engines, reasons(root, "skippedEngines"));
+                series, stops, peers, reasons(root, "skippedRuntimes"), engines, reasons(root, "skippedEngines"), bursts(root));
+    }
+
+    private static List<LatencyReport.Burst> bursts(JsonNode root) throws MalformedReportException {
+        List<LatencyReport.Burst> bursts = new ArrayList<>();
+        JsonNode node = root.get("burst");
+        if (node == null || node.isNull() || node.isObject()) {
+            return bursts; // absent, or the single-burst form of older reports, which judged survivors only and is not read
+        }
+        requireArray(node, "burst");
+        for (int i = 0; i < node.size(); i++) {
+            String where = "burst[" + i + "]";
+            JsonNode b = requireObject(node.get(i), where);
+            JsonNode driver = requireObject(b.get("driver"), where + ".driver");
+            JsonNode raw = requireObject(b.get("raw"), where + ".raw");
+            List<String> firstFailures = new ArrayList<>();
+            JsonNode ff = driver.get("firstFailures");
+            if (ff != null && ff.isArray()) {
+                ff.forEach(f -> firstFailures.add(f.asText()));
+            }
+            bursts.add(new LatencyReport.Burst(text(b, "engine", where, true), (int) count(b, "size", where),
+                    side(driver, where + ".driver"), side(raw, where + ".raw"), firstFailures));
+        }
+        return bursts;
+    }
+
+    private static LatencyReport.BurstSide side(JsonNode s, String where) throws MalformedReportException {
+        return new LatencyReport.BurstSide((int) count(s, "attempted", where), (int) count(s, "failed", where),
+                durations(s, "samplesMs", where), optionalNumber(s, "startsPerSecond", where), optionalNumber(s, "heapPeakMb", where),
+                optionalNumber(s, "queuedP50Ms", where), optionalNumber(s, "queuedP95Ms", where));
     }
 
     /** A section of the form {"name": "why it was not measured", ...}, or an empty map when absent. */

@@ -64,6 +64,14 @@ final class Table {
                 line(out, width, row, ratio(ratio.p50Ratio()), ratio(ratio.p95Ratio()));
             }
         }
+        if (!a.bursts.isEmpty()) {
+            out.println();
+            out.println("Bursts: starts at once, our driver against a raw flood of the same size in the same run; percentiles over"
+                    + " every attempted start (a failure counts as slower than any success); any failed start fails the verdict.");
+            for (Analysis.BurstLine b : a.bursts) {
+                out.println(burstLine(b));
+            }
+        }
         if (!a.warnings.isEmpty()) {
             out.println();
             a.warnings.forEach(w -> out.println("warning: " + w));
@@ -72,9 +80,47 @@ final class Table {
         if (a.failures.isEmpty()) {
             out.println("verdict: every P95 is within its target");
         } else {
-            out.println("verdict: " + (a.failures.size() == 1 ? "1 series misses its target" : a.failures.size() + " series miss their targets"));
+            out.println("verdict: " + (a.failures.size() == 1 ? "1 series or burst misses its target" : a.failures.size()
+                    + " series or bursts miss their targets"));
             a.failures.forEach(f -> out.println("  " + f));
         }
+    }
+
+    static String burstLine(Analysis.BurstLine b) {
+        LatencyReport.BurstSide d = b.burst().driver();
+        LatencyReport.BurstSide r = b.burst().raw();
+        return String.format(java.util.Locale.ROOT, "  %s burst of %d: driver %d attempted, %d ready, %d failed, %s, %s starts/s%s%s;"
+                        + " raw %d attempted, %d failed, %s, %s starts/s; P95 driver/raw %s (target <= %.2f: %s), starts/s driver/raw %s"
+                        + " (target >= %.2f: %s)",
+                b.burst().engine(), b.burst().size(), d.attempted(), d.attempted() - d.failed(), d.failed(),
+                pcts(b.driverP50(), b.driverP95(), b.driverP99(), d), num(d.startsPerSecond()),
+                d.heapPeakMb() == null ? "" : String.format(java.util.Locale.ROOT, ", heap peak +%.1f MB (target < %.0f: %s)", d.heapPeakMb(),
+                        Analysis.BURST_HEAP_TARGET_MB, d.heapPeakMb() < Analysis.BURST_HEAP_TARGET_MB ? "ok" : "MISSED"),
+                d.queuedP95Ms() == null ? "" : ", queued P50/P95 " + num(d.queuedP50Ms()) + " / " + num(d.queuedP95Ms()) + " ms",
+                r.attempted(), r.failed(), pcts(b.rawP50(), b.rawP95(), b.rawP99(), r), num(r.startsPerSecond()),
+                burstRatio(b.p95Ratio()), Analysis.BURST_P95_RATIO_TARGET,
+                b.p95Ratio().isPresent() && b.p95Ratio().getAsDouble() <= Analysis.BURST_P95_RATIO_TARGET ? "ok" : "MISSED",
+                burstRatio(b.throughputRatio()), Analysis.BURST_THROUGHPUT_RATIO_TARGET,
+                b.throughputRatio().isPresent() && b.throughputRatio().getAsDouble() >= Analysis.BURST_THROUGHPUT_RATIO_TARGET ? "ok" : "MISSED");
+    }
+
+    private static String pcts(java.util.OptionalDouble p50, java.util.OptionalDouble p95, java.util.OptionalDouble p99, LatencyReport.BurstSide side) {
+        if (p95.isEmpty()) {
+            return "P50 " + burstMs(p50) + ", P95 undefined because " + side.failed() + " of " + side.attempted() + " (more than 5 %) failed";
+        }
+        return "P50 " + burstMs(p50) + " P95 " + burstMs(p95) + " P99 " + burstMs(p99);
+    }
+
+    private static String burstMs(java.util.OptionalDouble v) {
+        return v.isPresent() ? String.format(java.util.Locale.ROOT, "%.0f ms", v.getAsDouble()) : "undefined";
+    }
+
+    private static String num(Double v) {
+        return v == null ? "-" : String.format(java.util.Locale.ROOT, "%.1f", v);
+    }
+
+    private static String burstRatio(java.util.OptionalDouble v) {
+        return v.isPresent() ? String.format(java.util.Locale.ROOT, "x%.2f", v.getAsDouble()) : "undefined";
     }
 
     /** Each ratio as its baseline's row (1.00x) then its own. */

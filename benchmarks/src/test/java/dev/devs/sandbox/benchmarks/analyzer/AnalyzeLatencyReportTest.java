@@ -121,6 +121,57 @@ class AnalyzeLatencyReportTest {
                 .orElseThrow(() -> new AssertionError("no row '" + label + "' in:\n" + out));
     }
 
+    /** A {@code burst} entry: {@code ready} driver starts of 1..ready ms and {@code failed} failures, a raw flood all ready. */
+    private static Map<String, Object> burst(String engine, int size, int ready, int failed) {
+        List<Double> ok = new ArrayList<>();
+        for (int v = 1; v <= ready; v++) {
+            ok.add((double) v);
+        }
+        List<Double> raw = new ArrayList<>();
+        for (int v = 1; v <= size; v++) {
+            raw.add(2.0 * v);
+        }
+        Map<String, Object> driver = new java.util.LinkedHashMap<>();
+        driver.put("attempted", ready + failed);
+        driver.put("failed", failed);
+        driver.put("samplesMs", ok);
+        driver.put("startsPerSecond", 20.0);
+        driver.put("heapPeakMb", 12.0);
+        driver.put("firstFailures", failed == 0 ? List.of() : List.of("sandbox sbx-1 did not become ready within startupTimeout PT3M"));
+        return Map.of("engine", engine, "size", size, "driver", driver,
+                "raw", Map.of("attempted", size, "failed", 0, "samplesMs", raw, "startsPerSecond", 20.0));
+    }
+
+    @Test
+    void aBurstWithFailedStartsFailsTheVerdictSayingHowManyAndWhy() {
+        Path chart = dir.resolve("burst.png");
+        Result res = analyze(report(r -> r.putSection("burst", List.of(burst("docker", 300, 297, 3)))).toString(), "--chart", chart.toString());
+
+        assertThat(res.exit()).isEqualTo(1);
+        assertThat(res.out()).contains("docker burst of 300: 3 of 300 driver starts failed (first: sandbox sbx-1 did not become ready")
+                // Over all 300 attempts, the three failures slowest: P95 is the 285th value, not the survivors' 282nd.
+                .contains("driver 300 attempted, 297 ready, 3 failed, P50 150 ms P95 285 ms P99 297 ms");
+        assertThat(chart).as("the chart, with the burst's panels").isNotEmptyFile();
+    }
+
+    @Test
+    void aBurstWithMoreThanFivePercentFailedHasNoP95() {
+        Result res = analyze(report(r -> r.putSection("burst", List.of(burst("podman", 100, 90, 10)))).toString(), "--no-chart");
+
+        assertThat(res.exit()).isEqualTo(1);
+        assertThat(res.out()).contains("P95 undefined because 10 of 100 (more than 5 %) failed")
+                .contains("podman burst of 100: 10 of 100 driver starts failed");
+    }
+
+    @Test
+    void aBurstWithoutFailuresPassesWithItsRatios() {
+        Result res = analyze(report(r -> r.putSection("burst", List.of(burst("docker", 100, 100, 0)))).toString(), "--no-chart");
+
+        assertThat(res.exit()).isZero();
+        assertThat(res.out()).contains("docker burst of 100: driver 100 attempted, 100 ready, 0 failed, P50 50 ms P95 95 ms P99 99 ms")
+                .contains("P95 driver/raw x0.50 (target <= 0.80: ok)");
+    }
+
     @Test
     void everySeriesWithinTargetExitsZeroWithTheTableAndTheChart() throws IOException {
         Path report = report(r -> { });
@@ -281,7 +332,7 @@ class AnalyzeLatencyReportTest {
         Result res = analyze(report.toString(), "--no-chart");
         assertThat(res.exit()).isEqualTo(1);
         assertThat(row(res.out(), "docker cold")).contains("31000.0").contains("OVER");
-        assertThat(res.out()).contains("verdict: 1 series misses its target")
+        assertThat(res.out()).contains("verdict: 1 series or burst misses its target")
                 .contains("docker cold: P95 31000.0 ms is over its target of 30 s");
         assertThat(report.resolveSibling("sandbox_latency_benchmark.png")).doesNotExist();
     }

@@ -1,5 +1,6 @@
 package dev.devs.sandbox.webcontainer.internal.cdp;
 
+import dev.devs.sandbox.internal.BoundedCalls;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -7,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.devs.sandbox.internal.DaemonThreads;
-import dev.devs.sandbox.webcontainer.internal.Waits;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -80,7 +80,7 @@ public final class CdpConnection implements AutoCloseable {
         CdpConnection connection = new CdpConnection(url, executor);
         HttpClient client = HttpClient.newBuilder().executor(executor).connectTimeout(timeout).build();
         try {
-            connection.socket = Waits.get(client.newWebSocketBuilder().connectTimeout(timeout)
+            connection.socket = BoundedCalls.await(client.newWebSocketBuilder().connectTimeout(timeout)
                     .buildAsync(url, connection.new Listener()), timeout);
             return connection;
         } catch (ExecutionException | TimeoutException e) {
@@ -167,7 +167,7 @@ public final class CdpConnection implements AutoCloseable {
     public static <T> T await(String method, CompletableFuture<T> future, Duration timeout, String timeoutMessage)
             throws InterruptedException {
         try {
-            return Waits.get(future, timeout);
+            return BoundedCalls.await(future, timeout);
         } catch (TimeoutException e) {
             throw new CdpException(method, null, timeoutMessage, e);
         } catch (ExecutionException e) {
@@ -181,7 +181,7 @@ public final class CdpConnection implements AutoCloseable {
      */
     public static <T> T awaitUninterruptibly(String method, CompletableFuture<T> future, Duration timeout) {
         try {
-            return Waits.getUninterruptibly(future, timeout);
+            return BoundedCalls.awaitUninterruptibly(future, timeout);
         } catch (TimeoutException e) {
             throw new CdpException(method, null, method + " got no answer within " + timeout, e);
         } catch (ExecutionException e) {
@@ -308,7 +308,7 @@ public final class CdpConnection implements AutoCloseable {
         WebSocket ws = socket;
         if (ws != null && !ws.isOutputClosed()) {
             try {
-                Waits.getUninterruptibly(ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye"), CLOSE_TIMEOUT);
+                BoundedCalls.awaitUninterruptibly(ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye"), CLOSE_TIMEOUT);
             } catch (ExecutionException | TimeoutException e) {
                 log.debug("closing DevTools socket {} did not complete cleanly: {}", url, e.toString());
             }

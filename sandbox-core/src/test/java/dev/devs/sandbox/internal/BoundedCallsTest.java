@@ -1,4 +1,4 @@
-package dev.devs.sandbox.docker;
+package dev.devs.sandbox.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Timeout;
  * call and never interrupts the caller; a caller's interrupt lets the call under way finish, then fails it
  * and stays the caller's. The
  * blocked calls here are latches, standing in for an engine that does not answer; the engine cases are in
- * {@link SilentEngineTest}.
+ * the Docker driver's SilentEngineTest.
  */
 @Timeout(20)
 class BoundedCallsTest {

@@ -11,21 +11,21 @@ import org.junit.jupiter.api.Test;
  * How the driver reads an engine's error answers, from the bodies dockerd and Podman send (the Podman body is the
  * one its 4.3 service answered to a stop that raced its auto-removal of the exited container).
  */
-class EngineErrorsTest {
+class EngineErrorClassifierTest {
 
     @Test
     void aContainerTheEngineNoLongerKnowsIsGoneOnBothEngines() {
-        assertThat(EngineErrors.isGone(new NotFoundException("Status 404: {\"message\":\"No such container: 59e26dc4\"}"))).isTrue();
-        assertThat(EngineErrors.isGone(new DockerException("Status 500: {\"cause\":\"no such container\",\"message\":\"container"
+        assertThat(EngineErrorClassifier.isGone(new NotFoundException("Status 404: {\"message\":\"No such container: 59e26dc4\"}"))).isTrue();
+        assertThat(EngineErrorClassifier.isGone(new DockerException("Status 500: {\"cause\":\"no such container\",\"message\":\"container"
                 + " 59e26dc4 does not exist in database: no such container\",\"response\":500}", 500))).isTrue();
     }
 
     @Test
     void otherFailuresAreNotReadAsGone() {
-        assertThat(EngineErrors.isGone(new DockerException("Status 500: {\"message\":\"driver failed programming external"
+        assertThat(EngineErrorClassifier.isGone(new DockerException("Status 500: {\"message\":\"driver failed programming external"
                 + " connectivity\"}", 500))).isFalse();
-        assertThat(EngineErrors.isGone(new ConflictException("Status 409: {\"message\":\"removal of container 59e26dc4 is already"
+        assertThat(EngineErrorClassifier.isGone(new ConflictException("Status 409: {\"message\":\"removal of container 59e26dc4 is already"
                 + " in progress\"}"))).isFalse();
-        assertThat(EngineErrors.isGone(new IllegalStateException("no such container"))).isFalse();
+        assertThat(EngineErrorClassifier.isGone(new IllegalStateException("no such container"))).isFalse();
     }
 }

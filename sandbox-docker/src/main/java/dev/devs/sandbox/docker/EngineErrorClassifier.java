@@ -1,5 +1,6 @@
 package dev.devs.sandbox.docker;
 
+import dev.devs.sandbox.internal.BoundedCalls;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
@@ -10,13 +11,13 @@ import java.net.SocketTimeoutException;
 
 /**
  * Classifies what docker-java threw: a failure to reach the engine, a server that does not answer, a server
- * that is not an engine, or an answer the engine gave. {@link EngineFailures} turns the class into a message.
+ * that is not an engine, or an answer the engine gave. {@link EngineFailureTranslator} turns the class into a message.
  */
-final class EngineErrors {
+final class EngineErrorClassifier {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private EngineErrors() {
+    private EngineErrorClassifier() {
     }
 
     /**

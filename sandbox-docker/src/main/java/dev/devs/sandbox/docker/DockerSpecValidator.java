@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
  * What a {@link SandboxSpec} must satisfy beyond core's own checks for the Docker engine to honour it.
  * Checked before any engine call so that a bad spec costs no round trip and leaves nothing behind.
  */
-final class DockerSpecRules {
+final class DockerSpecValidator {
 
     private static final Pattern NETWORK_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
     private static final Pattern CONTAINER_REF = Pattern.compile("container:[a-zA-Z0-9][a-zA-Z0-9_.-]*");
@@ -18,7 +18,7 @@ final class DockerSpecRules {
     /** The engine's lower bound for NanoCPUs (0.01 CPU). */
     static final double MIN_CPUS = 0.01;
 
-    private DockerSpecRules() {
+    private DockerSpecValidator() {
     }
 
     /** @throws IllegalArgumentException naming the field, the value and what would be valid */

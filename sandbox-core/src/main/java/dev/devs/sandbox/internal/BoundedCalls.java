@@ -1,10 +1,8 @@
-package dev.devs.sandbox.docker;
+package dev.devs.sandbox.internal;
 
-import dev.devs.sandbox.internal.DaemonThreads;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
@@ -14,7 +12,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
- * Runs blocking calls on threads this object owns and bounds the caller's wait for each one.
+ * The library's one way to bound a blocking call: it runs on threads this object owns, and the caller waits
+ * for it with {@link Future#get(long, TimeUnit)} until a deadline. A caller that works to a deadline (a
+ * start's {@code startupTimeout}) passes what remains of it, so that a call may take as long as the caller
+ * can still afford, and no fixed per-call timeout fails a call that a busy but healthy server answers late.
+ * Internal: public only so that the drivers' modules can share it (see the package comment).
  *
  * <p>A call that does not finish within its bound is cancelled with an interrupt of the <em>owned</em> thread
  * (which unblocks an engine call on a Unix socket: docker-java reads it through an interruptible channel),
@@ -29,7 +31,7 @@ import java.util.function.Supplier;
  * grows, and a thread idle for a minute ends. They are daemon threads, so a driver nobody closed does not keep
  * the JVM alive. Thread-safe.
  */
-final class BoundedCalls implements AutoCloseable {
+public final class BoundedCalls implements AutoCloseable {
 
     private final ThreadPoolExecutor threads;
     private final String closedMessage;
@@ -38,24 +40,24 @@ final class BoundedCalls implements AutoCloseable {
      * @param threadName    the owned threads are named {@code <threadName>-<n>}
      * @param closedMessage what a call after {@link #close()} fails with
      */
-    BoundedCalls(String threadName, String closedMessage) {
+    public BoundedCalls(String threadName, String closedMessage) {
         this.closedMessage = closedMessage;
         this.threads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 DaemonThreads.named(threadName));
     }
 
     /** A call that did not finish within its bound; it has been cancelled on its owned thread. */
-    static final class TimedOut extends RuntimeException {
+    public static final class TimedOut extends RuntimeException {
         private static final long serialVersionUID = 1L;
         private final Duration bound;
 
-        TimedOut(Duration bound) {
+        public TimedOut(Duration bound) {
             super("no answer within " + bound);
             this.bound = bound;
         }
 
         /** The bound the call exceeded. */
-        Duration bound() {
+        public Duration bound() {
             return bound;
         }
     }
@@ -70,7 +72,7 @@ final class BoundedCalls implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      * @throws RuntimeException      what the call threw, as it threw it
      */
-    <T> T call(Supplier<T> call, Duration bound) throws InterruptedException {
+    public <T> T call(Supplier<T> call, Duration bound) throws InterruptedException {
         if (Thread.currentThread().isInterrupted()) {
             throw new InterruptedException("interrupted before the call was made");
         }
@@ -97,7 +99,7 @@ final class BoundedCalls implements AutoCloseable {
      * for calls that must happen (removing what a start created, even when the start was interrupted). The
      * interrupt status is restored before returning or throwing.
      */
-    <T> T callUninterruptibly(Supplier<T> call, Duration bound) {
+    public <T> T callUninterruptibly(Supplier<T> call, Duration bound) {
         boolean[] interrupted = {Thread.interrupted()};
         try {
             return await(submit(call), bound, interrupted);
@@ -127,8 +129,50 @@ final class BoundedCalls implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits for a future that a thread the library owns completes (an answer read by a protocol reader, a timer),
+     * at most {@code timeout}: the same {@link Future#get(long, TimeUnit)} bound as {@link #call}, for work that
+     * already runs elsewhere. On a timeout or an interrupt the future is cancelled (without interrupting anyone)
+     * before the exception leaves, so nothing keeps waiting for an answer nobody will read. An interrupt ends the
+     * wait with the {@link InterruptedException}; what to do with it is the caller's. A negative timeout is zero.
+     */
+    public static <T> T await(Future<T> future, Duration timeout) throws InterruptedException, ExecutionException, TimeoutException {
+        try {
+            return future.get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | InterruptedException e) {
+            future.cancel(false);
+            throw e;
+        }
+    }
+
+    /**
+     * Like {@link #await}, for clean-up that must run even on an interrupted thread: an interrupt does not end the
+     * wait, which stays bounded by {@code timeout}, and the thread's interrupt status is set again before this
+     * returns or throws.
+     */
+    public static <T> T awaitUninterruptibly(Future<T> future, Duration timeout) throws ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (true) {
+                try {
+                    return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (TimeoutException e) {
+                    future.cancel(false);
+                    throw e;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Owned threads running a call right now (for tests: a cancelled call must not hold one). */
-    int activeCount() {
+    public int activeCount() {
         return threads.getActiveCount();
     }
 

@@ -1,9 +1,12 @@
 package dev.devs.sandbox.docker;
 
+import dev.devs.sandbox.internal.BoundedCalls;
 import com.github.dockerjava.api.exception.DockerException;
 import dev.devs.sandbox.SandboxException;
 import dev.devs.sandbox.SandboxRuntimeUnavailableException;
 import dev.devs.sandbox.SandboxStartException;
+import dev.devs.sandbox.SandboxTimeoutException;
+import dev.devs.sandbox.spi.StartContext;
 
 /**
  * Turns what docker-java threw into the library's exceptions, with a message that says what was asked, of
@@ -11,11 +14,11 @@ import dev.devs.sandbox.SandboxStartException;
  * the server there does not answer, the server is not a Docker engine, or the engine refused. The hint on
  * how to point the driver elsewhere is built in one place, {@link #howToPointElsewhere()}.
  */
-final class EngineFailures {
+final class EngineFailureTranslator {
 
     private final EngineAddress address;
 
-    EngineFailures(EngineAddress address) {
+    EngineFailureTranslator(EngineAddress address) {
         this.address = address;
     }
 
@@ -29,6 +32,19 @@ final class EngineFailures {
         }
         Explained x = explain(what + " for sandbox " + sandboxId, e);
         return x.noEngine ? new SandboxRuntimeUnavailableException(sandboxId, x.message, e) : new SandboxStartException(sandboxId, x.message, e);
+    }
+
+    /**
+     * A call of a start that the engine did not answer before the start's deadline passed: a frozen or overloaded
+     * engine, or a server that accepts connections and never answers.
+     */
+    SandboxTimeoutException deadlinePassed(StartContext ctx, String what, BoundedCalls.TimedOut e) {
+        String id = ctx.sandboxId();
+        return new SandboxTimeoutException(id, ctx.timeout(), "sandbox " + id + " did not become ready within startupTimeout "
+                + ctx.timeout() + ": " + at() + " accepted the connection but did not answer within " + e.bound()
+                + " (what remained of the startupTimeout) when asked to " + what + " for sandbox " + id + ". Check that the engine"
+                + " is not hung or overloaded, allow a start more time with SandboxSpec.builder(...).startupTimeout(...), or point"
+                + " the driver at a Docker engine with " + howToPointElsewhere(), e);
     }
 
     /** For calls after the start (exec, stop, remove): the same explanations, as a plain {@link SandboxException}. */
@@ -48,27 +64,27 @@ final class EngineFailures {
     }
 
     private Explained explain(String what, RuntimeException e) {
-        if (EngineErrors.isSilent(e)) {
+        if (EngineErrorClassifier.isSilent(e)) {
             return new Explained(silentMessage(what, e), true);
         }
-        if (EngineErrors.isUnreachable(e)) {
+        if (EngineErrorClassifier.isUnreachable(e)) {
             return new Explained(unreachableMessage(what, e), true);
         }
-        if (e instanceof DockerException de && EngineErrors.isForeignAnswer(de)) {
+        if (e instanceof DockerException de && EngineErrorClassifier.isForeignAnswer(de)) {
             return new Explained(at() + " is not a Docker engine: asked to " + what + ", it answered HTTP " + de.getHttpStatus()
                     + " without the engine's error body (" + de.getMessage().strip() + "). Point the driver at a Docker engine with "
                     + howToPointElsewhere(), true);
         }
         if (e instanceof DockerException de) {
             return new Explained("the Docker engine at " + address.dockerHost() + " refused to " + what + ": "
-                    + EngineErrors.engineMessage(de), false);
+                    + EngineErrorClassifier.engineMessage(de), false);
         }
         return new Explained("could not " + what + ": " + e, false);
     }
 
     private String unreachableMessage(String what, Throwable e) {
         return "no Docker engine answered at " + address.dockerHost() + " (" + address.hostSource() + ") when trying to " + what + ": "
-                + EngineErrors.rootMessage(e) + (address.isTcp() ? " (connect timeout " + address.connectTimeout() + ")" : "")
+                + EngineErrorClassifier.rootMessage(e) + (address.isTcp() ? " (connect timeout " + address.connectTimeout() + ")" : "")
                 + ". Start the engine there, or point the driver at a running one with " + howToPointElsewhere();
     }
 
