@@ -44,6 +44,11 @@ import java.util.Objects;
  * @param maxLifetime      the longest the sandbox may live, counted from its start: then it is ended and removed,
  *                         whether or not any JVM is alive to stop it (default {@link #DEFAULT_MAX_LIFETIME}, at most
  *                         {@link #MAX_MAX_LIFETIME}); a driver that cannot enforce it rejects the spec
+ * @param minimumRunningTime how long the sandbox's program must have been running before the start may report READY
+ *                         (opt-in, default zero: READY once the program is running, see docs/design.md, "What READY
+ *                         promises"); a program that ends within it fails the start naming its exit; counted within the
+ *                         startup timeout, so it must be shorter than {@code startupTimeout}; a driver that cannot
+ *                         honour it rejects the spec
  */
 public record SandboxSpec(
         String image,
@@ -62,7 +67,8 @@ public record SandboxSpec(
         Duration stopGracePeriod,
         Map<String, String> labels,
         String runtime,
-        Duration maxLifetime) {
+        Duration maxLifetime,
+        Duration minimumRunningTime) {
 
     /** The smallest memory limit the Docker engine accepts (6 MiB). */
     public static final long MIN_MEMORY_BYTES = 6L * 1024 * 1024;
@@ -113,6 +119,18 @@ public record SandboxSpec(
                        Duration stopGracePeriod, Map<String, String> labels, String runtime) {
         this(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs, workDir, scratchVolumes,
                 readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, null);
+    }
+
+    /**
+     * A spec of the seventeen fields before {@link #minimumRunningTime()} existed, with none; kept so that code written
+     * then compiles unchanged.
+     */
+    public SandboxSpec(String image, List<String> command, Map<String, String> env, double cpus, long memoryBytes,
+                       long pidsLimit, String network, String user, boolean readOnlyRootFs, String workDir,
+                       List<String> scratchVolumes, List<String> readinessProbe, Duration startupTimeout,
+                       Duration stopGracePeriod, Map<String, String> labels, String runtime, Duration maxLifetime) {
+        this(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs, workDir, scratchVolumes,
+                readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, maxLifetime, Duration.ZERO);
     }
 
     public SandboxSpec {
@@ -182,6 +200,13 @@ public record SandboxSpec(
             throw new IllegalArgumentException("maxLifetime " + maxLifetime + " is out of range: use PT1S to " + MAX_MAX_LIFETIME
                     + " (default " + DEFAULT_MAX_LIFETIME + ")");
         }
+        if (minimumRunningTime == null) {
+            minimumRunningTime = Duration.ZERO;
+        }
+        if (minimumRunningTime.isNegative() || minimumRunningTime.compareTo(startupTimeout) >= 0) {
+            throw new IllegalArgumentException("minimumRunningTime " + minimumRunningTime + " is out of range: use PT0S (none)"
+                    + " up to less than startupTimeout " + startupTimeout + ", within which the start waits for it");
+        }
     }
 
     /** A builder with the secure defaults, for a driver that needs no image (WebContainer). */
@@ -213,6 +238,7 @@ public record SandboxSpec(
         b.labels = new LinkedHashMap<>(labels);
         b.runtime = runtime;
         b.maxLifetime = maxLifetime;
+        b.minimumRunningTime = minimumRunningTime;
         return b;
     }
 
@@ -280,6 +306,7 @@ public record SandboxSpec(
         private Map<String, String> labels = new LinkedHashMap<>();
         private String runtime = "";
         private Duration maxLifetime = DEFAULT_MAX_LIFETIME;
+        private Duration minimumRunningTime = Duration.ZERO;
 
         private Builder(String image) {
             this.image = image;
@@ -306,11 +333,17 @@ public record SandboxSpec(
         public Builder runtime(String runtime) { this.runtime = runtime; return this; }
         /** See {@link SandboxSpec#maxLifetime()}; PT1S to {@link SandboxSpec#MAX_MAX_LIFETIME}. */
         public Builder maxLifetime(Duration maxLifetime) { this.maxLifetime = maxLifetime; return this; }
+        /**
+         * See {@link SandboxSpec#minimumRunningTime()}: like Testcontainers' {@code MinimumDurationRunningStartupCheckStrategy},
+         * for a program that may end at once (an image's default shell); zero (the default) for none.
+         */
+        public Builder minimumRunningTime(Duration minimumRunningTime) { this.minimumRunningTime = minimumRunningTime; return this; }
 
         /** @throws IllegalArgumentException naming the first invalid field and value */
         public SandboxSpec build() {
             return new SandboxSpec(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs,
-                    workDir, scratchVolumes, readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, maxLifetime);
+                    workDir, scratchVolumes, readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, maxLifetime,
+                    minimumRunningTime);
         }
     }
 }

@@ -214,6 +214,9 @@ public final class DockerDriver implements SandboxDriver {
             if (ranOn != null && !ranOn.isEmpty()) {
                 ctx.attribute(SandboxSpec.RUNTIME_ATTRIBUTE, ranOn);
             }
+            if (!spec.minimumRunningTime().isZero()) {
+                Phases.timed(ctx, "minimum-running", () -> prober.awaitMinimumRunningTime(spec, ctx, containerId, created.link));
+            }
             if (!spec.readinessProbe().isEmpty()) {
                 Phases.timed(ctx, "readiness", () -> prober.awaitProbe(spec, ctx, containerId, created.link));
             }
