@@ -48,6 +48,10 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code maxLifetime}: the longest the sandbox may live, counted from its start: then it is ended and removed,
  *       whether or not any JVM is alive to stop it (default {@link #DEFAULT_MAX_LIFETIME}, at most
  *       {@link #MAX_MAX_LIFETIME}); a driver that cannot enforce it rejects the spec
+ *   <li>{@code minimumRunningTime}: how long the sandbox's program must have been running before the start may
+ *       report READY (opt-in, default zero: READY once the program is running, see docs/design.md, "What READY
+ *       promises"); a program that ends within it fails the start naming its exit; counted within the startup
+ *       timeout, so it must be shorter than {@code startupTimeout}; a driver that cannot honour it rejects the spec
  * </ul>
  *
  * <p>Built only through {@link #builder()} or {@link #builder(String)}, so that a field added later breaks no caller.
@@ -96,6 +100,7 @@ public final class SandboxSpec {
     private final Map<String, String> labels;
     private final String runtime;
     private final Duration maxLifetime;
+    private final Duration minimumRunningTime;
 
     private SandboxSpec(Builder b) {
         @Nullable String image = b.image;
@@ -115,6 +120,7 @@ public final class SandboxSpec {
         Map<String, String> labels = b.labels;
         String runtime = b.runtime;
         Duration maxLifetime = b.maxLifetime;
+        Duration minimumRunningTime = b.minimumRunningTime;
         if (image != null && (image.isBlank() || containsWhitespace(image))) {
             throw new IllegalArgumentException("image '" + image
                     + "' is not a valid image reference: it must be non-blank and contain no whitespace, e.g. 'debian:bookworm' or 'localhost:5000/app:1'");
@@ -181,6 +187,13 @@ public final class SandboxSpec {
             throw new IllegalArgumentException("maxLifetime " + maxLifetime + " is out of range: use PT1S to " + MAX_MAX_LIFETIME
                     + " (default " + DEFAULT_MAX_LIFETIME + ")");
         }
+        if (minimumRunningTime == null) {
+            minimumRunningTime = Duration.ZERO;
+        }
+        if (minimumRunningTime.isNegative() || minimumRunningTime.compareTo(startupTimeout) >= 0) {
+            throw new IllegalArgumentException("minimumRunningTime " + minimumRunningTime + " is out of range: use PT0S (none)"
+                    + " up to less than startupTimeout " + startupTimeout + ", within which the start waits for it");
+        }
         this.image = image;
         this.command = command;
         this.env = env;
@@ -198,6 +211,7 @@ public final class SandboxSpec {
         this.labels = labels;
         this.runtime = runtime;
         this.maxLifetime = maxLifetime;
+        this.minimumRunningTime = minimumRunningTime;
     }
 
     /** A builder with the secure defaults, for a driver that needs no image (WebContainer). */
@@ -229,6 +243,7 @@ public final class SandboxSpec {
         b.labels = new LinkedHashMap<>(labels);
         b.runtime = runtime;
         b.maxLifetime = maxLifetime;
+        b.minimumRunningTime = minimumRunningTime;
         return b;
     }
 
@@ -355,6 +370,16 @@ public final class SandboxSpec {
         return maxLifetime;
     }
 
+    /**
+     * How long the sandbox's program must have been running before the start may report READY (opt-in, default zero:
+     * READY once the program is running, see docs/design.md, "What READY promises"); a program that ends within it
+     * fails the start naming its exit. Counted within the startup timeout, so it is shorter than
+     * {@link #startupTimeout()}; a driver that cannot honour it rejects the spec.
+     */
+    public Duration minimumRunningTime() {
+        return minimumRunningTime;
+    }
+
     /** Equal when every value is equal (as a record's components would be). */
     @Override
     public boolean equals(Object other) {
@@ -380,13 +405,15 @@ public final class SandboxSpec {
                 && Objects.equals(stopGracePeriod, o.stopGracePeriod)
                 && Objects.equals(labels, o.labels)
                 && Objects.equals(runtime, o.runtime)
-                && Objects.equals(maxLifetime, o.maxLifetime);
+                && Objects.equals(maxLifetime, o.maxLifetime)
+                && Objects.equals(minimumRunningTime, o.minimumRunningTime);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs, workDir,
-                scratchVolumes, readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, maxLifetime);
+                scratchVolumes, readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, maxLifetime,
+                minimumRunningTime);
     }
 
     /** Every value, in the record-like form {@code SandboxSpec[image=..., command=[...], ...]}. */
@@ -408,7 +435,8 @@ public final class SandboxSpec {
                 + ", stopGracePeriod=" + stopGracePeriod
                 + ", labels=" + labels
                 + ", runtime=" + runtime
-                + ", maxLifetime=" + maxLifetime + "]";
+                + ", maxLifetime=" + maxLifetime
+                + ", minimumRunningTime=" + minimumRunningTime + "]";
     }
 
     private static boolean containsWhitespace(String s) {
@@ -475,6 +503,7 @@ public final class SandboxSpec {
         private Map<String, String> labels = new LinkedHashMap<>();
         private String runtime = "";
         private Duration maxLifetime = DEFAULT_MAX_LIFETIME;
+        private Duration minimumRunningTime = Duration.ZERO;
 
         private Builder(@Nullable String image) {
             this.image = image;
@@ -501,7 +530,11 @@ public final class SandboxSpec {
         public Builder runtime(String runtime) { this.runtime = runtime; return this; }
         /** See {@link SandboxSpec#maxLifetime()}; PT1S to {@link SandboxSpec#MAX_MAX_LIFETIME}. */
         public Builder maxLifetime(Duration maxLifetime) { this.maxLifetime = maxLifetime; return this; }
-
+        /**
+         * See {@link SandboxSpec#minimumRunningTime()}: like Testcontainers' {@code MinimumDurationRunningStartupCheckStrategy},
+         * for a program that may end at once (an image's default shell); zero (the default) for none.
+         */
+        public Builder minimumRunningTime(Duration minimumRunningTime) { this.minimumRunningTime = minimumRunningTime; return this; }
         /** @throws IllegalArgumentException naming the first invalid field and value */
         public SandboxSpec build() {
             return new SandboxSpec(this);

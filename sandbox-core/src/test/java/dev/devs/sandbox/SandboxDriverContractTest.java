@@ -5,6 +5,9 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 
 import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.tck.SandboxDriverContract;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
@@ -21,7 +24,47 @@ class SandboxDriverContractTest {
         Events tests = run(Honest.class);
 
         assertThat(tests.failed().count()).as("failures: %s", tests.failed().list()).isZero();
-        assertThat(tests.succeeded().count()).isGreaterThanOrEqualTo(9);
+        assertThat(tests.aborted().count()).as("checks the honest driver opted out of: %s", tests.aborted().list()).isZero();
+        assertThat(tests.succeeded().count()).isGreaterThanOrEqualTo(20);
+    }
+
+    @Test
+    void aDriverThatOptsOutOfACheckSeesItAbortedWithItsReason() {
+        Events tests = run(NoSigterm.class);
+
+        assertThat(tests.failed().count()).as("failures: %s", tests.failed().list()).isZero();
+        assertThat(tests.aborted().list()).extracting(e -> e.getTestDescriptor().getDisplayName()).containsExactlyInAnyOrder(
+                "aProgramThatIgnoresSigtermIsKilledAfterTheGracePeriod()", "aProgramThatExitsOnSigtermIsStopped()");
+        assertThat(tests.aborted().list()).allSatisfy(e -> assertThat(e.getPayload(org.junit.platform.engine.TestExecutionResult.class)
+                .flatMap(org.junit.platform.engine.TestExecutionResult::getThrowable).map(Throwable::getMessage).orElse(""))
+                .contains("opts out of this check (SIGTERM): the scripted driver has no signals"));
+    }
+
+    /** Each planted defect of the scripted driver, and the contract checks that must then fail (at least these). */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "loseExitCodes            | execReportsExitCodesAndStandardError()",
+        "execTimeoutKillsSandbox  | execTimeoutThrowsAndTheSandboxStaysUsable()",
+        "startTimeoutAsPlainFailure | aStartThatCannotBecomeReadyFailsWithATimeoutAtItsStartupTimeout()",
+        "endedLooksAlive          | aProgramThatEndsByItselfIsNotAliveAndItsStopSaysKilled()",
+        "alwaysStopped            | aProgramThatIgnoresSigtermIsKilledAfterTheGracePeriod(), aProgramThatEndsByItselfIsNotAliveAndItsStopSaysKilled(), aSandboxEndsByItselfAtItsMaxLifetime()",
+        "alwaysKilled             | aProgramThatExitsOnSigtermIsStopped(), stopEmitsOneEndAndRemovesEverythingAndASecondStopEmitsNothing(), twoThreadsStoppingAtOnceGetOneOutcomeAndOneEvent()",
+        "leakOnReject             | rejectedSpecThrowsBeforeAnyEventAndLeavesNothing()",
+        "failWhenAlreadyReleased  | aStopRetriedAfterAFailedReleaseReleasesTheSandboxWithoutASecondEvent()",
+        "closeOnlyOnce            | closeIsIdempotentForSandboxProviderAndDriver()",
+        "ignoreSpecEnvAndWorkDir  | execRunsWithTheSpecsEnv(), execRunsInTheSpecsWorkingDirectory()",
+        "ignoreMaxLifetime        | aSandboxEndsByItselfAtItsMaxLifetime()",
+    })
+    void aPlantedDefectFailsTheCheckThatCoversIt(String defect, String checks) {
+        Planted.defect = defect;
+        try {
+            Events tests = run(Planted.class);
+
+            List<String> failed = tests.failed().list().stream().map(e -> e.getTestDescriptor().getDisplayName()).toList();
+            assertThat(failed).as("checks failed with %s planted", defect).contains(checks.split(",\\s*"));
+        } finally {
+            Planted.defect = null;
+        }
     }
 
     @Test
@@ -80,6 +123,48 @@ class SandboxDriverContractTest {
         protected void assertNothingLeftBehind(String sandboxId) {
             assertThat(driver.alive).as("sandboxes the scripted driver still holds").doesNotContain(sandboxId);
         }
+
+        @Override
+        protected void assertNothingLeftOfSession(String sessionId) {
+            // One driver per test, so what it holds is what this session left.
+            assertThat(driver.alive).as("sandboxes the scripted driver still holds, live ones aside")
+                    .isSubsetOf(provider.liveSandboxes().stream().map(Sandbox::id).toList());
+        }
+
+        @Override
+        protected List<String> failingExecCommand() {
+            return List.of("fail", "3", "contract-error");
+        }
+
+        @Override
+        protected List<String> hangingExecCommand() {
+            return List.of("hang");
+        }
+
+        @Override
+        protected SandboxSpec sigtermIgnoringSpec(Duration gracePeriod) {
+            return runningSpec().toBuilder().label(ScriptedDriver.IGNORES_SIGTERM, "true").stopGracePeriod(gracePeriod).build();
+        }
+
+        @Override
+        protected SandboxSpec selfEndingSpec() {
+            return runningSpec();
+        }
+
+        @Override
+        protected void endTheProgram(Sandbox sandbox) {
+            driver.endProgram(sandbox.id());
+        }
+
+        @Override
+        protected List<String> envCommand() {
+            return List.of("print-env");
+        }
+
+        @Override
+        protected List<String> pwdCommand() {
+            return List.of("print-pwd");
+        }
     }
 
     static class Honest extends OnScriptedDriver {
@@ -94,6 +179,40 @@ class SandboxDriverContractTest {
     static class Deaf extends OnScriptedDriver {
         Deaf() {
             driver.ignoreInterrupts = true;
+        }
+    }
+
+    static class NoSigterm extends OnScriptedDriver {
+        @Override
+        protected Optional<String> cannot(Ability ability) {
+            return ability == Ability.SIGTERM ? Optional.of("the scripted driver has no signals") : Optional.empty();
+        }
+    }
+
+    /** The scripted driver with the defect named in {@link #defect} planted; waits shortened so a check fails soon. */
+    static class Planted extends OnScriptedDriver {
+        static volatile String defect;
+
+        Planted() {
+            switch (defect) {
+                case "loseExitCodes" -> driver.loseExitCodes = true;
+                case "execTimeoutKillsSandbox" -> driver.execTimeoutKillsSandbox = true;
+                case "startTimeoutAsPlainFailure" -> driver.startTimeoutAsPlainFailure = true;
+                case "endedLooksAlive" -> driver.endedLooksAlive = true;
+                case "alwaysStopped" -> driver.forcedStopOutcome = StopOutcome.STOPPED;
+                case "alwaysKilled" -> driver.forcedStopOutcome = StopOutcome.KILLED;
+                case "leakOnReject" -> driver.leakOnReject = true;
+                case "failWhenAlreadyReleased" -> driver.failWhenAlreadyReleased = true;
+                case "closeOnlyOnce" -> driver.closeOnlyOnce = true;
+                case "ignoreSpecEnvAndWorkDir" -> driver.ignoreSpecEnvAndWorkDir = true;
+                case "ignoreMaxLifetime" -> driver.ignoreMaxLifetime = true;
+                default -> throw new IllegalArgumentException("no such planted defect: " + defect);
+            }
+        }
+
+        @Override
+        protected Duration patience() {
+            return Duration.ofSeconds(5);
         }
     }
 }

@@ -38,6 +38,30 @@ public final class ScriptedDriver implements SandboxDriver {
     volatile boolean leakOnStop;
     /** A planted defect: start() ignores its caller's interrupt. */
     volatile boolean ignoreInterrupts;
+    /** A planted defect: exec reports exit code 0 whatever the command's was. */
+    volatile boolean loseExitCodes;
+    /** A planted defect: an exec that times out takes its sandbox down with it. */
+    volatile boolean execTimeoutKillsSandbox;
+    /** A planted defect: a start that runs out of startup timeout fails with a plain start exception, not a timeout. */
+    volatile boolean startTimeoutAsPlainFailure;
+    /** A planted defect: a sandbox whose program ended still reports itself alive. */
+    volatile boolean endedLooksAlive;
+    /** A planted defect: stop reports this outcome whatever happened. */
+    volatile StopOutcome forcedStopOutcome;
+    /** A planted defect: validate() leaves a resource behind before it rejects a spec. */
+    volatile boolean leakOnReject;
+    /** A planted defect: a stop of a sandbox already released throws instead of counting it released. */
+    volatile boolean failWhenAlreadyReleased;
+    /** A planted defect: a second close() throws. */
+    volatile boolean closeOnlyOnce;
+    /** A planted defect: exec ignores the spec's env and working directory. */
+    volatile boolean ignoreSpecEnvAndWorkDir;
+    /** A planted defect: sandboxes outlive their spec's maxLifetime. */
+    volatile boolean ignoreMaxLifetime;
+    /** Label of a spec whose program ignores SIGTERM: stop has to kill it. */
+    static final String IGNORES_SIGTERM = "scripted-ignores-sigterm";
+    /** Sandboxes whose program ended by itself ({@link #endProgram}). */
+    final Set<String> ended = ConcurrentHashMap.newKeySet();
     /** The sandboxes started and not yet released, as the contract suite's leak check sees them. */
     final Set<String> alive = ConcurrentHashMap.newKeySet();
     /** Files written into each sandbox, by sandbox id then absolute path. */
@@ -65,6 +89,9 @@ public final class ScriptedDriver implements SandboxDriver {
     @Override
     public void validate(SandboxSpec spec) {
         if (rejectSpecs) {
+            if (leakOnReject) {
+                alive.add("left-by-validate");
+            }
             throw new IllegalArgumentException("image '" + spec.image() + "' is not accepted by the scripted driver");
         }
     }
@@ -103,19 +130,60 @@ public final class ScriptedDriver implements SandboxDriver {
         if (e != null) {
             throw e;
         }
+        if (spec.readinessProbe().equals(List.of("false"))) {
+            // A probe that never passes: wait out the startup timeout the provider gave, as a driver's probe loop does.
+            new CountDownLatch(1).await(Math.max(0, context.remaining().toNanos()), TimeUnit.NANOSECONDS);
+            if (startTimeoutAsPlainFailure) {
+                throw new SandboxStartException(context.sandboxId(), "readiness probe never passed");
+            }
+            context.checkDeadline("readiness");
+        }
         if (startType != null) {
             context.startType(startType);
         }
         String id = context.sandboxId();
         alive.add(id);
+        long expiresAt = System.nanoTime() + spec.maxLifetime().toNanos();
         return new Handle() {
             @Override
             public ExecResult exec(List<String> command, Duration timeout) {
                 return new ExecResult(0, String.join(" ", command), "", Duration.ZERO);
             }
 
+            private boolean programRunning() {
+                return alive.contains(id) && !ended.contains(id) && (ignoreMaxLifetime || System.nanoTime() - expiresAt < 0);
+            }
+
             @Override
-            public ExecResult exec(List<String> command, Map<String, String> env, String workingDir, Duration timeout) {
+            public ExecResult exec(List<String> command, Map<String, String> env, String workingDir, Duration timeout)
+                    throws InterruptedException {
+                // A few commands of the contract's, scripted: "fail <code> <stderr>", "hang", "print-env", "print-pwd".
+                switch (command.get(0)) {
+                    case "fail" -> {
+                        return new ExecResult(loseExitCodes ? 0 : Integer.parseInt(command.get(1)), "", command.get(2), Duration.ZERO);
+                    }
+                    case "hang" -> {
+                        new CountDownLatch(1).await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+                        if (execTimeoutKillsSandbox) {
+                            alive.remove(id);
+                        }
+                        throw new SandboxTimeoutException(id, timeout, "command " + command + " did not finish within " + timeout);
+                    }
+                    case "print-env" -> {
+                        StringBuilder out = new StringBuilder();
+                        if (!ignoreSpecEnvAndWorkDir) {
+                            spec.env().forEach((k, v) -> out.append(k).append('=').append(v).append('\n'));
+                        }
+                        env.forEach((k, v) -> out.append(k).append('=').append(v).append('\n'));
+                        return new ExecResult(0, out.toString(), "", Duration.ZERO);
+                    }
+                    case "print-pwd" -> {
+                        return new ExecResult(0, workingDir != null ? workingDir : ignoreSpecEnvAndWorkDir ? "/" : spec.workDir(), "",
+                                Duration.ZERO);
+                    }
+                    default -> {
+                    }
+                }
                 // Echoes what it would run with: the claim's env (sorted) and working directory, then the command.
                 StringBuilder out = new StringBuilder();
                 new java.util.TreeMap<>(env).forEach((k, v) -> out.append(k).append('=').append(v).append(' '));
@@ -140,18 +208,27 @@ public final class ScriptedDriver implements SandboxDriver {
                 stops.incrementAndGet();
                 calls.add(closed.get() ? "stop after close" : "stop");
                 phases.recordPhase("remove", 2_000_000);
+                boolean wasReleased = !alive.contains(id);
+                boolean endedBefore = !programRunning();
                 if (!leakOnStop) {
                     alive.remove(id);
                 }
                 if (stopFailure != null) {
                     throw stopFailure;
                 }
-                return stopOutcome;
+                if (wasReleased && failWhenAlreadyReleased) {
+                    throw new SandboxException("sandbox " + id + " is not there to release");
+                }
+                if (forcedStopOutcome != null) {
+                    return forcedStopOutcome;
+                }
+                // A program that had ended, or ignores SIGTERM, did not stop on request.
+                return endedBefore || spec.labels().containsKey(IGNORES_SIGTERM) ? StopOutcome.KILLED : stopOutcome;
             }
 
             @Override
             public boolean isAlive() {
-                return alive.contains(id);
+                return endedLooksAlive ? alive.contains(id) : programRunning();
             }
         };
     }
@@ -168,9 +245,16 @@ public final class ScriptedDriver implements SandboxDriver {
         return starts.get() != before;
     }
 
+    /** Ends the program of sandbox {@code id}, as if it exited by itself. */
+    void endProgram(String id) {
+        ended.add(id);
+    }
+
     @Override
     public void close() {
         calls.add("close");
-        closed.set(true);
+        if (closed.getAndSet(true) && closeOnlyOnce) {
+            throw new IllegalStateException("scripted driver closed twice");
+        }
     }
 }

@@ -233,6 +233,9 @@ public final class DockerDriver implements SandboxDriver {
             }
             // The engine's part is done; a readiness probe waits on the user's program, not on the engine.
             permit.close();
+            if (!spec.minimumRunningTime().isZero()) {
+                ctx.timed("minimum-running", () -> prober.awaitMinimumRunningTime(spec, ctx, containerId, created.link));
+            }
             if (!spec.readinessProbe().isEmpty()) {
                 ctx.timed("readiness", () -> prober.awaitProbe(spec, ctx, containerId, created.link));
             }

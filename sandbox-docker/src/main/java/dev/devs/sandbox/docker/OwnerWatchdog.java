@@ -13,8 +13,12 @@ import java.util.List;
  * <ol>
  *   <li>fails at once, exit 127, when there is no command or its program cannot be found, before it says it
  *       started (so such a start never reports READY);</li>
- *   <li>starts the command (stdin {@code /dev/null}, as without the script), forwards SIGTERM/SIGINT/SIGHUP to
- *       it, and prints {@link #STARTED_MARKER} on stdout;</li>
+ *   <li>starts the command (stdin {@code /dev/null}, as without the script) in a child that {@code exec}s it, forwards
+ *       SIGTERM/SIGINT/SIGHUP to it, waits until the child's {@code /proc/<pid>/cmdline} is no longer the script's own
+ *       (the kernel changes it at {@code execve}: the program now exists, and {@code pidof} finds it), and prints
+ *       {@link #STARTED_MARKER} on stdout only if the program is then still running (an ended child's cmdline is empty or gone), so
+ *       that READY never comes before the program exists (docs/design.md, "What READY promises"). Without {@code tr}
+ *       in the image it cannot read cmdline and says "started" once the child is forked, as before;</li>
  *   <li>SIGKILLs the command when its stdin reaches end of file (the owner closed the link, or its process
  *       died: the kernel closes its sockets) or when the maximum lifetime has passed;</li>
  *   <li>prints {@link #EXIT_MARKER} and the command's status once it has ended, and exits with that status. The engine's init (PID 1) then exits, the kernel
@@ -41,10 +45,12 @@ final class OwnerWatchdog {
             "[ $# -gt 0 ] || { echo 'devs-sandbox: no command to run: the spec gives none and the image defines none' >&2; echo '" + EXIT_MARKER + "127'; exit 127; };",
             "command -v \"$1\" >/dev/null 2>&1 || { echo \"devs-sandbox: command not found: $1\" >&2; echo '" + EXIT_MARKER + "127'; exit 127; };",
             "exec 3<&0 0</dev/null;",
-            "\"$@\" 3<&- &",
+            "(exec \"$@\") 3<&- &",
             "c=$!;",
             "trap 'kill -TERM $c 2>/dev/null' TERM INT HUP;",
-            "echo '" + STARTED_MARKER + "';",
+            "me=$(tr -d '\\000' 2>/dev/null </proc/$$/cmdline);",
+            "while [ -n \"$me\" ] && kill -0 $c 2>/dev/null && [ \"$(tr -d '\\000' 2>/dev/null </proc/$c/cmdline)\" = \"$me\" ]; do :; done;",
+            "if [ -z \"$me\" ] || [ -n \"$(tr -d '\\000' 2>/dev/null </proc/$c/cmdline)\" ]; then echo '" + STARTED_MARKER + "'; fi;",
             "( cat <&3 >/dev/null 2>&1; kill -KILL $c 2>/dev/null ) &",
             "w1=$!;",
             "( sleep \"$lifetime\"; echo \"devs-sandbox: maximum lifetime of ${lifetime}s reached\" >&2; kill -KILL $c 2>/dev/null ) &",

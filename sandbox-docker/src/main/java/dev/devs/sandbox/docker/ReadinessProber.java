@@ -17,7 +17,8 @@ import java.util.List;
  * Decides when a started container is ready, in the manner of Testcontainers' wait strategies: first the owner
  * watchdog must say it started the command, over the owner link, and one inspect must report it running (phase
  * {@code ready}; a command that cannot be found or has already exited fails the start with its exit status and last
- * output lines), then the spec's readiness probe, if any, is exec'd until
+ * output lines), then, if the spec asks for one, its minimum running time must pass with the program running (phase
+ * {@code minimum-running}), then the spec's readiness probe, if any, is exec'd until
  * it exits 0 (phase {@code readiness}), with a short back-off (2 ms doubling to 50 ms) bounded by the
  * startup timeout. Holds no state between calls.
  */
@@ -74,6 +75,27 @@ final class ReadinessProber {
         }
         requireNotEnded(spec, sandboxId, containerId, link, "ended right after start");
         return inspected.getHostConfig() == null ? null : inspected.getHostConfig().getRuntime();
+    }
+
+    /**
+     * The spec's opt-in {@link SandboxSpec#minimumRunningTime()}, counted from the watchdog's report that the program
+     * started: the program must not end within it (as Testcontainers' {@code MinimumDurationRunningStartupCheckStrategy}).
+     * Waits on the owner link, which ends when the container does, never with a sleep.
+     *
+     * @throws SandboxStartException   the program ended within it, naming its exit status and last output lines
+     * @throws SandboxTimeoutException the startup timeout ran out before it had passed
+     */
+    void awaitMinimumRunningTime(SandboxSpec spec, StartContext ctx, String containerId, OwnerLink link) throws InterruptedException {
+        Duration minimum = spec.minimumRunningTime();
+        if (minimum.isZero()) {
+            return;
+        }
+        Duration remaining = ctx.remaining();
+        Duration wait = minimum.compareTo(remaining) < 0 ? minimum : remaining;
+        if (link.awaitEnd(wait) || link.exitStatus() != null) {
+            throw exited(spec, ctx.sandboxId(), containerId, link, "ended within its minimumRunningTime " + minimum);
+        }
+        ctx.checkDeadline("minimum running time " + minimum);
     }
 
     /**

@@ -261,9 +261,11 @@ class DockerBadInputTest {
     @Test
     @Timeout(15)
     void processThatExitsWhileTheProbeIsTriedFailsWithExitCodeAndLog() {
+        // The main process ends once the probe has been tried (it leaves a file), so it ends while the probe is being
+        // tried whatever the machine's speed, never before READY's own look.
         SandboxSpec spec = SandboxSpec.builder(TINY_IMAGE)
-                .command("sh", "-c", "echo boom-from-main >&2; sleep 0.2; exit 3")
-                .readinessProbe("false")
+                .command("sh", "-c", "echo boom-from-main >&2; while [ ! -e /workspace/probed ]; do sleep 0.05; done; exit 3")
+                .readinessProbe("sh", "-c", "touch /workspace/probed; exit 1")
                 .scratchVolume("/scratch")
                 .build();
 

@@ -1,12 +1,17 @@
 package dev.devs.sandbox.docker;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.tck.SandboxDriverContract;
 import java.util.UUID;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The shared driver contract, run against the real Docker engine with the tiny local image. */
+/**
+ * The shared driver contract, run against the real Docker engine with the tiny local image: dockerd in the default
+ * test run, Podman's Docker API in the {@code podman} execution. Every check runs on both; none is opted out.
+ */
 @ExtendWith(SessionLeakCheck.class)
 class DockerDriverContractTest extends SandboxDriverContract {
 
@@ -36,5 +41,10 @@ class DockerDriverContractTest extends SandboxDriverContract {
     @Override
     protected void assertNothingLeftBehind(String sandboxId) {
         DockerTestSupport.assertNothingLeftOf(sandboxId);
+    }
+
+    @Override
+    protected void assertNothingLeftOfSession(String sessionId) {
+        assertThat(SessionLeakCheck.leaksOf(sessionId)).as("containers and volumes of session %s", sessionId).isEmpty();
     }
 }

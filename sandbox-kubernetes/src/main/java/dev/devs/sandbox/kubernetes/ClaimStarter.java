@@ -3,6 +3,7 @@ package dev.devs.sandbox.kubernetes;
 import dev.devs.sandbox.ImageNotFoundException;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
+import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.StartType;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -156,8 +157,16 @@ final class ClaimStarter {
         long pause = PROBE_FIRST_PAUSE_MILLIS;
         while (true) {
             ctx.checkDeadline("readiness");
-            if (handle.exec(spec.readinessProbe(), ctx.remaining()).exitCode() == 0) {
-                return;
+            try {
+                if (handle.exec(spec.readinessProbe(), ctx.remaining()).exitCode() == 0) {
+                    return;
+                }
+            } catch (SandboxTimeoutException probeOutlivedTheStart) {
+                // The probe's own timeout was what was left of the start's: the start timed out, and says so with its
+                // startupTimeout, not with the sliver the last attempt had.
+                throw new SandboxTimeoutException(ctx.sandboxId(), ctx.timeout(), "sandbox " + ctx.sandboxId() + " did not become"
+                        + " ready within startupTimeout " + ctx.timeout() + ": readiness probe " + spec.readinessProbe()
+                        + " was still running when it ran out", probeOutlivedTheStart);
             }
             ctx.checkDeadline("readiness");
             Thread.sleep(pause);

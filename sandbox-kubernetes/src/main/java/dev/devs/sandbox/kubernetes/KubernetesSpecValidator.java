@@ -28,6 +28,19 @@ final class KubernetesSpecValidator {
         validateNetwork(spec.network(), networkPolicies);
         parseUser(spec.user());
         validateLabels(spec.labels());
+        rejectMinimumRunningTime(spec);
+    }
+
+    /**
+     * A Pod's Ready condition says nothing about how long its container has run (minReadySeconds exists only on
+     * workloads such as Deployments), so the driver cannot keep the field's promise and refuses it.
+     */
+    private static void rejectMinimumRunningTime(SandboxSpec spec) {
+        if (!spec.minimumRunningTime().isZero()) {
+            throw new IllegalArgumentException("minimumRunningTime " + spec.minimumRunningTime() + " is not supported by the"
+                    + " Kubernetes driver: a Pod's readiness cannot say how long its container has run; leave it at PT0S, or"
+                    + " give a readinessProbe that checks what the program needs");
+        }
     }
 
     /** Rules for claim mode: the SandboxTemplate decides image, command, limits and security; the spec adds env and labels. */
@@ -41,6 +54,7 @@ final class KubernetesSpecValidator {
                     + template + "' decides the command; leave it empty or use Pod mode");
         }
         validateLabels(spec.labels());
+        rejectMinimumRunningTime(spec);
     }
 
     private static void validateNetwork(String network, boolean networkPolicies) {

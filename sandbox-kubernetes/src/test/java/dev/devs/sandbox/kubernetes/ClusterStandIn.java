@@ -107,6 +107,16 @@ final class ClusterStandIn implements AutoCloseable {
     }
 
     /** Fails if any resource labelled with this sandbox id, or a claim's Sandbox or Pod, is still there. */
+    /** No Pod, NetworkPolicy or SandboxClaim labelled with the provider session {@code sessionId} is left. */
+    void assertNothingLeftOfSession(String sessionId) {
+        String label = ResourceLabels.SESSION;
+        assertThat(control.pods().inNamespace(NAMESPACE).withLabel(label, sessionId).list().getItems()).as("Pods of session %s", sessionId).isEmpty();
+        assertThat(control.network().v1().networkPolicies().inNamespace(NAMESPACE).withLabel(label, sessionId).list().getItems())
+                .as("NetworkPolicies of session %s", sessionId).isEmpty();
+        assertThat(control.genericKubernetesResources(AgentSandboxApi.CLAIMS).inNamespace(NAMESPACE).withLabel(label, sessionId).list()
+                .getItems()).as("SandboxClaims of session %s", sessionId).isEmpty();
+    }
+
     void assertNothingLeftOf(String sandboxId) {
         String label = ResourceLabels.SANDBOX_ID;
         assertThat(control.pods().inNamespace(NAMESPACE).withLabel(label, sandboxId).list().getItems()).as("Pods of %s", sandboxId).isEmpty();

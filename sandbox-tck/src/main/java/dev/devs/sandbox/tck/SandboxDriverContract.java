@@ -7,8 +7,11 @@ import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STARTING;
 import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STOPPED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import org.awaitility.Awaitility;
 
 import dev.devs.sandbox.ExecResult;
+import dev.devs.sandbox.spi.PhaseRecorder;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxException;
@@ -16,18 +19,27 @@ import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
+import dev.devs.sandbox.SandboxTimeoutException;
+import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.StopOutcome;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,13 +51,53 @@ import org.junit.jupiter.api.Timeout;
  * (docs/design.md, "Lifecycle event contract") without any test of its own for it.
  *
  * <p>What it checks: the exact event order of a start, a failed start and a stop; one READY or FAILED per
- * start and one STOPPED or KILLED per stop, also when two threads stop at once; an idempotent stop; a spec
- * the driver rejects throws before STARTING; an interrupted start fails, keeps the caller's interrupt and
- * leaves nothing; {@code close()} with starts in flight and live sandboxes together, and from inside a
- * listener, leaves nothing; a listener removed mid-run sees the whole of the start it was subscribed for.
+ * start and one end per stop, also when two threads stop at once, and which end: STOPPED for a program that exits on
+ * SIGTERM, KILLED for one that ignores it past the grace period and for one that ended by itself or at its
+ * {@code maxLifetime}; an idempotent stop and {@code close()}; a spec the driver rejects throws before STARTING and
+ * leaves nothing; a start that cannot become ready fails with a {@link SandboxTimeoutException} at its startup
+ * timeout; exec's exit codes, standard error and timeout (the sandbox stays usable); the spec's env and working
+ * directory; a stop retried after a release that failed; an interrupted start fails, keeps the caller's interrupt and
+ * leaves nothing; {@code close()} with starts in flight and live sandboxes together, and from inside a listener,
+ * leaves nothing; a listener removed mid-run sees the whole of the start it was subscribed for.
+ *
+ * <p>A driver that cannot do what a check needs opts out of that check, never silently: it overrides
+ * {@link #cannot(Ability)} to say why, and the check is reported as aborted with that reason. Every deadline here is
+ * a generous bound for a slow machine ({@link #patience()}), never a measurement.
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
 public abstract class SandboxDriverContract {
+
+    /**
+     * The most any wait here gives a driver for something that should take a moment: generous for a slow machine.
+     * A suite that plants a defect may shorten it to see the check fail sooner.
+     */
+    protected Duration patience() {
+        return Duration.ofSeconds(60);
+    }
+
+    /** What some checks need of a driver; a driver lacking one says why in {@link #cannot(Ability)}. */
+    public enum Ability {
+        /** exec returns the command's standard error apart from its standard output. */
+        SEPARATE_STDERR,
+        /** stop asks the sandbox's program to exit with SIGTERM, waits the grace period, then kills it. */
+        SIGTERM,
+        /** {@link #endTheProgram(Sandbox)} can end a sandbox's program from inside, and the driver sees it ended. */
+        PROGRAM_ENDS_BY_ITSELF,
+        /** exec runs with the spec's env. */
+        ENV,
+        /** exec runs in the spec's working directory. */
+        WORKDIR,
+        /** the sandbox ends by itself once its spec's maxLifetime has passed. */
+        MAX_LIFETIME
+    }
+
+    /**
+     * Why this driver cannot do {@code ability}, or empty if it can (the default). A non-empty answer turns every
+     * check that needs it into an aborted test showing the reason: a driver opts out explicitly, never silently.
+     */
+    protected Optional<String> cannot(Ability ability) {
+        return Optional.empty();
+    }
 
     /** A new driver; the provider made from it owns and closes it. */
     protected abstract SandboxDriver newDriver() throws Exception;
@@ -72,6 +124,65 @@ public abstract class SandboxDriverContract {
         return "contract";
     }
 
+    /** A command that writes {@link #failingExecError()} and exits with {@link #failingExecExitCode()}. */
+    protected List<String> failingExecCommand() {
+        return List.of("sh", "-c", "echo contract-error >&2; exit 3");
+    }
+
+    /** The exit code of {@link #failingExecCommand()}; never 0. */
+    protected int failingExecExitCode() {
+        return 3;
+    }
+
+    /** What {@link #failingExecCommand()} writes on standard error (on standard output where the driver merges them). */
+    protected String failingExecError() {
+        return "contract-error";
+    }
+
+    /** A command that runs far longer than any check waits, until it is killed. */
+    protected List<String> hangingExecCommand() {
+        return List.of("sleep", "600");
+    }
+
+    /** A spec the driver accepts whose start never becomes ready, with the given startup timeout. */
+    protected SandboxSpec neverReadySpec(Duration startupTimeout) {
+        return runningSpec().toBuilder().readinessProbe("false").startupTimeout(startupTimeout).build();
+    }
+
+    /** A running spec whose program ignores SIGTERM, with the given grace period. */
+    protected SandboxSpec sigtermIgnoringSpec(Duration gracePeriod) {
+        return runningSpec().toBuilder().command("sh", "-c", "trap '' TERM; while :; do sleep 1; done")
+                .stopGracePeriod(gracePeriod).build();
+    }
+
+    /** A running spec whose program runs until {@link #endTheProgram(Sandbox)} ends it. */
+    protected SandboxSpec selfEndingSpec() {
+        SandboxSpec running = runningSpec();
+        return running.toBuilder().command("sh", "-c", "while [ ! -e " + running.workDir() + "/contract-end ]; do sleep 0.1; done").build();
+    }
+
+    /** Makes the program of a {@link #selfEndingSpec()} sandbox end by itself. */
+    protected void endTheProgram(Sandbox sandbox) {
+        ExecResult r = sandbox.exec(List.of("touch", sandbox.spec().workDir() + "/contract-end"), patience());
+        assertThat(r.exitCode()).as("touch the end file (stderr '%s')", r.stderr()).isZero();
+    }
+
+    /** A command printing the value of env variable {@code CONTRACT_ENV} as {@code CONTRACT_ENV=<value>}. */
+    protected List<String> envCommand() {
+        return List.of("sh", "-c", "echo CONTRACT_ENV=$CONTRACT_ENV");
+    }
+
+    /** A command printing its working directory. */
+    protected List<String> pwdCommand() {
+        return List.of("pwd");
+    }
+
+    /**
+     * Fails (with an {@link AssertionError} naming it) if anything labelled with {@code sessionId}, the session of the
+     * provider this contract made, still exists.
+     */
+    protected abstract void assertNothingLeftOfSession(String sessionId) throws Exception;
+
     /**
      * Fails (with an {@link AssertionError} naming it) if anything the start of {@code sandboxId} created still
      * exists: containers, volumes, browser contexts, processes.
@@ -80,11 +191,14 @@ public abstract class SandboxDriverContract {
 
     protected RecordingListener events;
     protected SandboxProvider provider;
+    /** The driver the provider owns, behind a wrapper that passes every call through unless a check plants a fault. */
+    private Faults faults;
 
     @BeforeEach
     void openProvider() throws Exception {
         events = new RecordingListener();
-        provider = SandboxProvider.builder(newDriver()).listener(events).build();
+        faults = new Faults(newDriver());
+        provider = SandboxProvider.builder(faults).listener(events).sessionId("contract-" + UUID.randomUUID()).build();
     }
 
     @AfterEach
@@ -93,6 +207,12 @@ public abstract class SandboxDriverContract {
         for (String id : sandboxIds()) {
             assertNothingLeftBehind(id);
         }
+        assertNothingLeftOfSession(provider.sessionId());
+    }
+
+    private void require(Ability ability) {
+        cannot(ability).ifPresent(why -> Assumptions.abort(provider.driverName() + " opts out of this check ("
+                + ability + "): " + why));
     }
 
     @Test
@@ -126,12 +246,13 @@ public abstract class SandboxDriverContract {
     }
 
     @Test
-    void rejectedSpecThrowsBeforeAnyEvent() {
+    void rejectedSpecThrowsBeforeAnyEventAndLeavesNothing() throws Exception {
         assertThatThrownBy(() -> provider.start(rejectedSpec())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageNotContaining("null");
 
         assertThat(events.events()).isEmpty();
         assertThat(provider.liveSandboxes()).isEmpty();
+        assertNothingLeftOfSession(provider.sessionId());
     }
 
     @Test
@@ -141,8 +262,9 @@ public abstract class SandboxDriverContract {
         StopOutcome first = sandbox.stop();
         StopOutcome second = sandbox.stop();
 
+        assertThat(first).as("a program that exits on SIGTERM within its grace period").isEqualTo(StopOutcome.STOPPED);
         assertThat(second).isEqualTo(first);
-        assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY, first == StopOutcome.STOPPED ? STOPPED : KILLED);
+        assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY, STOPPED);
         SandboxLifecycleEvent.Ended end = events.last(SandboxLifecycleEvent.Ended.class);
         assertThat(end.provisioningReadyAt()).isEqualTo(sandbox.provisioningReadyAt());
         assertThat(end.startType()).isEqualTo(sandbox.startType());
@@ -166,8 +288,8 @@ public abstract class SandboxDriverContract {
         StopOutcome a = stops.get(0).get(60, TimeUnit.SECONDS);
         StopOutcome b = stops.get(1).get(60, TimeUnit.SECONDS);
 
-        assertThat(a).isEqualTo(b);
-        assertThat(events.typesOf(sandbox.id())).hasSize(3).endsWith(a == StopOutcome.STOPPED ? STOPPED : KILLED);
+        assertThat(a).isEqualTo(b).isEqualTo(StopOutcome.STOPPED);
+        assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY, STOPPED);
         assertNothingLeftBehind(sandbox.id());
     }
 
@@ -213,6 +335,7 @@ public abstract class SandboxDriverContract {
         provider.close();
 
         assertThat(live.isAlive()).isFalse();
+        assertThat(starts).hasSize(inFlight);
         // close() waited for the starts themselves; their futures complete right after, on the executor's threads.
         CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).handle((v, e) -> null).get(60, TimeUnit.SECONDS);
         for (CompletableFuture<Sandbox> start : starts) {
@@ -220,7 +343,7 @@ public abstract class SandboxDriverContract {
                 assertThat(start.join().isAlive()).as("a sandbox that finished starting before close is stopped by it").isFalse();
             }
         }
-        assertEverySandboxEnded();
+        assertEverySandboxEnded(1 + inFlight);
         assertThatThrownBy(() -> provider.start(runningSpec())).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("closed");
     }
@@ -246,7 +369,7 @@ public abstract class SandboxDriverContract {
 
         assertThat(closed.await(60, TimeUnit.SECONDS)).isTrue();
         assertThat(closeFailure.get()).isNull();
-        assertEverySandboxEnded();
+        assertEverySandboxEnded(1);
     }
 
     @Test
@@ -269,8 +392,170 @@ public abstract class SandboxDriverContract {
         assertThat(events.typesOf(second.id())).containsExactly(STARTING, READY);
     }
 
-    /** Every sandbox seen ended its start with READY or FAILED once, and every READY was followed by one end. */
-    protected void assertEverySandboxEnded() throws Exception {
+    @Test
+    void execReportsExitCodesAndStandardError() {
+        Sandbox sandbox = provider.start(runningSpec());
+
+        ExecResult ok = sandbox.exec(execCommand(), patience());
+        ExecResult failed = sandbox.exec(failingExecCommand(), patience());
+
+        assertThat(ok.exitCode()).as("exit code of %s", execCommand()).isZero();
+        assertThat(failed.exitCode()).as("exit code of %s", failingExecCommand()).isEqualTo(failingExecExitCode()).isNotZero();
+        if (cannot(Ability.SEPARATE_STDERR).isPresent()) {
+            assertThat(failed.stdout() + failed.stderr()).as("output of %s", failingExecCommand()).contains(failingExecError());
+        } else {
+            assertThat(failed.stderr()).as("stderr of %s", failingExecCommand()).contains(failingExecError());
+            assertThat(failed.stdout()).as("stdout of %s", failingExecCommand()).doesNotContain(failingExecError());
+        }
+    }
+
+    @Test
+    void execTimeoutThrowsAndTheSandboxStaysUsable() {
+        Sandbox sandbox = provider.start(runningSpec());
+
+        assertThatThrownBy(() -> sandbox.exec(hangingExecCommand(), Duration.ofSeconds(2)))
+                .isInstanceOf(SandboxTimeoutException.class);
+
+        assertThat(sandbox.isAlive()).as("alive after an exec timed out").isTrue();
+        ExecResult after = sandbox.exec(execCommand(), patience());
+        assertThat(after.exitCode()).isZero();
+        assertThat(after.stdout().trim()).isEqualTo(execOutput());
+    }
+
+    @Test
+    void aStartThatCannotBecomeReadyFailsWithATimeoutAtItsStartupTimeout() throws Exception {
+        Duration startupTimeout = Duration.ofSeconds(3);
+        CompletableFuture<Sandbox> start = provider.startAsync(neverReadySpec(startupTimeout));
+
+        // The bound is generous: what is checked is that the start ends by itself, and how.
+        Throwable thrown = catchThrowable(() -> start.get(startupTimeout.plus(patience()).toMillis(), TimeUnit.MILLISECONDS));
+
+        assertThat(thrown).as("the start ended within its startup timeout plus %s", patience()).isInstanceOf(ExecutionException.class);
+        assertThat(thrown.getCause()).isInstanceOf(SandboxTimeoutException.class);
+        assertThat(((SandboxTimeoutException) thrown.getCause()).timeout()).isEqualTo(startupTimeout);
+        assertThat(events.types()).containsExactly(STARTING, FAILED);
+        assertThat(events.last(SandboxLifecycleEvent.Failed.class).error()).isSameAs(thrown.getCause());
+        assertThat(provider.liveSandboxes()).isEmpty();
+        assertNothingLeftBehind(events.last().sandboxId());
+    }
+
+    @Test
+    void aProgramThatEndsByItselfIsNotAliveAndItsStopSaysKilled() throws Exception {
+        require(Ability.PROGRAM_ENDS_BY_ITSELF);
+        Sandbox sandbox = provider.start(selfEndingSpec());
+        assertThat(sandbox.isAlive()).isTrue();
+
+        endTheProgram(sandbox);
+
+        Awaitility.await().atMost(patience()).pollInterval(Duration.ofMillis(50)).until(() -> !sandbox.isAlive());
+        assertThat(sandbox.stop()).as("the design's event contract: a sandbox that died on its own is KILLED").isEqualTo(StopOutcome.KILLED);
+        assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY, KILLED);
+        assertThat(events.last(SandboxLifecycleEvent.Killed.class).error()).as("no release failed").isEmpty();
+        assertNothingLeftBehind(sandbox.id());
+    }
+
+    @Test
+    void aProgramThatIgnoresSigtermIsKilledAfterTheGracePeriod() throws Exception {
+        require(Ability.SIGTERM);
+        Sandbox sandbox = provider.start(sigtermIgnoringSpec(Duration.ofSeconds(1)));
+
+        assertThat(sandbox.stop()).isEqualTo(StopOutcome.KILLED);
+
+        assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY, KILLED);
+        assertThat(events.last(SandboxLifecycleEvent.Killed.class).error()).as("no release failed").isEmpty();
+        assertNothingLeftBehind(sandbox.id());
+    }
+
+    @Test
+    void aProgramThatExitsOnSigtermIsStopped() throws Exception {
+        require(Ability.SIGTERM);
+        // A grace period far longer than the exit takes: only a driver that never asked, or misreads the exit, fails.
+        Sandbox sandbox = provider.start(runningSpec().toBuilder().stopGracePeriod(Duration.ofSeconds(30)).build());
+
+        assertThat(sandbox.stop()).isEqualTo(StopOutcome.STOPPED);
+
+        assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY, STOPPED);
+        assertNothingLeftBehind(sandbox.id());
+    }
+
+    @Test
+    void aStopRetriedAfterAFailedReleaseReleasesTheSandboxWithoutASecondEvent() throws Exception {
+        // One sandbox whose first release fails before the driver is asked, one whose first release fails after the
+        // driver released it: the retry must release the first, and count the second's absence as released.
+        Sandbox before = provider.start(runningSpec());
+        Sandbox after = provider.start(runningSpec());
+        faults.failReleaseOnce(before.id(), false);
+        faults.failReleaseOnce(after.id(), true);
+
+        for (Sandbox sandbox : List.of(before, after)) {
+            assertThatThrownBy(sandbox::stop).isInstanceOf(SandboxException.class).hasMessageContaining(Faults.PLANTED);
+            assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY, KILLED);
+            assertThat(events.last(SandboxLifecycleEvent.Killed.class).error()).isPresent();
+
+            StopOutcome retried = sandbox.stop();
+
+            assertThat(retried).as("the retry's outcome").isEqualTo(StopOutcome.KILLED);
+            assertThat(events.typesOf(sandbox.id())).as("no second event").containsExactly(STARTING, READY, KILLED);
+            assertThat(faults.releases(sandbox.id())).as("stops asked of the driver").isEqualTo(2);
+            assertNothingLeftBehind(sandbox.id());
+        }
+    }
+
+    @Test
+    void closeIsIdempotentForSandboxProviderAndDriver() throws Exception {
+        Sandbox sandbox = provider.start(runningSpec());
+
+        sandbox.close();
+        sandbox.close();
+        assertThat(events.typesOf(sandbox.id())).hasSize(3);
+        provider.close();
+        provider.close();
+        faults.delegate.close(); // the provider closed it once already
+
+        assertNothingLeftBehind(sandbox.id());
+    }
+
+    @Test
+    void execRunsWithTheSpecsEnv() {
+        require(Ability.ENV);
+        Sandbox sandbox = provider.start(runningSpec().toBuilder().env("CONTRACT_ENV", "contract-value").build());
+
+        ExecResult env = sandbox.exec(envCommand(), patience());
+
+        assertThat(env.exitCode()).isZero();
+        assertThat(env.stdout()).as("output of %s", envCommand()).contains("CONTRACT_ENV=contract-value");
+    }
+
+    @Test
+    void execRunsInTheSpecsWorkingDirectory() {
+        require(Ability.WORKDIR);
+        SandboxSpec spec = runningSpec().toBuilder().workDir("/contract-workdir").build();
+        Sandbox sandbox = provider.start(spec);
+
+        ExecResult pwd = sandbox.exec(pwdCommand(), patience());
+
+        assertThat(pwd.exitCode()).isZero();
+        assertThat(pwd.stdout().trim()).as("output of %s", pwdCommand()).isEqualTo("/contract-workdir");
+    }
+
+    @Test
+    void aSandboxEndsByItselfAtItsMaxLifetime() throws Exception {
+        require(Ability.MAX_LIFETIME);
+        Sandbox sandbox = provider.start(runningSpec().toBuilder().maxLifetime(Duration.ofSeconds(2)).build());
+
+        Awaitility.await().atMost(patience()).pollInterval(Duration.ofMillis(100)).until(() -> !sandbox.isAlive());
+
+        assertThat(sandbox.stop()).as("it ended at its maxLifetime, not on request").isEqualTo(StopOutcome.KILLED);
+        assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY, KILLED);
+        assertNothingLeftBehind(sandbox.id());
+    }
+
+    /**
+     * Every sandbox seen (there were {@code expected}: a loop over none would prove nothing) ended its start with READY
+     * or FAILED once, and every READY was followed by one end.
+     */
+    protected void assertEverySandboxEnded(int expected) throws Exception {
+        assertThat(sandboxIds()).as("sandboxes whose events were seen").hasSize(expected);
         for (String id : sandboxIds()) {
             List<SandboxLifecycleEvent.Type> types = events.typesOf(id);
             assertThat(types).as("events of %s", id).first().isEqualTo(STARTING);
@@ -281,6 +566,103 @@ public abstract class SandboxDriverContract {
                 assertThat(types).as("events of %s", id).containsExactly(STARTING, FAILED);
             }
             assertNothingLeftBehind(id);
+        }
+    }
+
+    /**
+     * The driver under test behind a wrapper that passes every call through, except a release a check asks to fail
+     * once (before or after asking the driver), and that counts the releases asked of the driver per sandbox.
+     */
+    private static final class Faults implements SandboxDriver {
+        static final String PLANTED = "release failure planted by the contract";
+        final SandboxDriver delegate;
+        /** sandbox id -> whether the planted failure comes after the driver's release (true) or instead of it. */
+        private final Map<String, Boolean> failOnce = new ConcurrentHashMap<>();
+        private final Map<String, AtomicInteger> releases = new ConcurrentHashMap<>();
+
+        Faults(SandboxDriver delegate) {
+            this.delegate = delegate;
+        }
+
+        void failReleaseOnce(String sandboxId, boolean afterRelease) {
+            failOnce.put(sandboxId, afterRelease);
+        }
+
+        int releases(String sandboxId) {
+            AtomicInteger n = releases.get(sandboxId);
+            return n == null ? 0 : n.get();
+        }
+
+        @Override
+        public String name() {
+            return delegate.name();
+        }
+
+        @Override
+        public void validate(SandboxSpec spec) {
+            delegate.validate(spec);
+        }
+
+        @Override
+        public void removeOrphans() {
+            delegate.removeOrphans();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+
+        @Override
+        public Handle start(SandboxSpec spec, StartContext context) throws InterruptedException {
+            Handle h = delegate.start(spec, context);
+            String id = context.sandboxId();
+            return new Handle() {
+                @Override
+                public ExecResult exec(List<String> command, Duration timeout) throws InterruptedException {
+                    return h.exec(command, timeout);
+                }
+
+                @Override
+                public ExecResult exec(List<String> command, Map<String, String> env, String workingDir, Duration timeout)
+                        throws InterruptedException {
+                    return h.exec(command, env, workingDir, timeout);
+                }
+
+                @Override
+                public void writeFiles(Map<String, byte[]> files, String workingDir, Duration timeout) throws InterruptedException {
+                    h.writeFiles(files, workingDir, timeout);
+                }
+
+                @Override
+                public void prepareForClaim() throws InterruptedException {
+                    h.prepareForClaim();
+                }
+
+                @Override
+                public void claimed() {
+                    h.claimed();
+                }
+
+                @Override
+                public StopOutcome stop(Duration gracePeriod, PhaseRecorder phases) throws InterruptedException {
+                    releases.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+                    Boolean after = failOnce.remove(id);
+                    if (after != null && !after) {
+                        throw new SandboxException(PLANTED + " (before the driver's release of " + id + ")");
+                    }
+                    StopOutcome outcome = h.stop(gracePeriod, phases);
+                    if (after != null) {
+                        throw new SandboxException(PLANTED + " (after the driver's release of " + id + ": " + outcome + ")");
+                    }
+                    return outcome;
+                }
+
+                @Override
+                public boolean isAlive() {
+                    return h.isAlive();
+                }
+            };
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.devs.sandbox.webcontainer;
 
+import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpConnection;
 import java.nio.file.Path;
@@ -68,6 +69,12 @@ final class SharedBrowser implements AutoCloseable {
             try {
                 browser = Browser.launch(config.chromePath(), limit, config.profileParent());
             } catch (Browser.LaunchException e) {
+                if (ctx.remaining().isNegative() || ctx.remaining().isZero()) {
+                    // The launch was cut short by the start's own deadline: the start timed out, and says so.
+                    throw new SandboxTimeoutException(ctx.sandboxId(), ctx.timeout(), "sandbox " + ctx.sandboxId() + " did not become"
+                            + " ready within startupTimeout " + ctx.timeout() + " (timed out during phase '"
+                            + WebContainerDriver.PHASE_LAUNCH_BROWSER + "': " + e.getMessage() + ")", e);
+                }
                 throw StartFailures.launchFailed(ctx.sandboxId(), e);
             } finally {
                 ctx.recordPhase(WebContainerDriver.PHASE_LAUNCH_BROWSER, System.nanoTime() - t0);

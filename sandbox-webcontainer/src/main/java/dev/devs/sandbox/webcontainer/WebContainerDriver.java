@@ -151,9 +151,10 @@ public final class WebContainerDriver implements SandboxDriver {
     }
 
     /**
-     * Rejects what a WebContainer cannot do: an image, a main-process command, scratch volumes, an OCI runtime, a
-     * network other than {@code none} (which it enforces), and {@code cpus}, {@code memoryBytes}, {@code pidsLimit}
-     * or {@code user} other than the spec's defaults (a browser cannot enforce them).
+     * Rejects what a WebContainer cannot do: an image, a main-process command (and so a minimum running time for it),
+     * scratch volumes, an OCI runtime, a network other than {@code none} (which it enforces), and {@code cpus},
+     * {@code memoryBytes}, {@code pidsLimit}, {@code user} or {@code workDir} other than the spec's defaults (a browser
+     * cannot enforce them).
      *
      * @throws IllegalArgumentException naming the field and value
      */
@@ -167,6 +168,10 @@ public final class WebContainerDriver implements SandboxDriver {
         if (!spec.command().isEmpty()) {
             throw new IllegalArgumentException("command " + spec.command() + " is not supported by the " + NAME
                     + " driver: a WebContainer has no main process; run commands with Sandbox.exec(...) instead");
+        }
+        if (!spec.minimumRunningTime().isZero()) {
+            throw new IllegalArgumentException("minimumRunningTime " + spec.minimumRunningTime() + " is not supported by the " + NAME
+                    + " driver: a WebContainer has no main process that could end early; leave minimumRunningTime at PT0S");
         }
         if (!spec.runtime().isEmpty()) {
             throw new IllegalArgumentException("runtime '" + spec.runtime() + "' is not supported by the " + NAME
@@ -194,6 +199,11 @@ public final class WebContainerDriver implements SandboxDriver {
         if (!spec.user().equals(DEFAULT_SPEC.user())) {
             throw unenforceable("user", "'" + spec.user() + "'", "'" + DEFAULT_SPEC.user() + "'",
                     "a WebContainer has no users of the host");
+        }
+        if (!spec.workDir().equals(DEFAULT_SPEC.workDir())) {
+            // exec runs in the WebContainer's own working directory (a pool claim's workingDir aside).
+            throw unenforceable("workDir", "'" + spec.workDir() + "'", "'" + DEFAULT_SPEC.workDir() + "'",
+                    "exec runs in the WebContainer's own working directory (/home/<workdirName>)");
         }
         if (!spec.scratchVolumes().isEmpty()) {
             throw new IllegalArgumentException("scratchVolumes " + spec.scratchVolumes() + " are not supported by the " + NAME

@@ -8,6 +8,7 @@ import dev.devs.sandbox.tck.SandboxDriverContract;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpConnection;
 import dev.devs.sandbox.webcontainer.testing.StandInRuntime;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -62,6 +63,44 @@ class WebContainerDriverContractTest extends SandboxDriverContract {
         return SandboxSpec.builder("devs-sandbox-busybox:1").build();
     }
 
+
+    @Override
+    protected void assertNothingLeftOfSession(String sessionId) throws Exception {
+        assertNothingLeftBehind("of session " + sessionId);
+    }
+
+    /** What a WebContainer is not: no main process, no signals; the stand-in's commands are a few, and no shell. */
+    @Override
+    protected Optional<String> cannot(Ability ability) {
+        return switch (ability) {
+            case SEPARATE_STDERR -> Optional.of("a WebContainer process has one output stream: stderr arrives merged into stdout");
+            case SIGTERM -> Optional.of("a WebContainer has no main process and no signals: stop tears the WebContainer down");
+            case PROGRAM_ENDS_BY_ITSELF -> Optional.of("a WebContainer has no main process that could end by itself");
+            case WORKDIR -> Optional.of("exec runs in the WebContainer's own working directory (/home/<workdirName>); the"
+                    + " driver rejects any workDir but the default, which it cannot apply");
+            default -> Optional.empty();
+        };
+    }
+
+    @Override
+    protected List<String> failingExecCommand() {
+        return List.of("ls", "/no-such-contract-path");
+    }
+
+    @Override
+    protected int failingExecExitCode() {
+        return 1;
+    }
+
+    @Override
+    protected String failingExecError() {
+        return "No such file or directory";
+    }
+
+    @Override
+    protected List<String> envCommand() {
+        return List.of("env");
+    }
 
     /**
      * Each live sandbox holds exactly one browser context, so with no sandbox live the browser holds none; once the
