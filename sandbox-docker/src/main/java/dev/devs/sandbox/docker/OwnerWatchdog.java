@@ -14,11 +14,12 @@ import java.util.List;
  *   <li>fails at once, exit 127, when there is no command or its program cannot be found, before it says it
  *       started (so such a start never reports READY);</li>
  *   <li>starts the command (stdin {@code /dev/null}, as without the script) in a child that {@code exec}s it, forwards
- *       SIGTERM/SIGINT/SIGHUP to it, waits until the child's {@code /proc/<pid>/cmdline} is no longer the script's own
- *       (the kernel changes it at {@code execve}: the program now exists, and {@code pidof} finds it), and prints
+ *       SIGTERM/SIGINT/SIGHUP to it, waits until the child's {@code /proc/<pid>/cmdline} is the command's (or at least no longer the
+ *       script's own nor a prefix of it: the kernel changes it at {@code execve}, so the program now exists and
+ *       {@code pidof} finds it), and prints
  *       {@link #STARTED_MARKER} on stdout only if the program is then still running (an ended child's cmdline is empty or gone), so
- *       that READY never comes before the program exists (docs/design.md, "What READY promises"). Without {@code tr}
- *       in the image it cannot read cmdline and says "started" once the child is forked, as before;</li>
+ *       that READY never comes before the program exists (docs/design.md, "What READY promises"). Where it cannot read
+ *       its own cmdline it says "started" once the child is forked, as before;</li>
  *   <li>SIGKILLs the command when its stdin reaches end of file (the owner closed the link, or its process
  *       died: the kernel closes its sockets) or when the maximum lifetime has passed;</li>
  *   <li>prints {@link #EXIT_MARKER} and the command's status once it has ended, and exits with that status. The engine's init (PID 1) then exits, the kernel
@@ -48,9 +49,19 @@ final class OwnerWatchdog {
             "(exec \"$@\") 3<&- &",
             "c=$!;",
             "trap 'kill -TERM $c 2>/dev/null' TERM INT HUP;",
-            "me=$(tr -d '\\000' 2>/dev/null </proc/$$/cmdline);",
-            "while [ -n \"$me\" ] && kill -0 $c 2>/dev/null && [ \"$(tr -d '\\000' 2>/dev/null </proc/$c/cmdline)\" = \"$me\" ]; do :; done;",
-            "if [ -z \"$me\" ] || [ -n \"$(tr -d '\\000' 2>/dev/null </proc/$c/cmdline)\" ]; then echo '" + STARTED_MARKER + "'; fi;",
+            // The look for the exec uses shell builtins only (read, kill, [, case): a fork per look failed the whole
+            // sandbox on gVisor under a pids limit, where the runtime's own threads count against it. read drops the
+            // NUL separators. Until the child execs, its cmdline is the script's own, or a prefix of it (busybox's
+            // shell writes into its argv while it parses), or empty for a moment during execve; a zombie's is empty.
+            "me=; IFS= read -r me 2>/dev/null </proc/$$/cmdline;",
+            "want=; for a in \"$@\"; do want=$want$a; done;",
+            "x=; while [ -n \"$me\" ] && kill -0 $c 2>/dev/null; do",
+            "x=; IFS= read -r x 2>/dev/null </proc/$c/cmdline;",
+            "[ \"$x\" = \"$want\" ] && break;",
+            "if [ -z \"$x\" ]; then st=; read -r st 2>/dev/null </proc/$c/stat; case \"$st\" in *\") Z \"*|\"\") break;; esac; continue; fi;",
+            "case \"$me\" in \"$x\"*) ;; *) break;; esac;",
+            "done;",
+            "if [ -z \"$me\" ] || { [ -n \"$x\" ] && kill -0 $c 2>/dev/null; }; then echo '" + STARTED_MARKER + "'; fi;",
             "( cat <&3 >/dev/null 2>&1; kill -KILL $c 2>/dev/null ) &",
             "w1=$!;",
             "( sleep \"$lifetime\"; echo \"devs-sandbox: maximum lifetime of ${lifetime}s reached\" >&2; kill -KILL $c 2>/dev/null ) &",
