@@ -32,6 +32,8 @@ public final class ScriptedDriver implements SandboxDriver {
     volatile boolean rejectSpecs;
     /** A start of this image fails as an engine's would: image not found, naming the sandbox. */
     volatile String missingImage;
+    /** Whether its sandboxes can pause (they only remember it); false, the SPI's default, unless a test says so. */
+    volatile boolean canPause;
     /** A planted defect for the contract suite's own test: stop() reports success but keeps the sandbox. */
     volatile boolean leakOnStop;
     /** A planted defect: start() ignores its caller's interrupt. */
@@ -149,6 +151,28 @@ public final class ScriptedDriver implements SandboxDriver {
             @Override
             public boolean isAlive() {
                 return alive.contains(id);
+            }
+
+            private volatile boolean paused;
+
+            @Override
+            public boolean canPause() {
+                return canPause;
+            }
+
+            @Override
+            public void pause(Duration timeout) {
+                paused = true;
+            }
+
+            @Override
+            public void resume(Duration timeout) {
+                paused = false;
+            }
+
+            @Override
+            public boolean isPaused() {
+                return paused;
             }
         };
     }

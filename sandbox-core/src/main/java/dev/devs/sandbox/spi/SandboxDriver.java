@@ -125,5 +125,42 @@ public interface SandboxDriver extends AutoCloseable {
 
         /** Whether the sandbox is still running, as far as the driver can tell cheaply. */
         boolean isAlive();
+
+        /**
+         * Whether {@link #pause} and {@link #resume} work for this sandbox. The default says no; a driver that can
+         * pause overrides all four pause methods. {@code Sandbox.pause()} asks this first and refuses, naming the
+         * driver, without calling {@link #pause}.
+         */
+        default boolean canPause() {
+            return false;
+        }
+
+        /**
+         * Stops every process of the sandbox (no CPU used) while keeping its memory, its files and everything that
+         * ends it: it still dies with its owner and at its maximum lifetime while paused. Returns once every
+         * process is stopped. A paused sandbox can be stopped without resuming it first.
+         *
+         * @throws UnsupportedOperationException if {@link #canPause()} is false (the default)
+         * @throws SandboxTimeoutException       when the sandbox did not confirm within {@code timeout}
+         */
+        default void pause(Duration timeout) throws InterruptedException {
+            throw new UnsupportedOperationException("pause");
+        }
+
+        /**
+         * Lets the processes {@link #pause} stopped run again, from where they were. Returns once they run.
+         *
+         * @throws UnsupportedOperationException if {@link #canPause()} is false (the default)
+         * @throws SandboxTimeoutException       when the sandbox did not confirm within {@code timeout}
+         */
+        default void resume(Duration timeout) throws InterruptedException {
+            throw new UnsupportedOperationException("resume");
+        }
+
+        /** Whether the sandbox is paused: {@link #pause} returned and {@link #resume} has not since. Default false. */
+        default boolean isPaused() {
+            return false;
+        }
+
     }
 }

@@ -53,6 +53,7 @@ final class ContainerHandle implements SandboxDriver.Handle {
     private final String workDir;
     /** A pooled idle sandbox's channel for a claim's files, between prepareForClaim and claimed; else null. */
     private volatile ClaimChannel channel;
+    private final ContainerPause pause;
 
     ContainerHandle(Collaborators with, String sandboxId, String containerId, OwnerLink link, String workDir) {
         this.with = with;
@@ -60,6 +61,7 @@ final class ContainerHandle implements SandboxDriver.Handle {
         this.containerId = containerId;
         this.link = link;
         this.workDir = workDir;
+        this.pause = new ContainerPause(with.engine(), with.failures(), sandboxId, containerId, link);
     }
 
     /** Runs the command; one that outlives {@code timeout} is killed with its children. */
@@ -230,6 +232,29 @@ final class ContainerHandle implements SandboxDriver.Handle {
         link.awaitEnd(LAST_WORDS_WAIT);
         Integer status = link.exitStatus();
         return status == null || status == EXIT_KILLED ? StopOutcome.KILLED : StopOutcome.STOPPED;
+    }
+
+    /** Pause and resume are carried out by the owner watchdog; see {@link ContainerPause}. */
+    @Override
+    public boolean canPause() {
+        return true;
+    }
+
+    @Override
+    public void pause(Duration timeout) throws InterruptedException {
+        with.engine().ensureOpen();
+        pause.pause(timeout);
+    }
+
+    @Override
+    public void resume(Duration timeout) throws InterruptedException {
+        with.engine().ensureOpen();
+        pause.resume(timeout);
+    }
+
+    @Override
+    public boolean isPaused() {
+        return pause.isPaused();
     }
 
     /** One inspect; false when the container is gone, has exited, or the engine cannot be asked. */

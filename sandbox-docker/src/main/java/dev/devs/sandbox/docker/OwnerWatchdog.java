@@ -17,6 +17,8 @@ import java.util.List;
  *       it, and prints {@link #STARTED_MARKER} on stdout;</li>
  *   <li>SIGKILLs the command when its stdin reaches end of file (the owner closed the link, or its process
  *       died: the kernel closes its sockets) or when the maximum lifetime has passed;</li>
+ *   <li>on SIGUSR1 stops every process of the sandbox but its own (pause), on SIGUSR2 lets them run on (resume),
+ *       saying so on stdout; its watchers are never stopped, so a paused sandbox still ends as below;</li>
  *   <li>prints {@link #EXIT_MARKER} and the command's status once it has ended, and exits with that status. The engine's init (PID 1) then exits, the kernel
  *       kills whatever else runs in the sandbox's PID namespace, and the engine removes the container and its
  *       anonymous volumes.</li>
@@ -34,22 +36,52 @@ final class OwnerWatchdog {
     /** The shell the script needs. */
     static final String SHELL = "/bin/sh";
 
+    /** The line the script prints once every process but its own is stopped, after SIGUSR1 ({@link #PAUSE_SIGNAL}). */
+    static final String PAUSED_MARKER = "devs-sandbox: paused";
+    /** The line the script prints when some process would not stop (it gave up after {@code 500} passes). */
+    static final String PAUSE_FAILED_MARKER = "devs-sandbox: pause failed";
+    /** The line the script prints once the processes it stopped were let run on, after {@link #RESUME_SIGNAL}. */
+    static final String RESUMED_MARKER = "devs-sandbox: resumed";
+    /** Sent by the engine to the init, which forwards it to the script: stop every process but the script's own. */
+    static final String PAUSE_SIGNAL = "SIGUSR1";
+    /** Sent the same way: continue what the pause stopped. */
+    static final String RESUME_SIGNAL = "SIGUSR2";
+
     // $1: maximum lifetime in seconds; $2...: the command. fd 3 keeps the owner's stdin for the watcher only.
     // One line, so that a process listing inside the sandbox shows it as one process, not a page of script.
+    //
+    // Pause (USR1, trap "hold"): SIGSTOP every process of the sandbox except the init (1), the script ($$), its two
+    // watchers ($w1: owner's stdin, $w2: lifetime) and their children (cat, sleep), found by reading /proc/N/stat
+    // with built-ins only (a fork would be a process to stop); again until a pass finds nothing running, since a
+    // process may fork between the read and the signal. The watchers are never stopped, so a paused sandbox still
+    // ends with its owner and at its lifetime: SIGKILL ends a stopped process (a frozen cgroup's would wait for the
+    // thaw, see docs/decisions/0001-pause-stops-processes-not-the-cgroup.md). Resume (USR2, "release") sends SIGCONT
+    // to what the pause stopped. SIGTERM forwards to the command and releases it, so a paused sandbox stops politely.
     static final String SCRIPT = String.join(" ",
             "lifetime=$1; shift;",
             "[ $# -gt 0 ] || { echo 'devs-sandbox: no command to run: the spec gives none and the image defines none' >&2; echo '" + EXIT_MARKER + "127'; exit 127; };",
             "command -v \"$1\" >/dev/null 2>&1 || { echo \"devs-sandbox: command not found: $1\" >&2; echo '" + EXIT_MARKER + "127'; exit 127; };",
+            "held=;",
+            "hold() { hn=0; hm=1; while [ -n \"$hm\" ] && [ $hn -lt 500 ]; do hn=$((hn+1)); hm=;",
+            "for hd in /proc/[0-9]*; do hp=${hd#/proc/}; case \" 1 $$ $w1 $w2 \" in *\" $hp \"*) continue;; esac;",
+            "hs=; read -r hs 2>/dev/null <\"$hd/stat\" || continue; hs=${hs##*) }; hr=${hs#* }; hs=${hs%% *};",
+            "case \" $w1 $w2 \" in *\" ${hr%% *} \"*) continue;; esac; case $hs in T|t|Z|X|x) continue;; esac;",
+            "kill -STOP $hp 2>/dev/null || continue; hm=1; case \" $held \" in *\" $hp \"*) ;; *) held=\"$held $hp\";; esac;",
+            "done; done;",
+            "if [ -z \"$hm\" ]; then echo '" + PAUSED_MARKER + "'; else echo '" + PAUSE_FAILED_MARKER + "'; fi; };",
+            "release() { for hp in $held; do kill -CONT $hp 2>/dev/null; done; held=; };",
             "exec 3<&0 0</dev/null;",
             "\"$@\" 3<&- &",
             "c=$!;",
-            "trap 'kill -TERM $c 2>/dev/null' TERM INT HUP;",
-            "echo '" + STARTED_MARKER + "';",
+            "trap 'kill -TERM $c 2>/dev/null; release' TERM INT HUP;",
             "( cat <&3 >/dev/null 2>&1; kill -KILL $c 2>/dev/null ) &",
             "w1=$!;",
             "( sleep \"$lifetime\"; echo \"devs-sandbox: maximum lifetime of ${lifetime}s reached\" >&2; kill -KILL $c 2>/dev/null ) &",
             "w2=$!;",
             "exec 3<&-;",
+            "trap 'hold' USR1;",
+            "trap 'release; echo \"" + RESUMED_MARKER + "\"' USR2;",
+            "echo '" + STARTED_MARKER + "';",
             "while :; do wait $c; s=$?; kill -0 $c 2>/dev/null || break; done;",
             "kill $w1 $w2 2>/dev/null;",
             "echo \"" + EXIT_MARKER + "$s\";",
