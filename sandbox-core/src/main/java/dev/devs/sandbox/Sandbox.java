@@ -26,6 +26,8 @@ public final class Sandbox implements AutoCloseable {
     public static final Duration DEFAULT_EXEC_TIMEOUT = Duration.ofSeconds(30);
     /** Bound for {@link #pause()} and {@link #resume()}: how long the sandbox may take to confirm. */
     public static final Duration PAUSE_TIMEOUT = Duration.ofSeconds(30);
+    /** Bound for {@link #checkpoint()}. */
+    public static final Duration CHECKPOINT_TIMEOUT = Duration.ofMinutes(2);
 
     private final SandboxProvider provider;
     private final String id;
@@ -206,6 +208,38 @@ public final class Sandbox implements AutoCloseable {
     /** Whether the sandbox is paused ({@link #pause()} returned and {@link #resume()} has not since). */
     public boolean isPaused() {
         return handle.isPaused();
+    }
+
+    /**
+     * Writes a checkpoint of this sandbox's processes and in-memory files (its work directory, {@code /tmp}) and returns
+     * it as a snapshot, from which {@link SandboxProvider#fork(SandboxSnapshot)} starts new, independent sandboxes with
+     * that memory and those files. The sandbox ends with its checkpoint (gVisor cannot leave it running): it is stopped
+     * through its provider, which emits STOPPED. Scratch volumes are not part of a checkpoint, so a sandbox with any is
+     * refused. The snapshot belongs to this sandbox's provider (see {@link SandboxSnapshot} for who removes it).
+     *
+     * <p>Docker driver: needs runtime {@code runsc}, an engine with experimental features on, and this JVM on the
+     * engine's host with write access to its data root (a fork copies the checkpoint there).
+     *
+     * @throws UnsupportedOperationException naming the driver, runtime or engine setting that cannot checkpoint; the
+     *                                       sandbox was not touched and runs on
+     * @throws IllegalStateException         if the sandbox was stopped or is paused
+     * @throws SandboxException              if the checkpoint failed (the sandbox is stopped)
+     */
+    public SandboxSnapshot checkpoint() {
+        if (!handle.canCheckpoint()) {
+            throw new UnsupportedOperationException("driver '" + driver + "' cannot checkpoint sandbox " + id
+                    + " (capability 'checkpoint' is not supported by the " + driver + " driver)");
+        }
+        if (stopClaimed.get()) {
+            throw new IllegalStateException("sandbox " + id + " is stopped: checkpoint is no longer possible");
+        }
+        requireNotPaused("taking a checkpoint");
+        if (!spec.scratchVolumes().isEmpty()) {
+            throw new UnsupportedOperationException("sandbox " + id + " has scratch volumes " + spec.scratchVolumes()
+                    + ", whose contents a checkpoint does not hold: checkpoint a sandbox without scratch volumes (its work"
+                    + " directory and /tmp are kept)");
+        }
+        return provider.checkpoint(this);
     }
 
     private void pauseOrResume(boolean pause) {

@@ -42,7 +42,7 @@ final class ContainerHandle implements SandboxDriver.Handle {
 
     /** What a handle works with; one instance per driver, shared by its handles. */
     record Collaborators(EngineCalls engine, ExecRunner execs, ExecKiller killer, ContainerDiagnostics diagnostics,
-                         EngineFailures failures, ResourceRemover remover) {
+                         EngineFailures failures, ResourceRemover remover, ContainerCheckpoints checkpoints) {
     }
 
     private final Collaborators with;
@@ -54,6 +54,8 @@ final class ContainerHandle implements SandboxDriver.Handle {
     /** A pooled idle sandbox's channel for a claim's files, between prepareForClaim and claimed; else null. */
     private volatile ClaimChannel channel;
     private final ContainerPause pause;
+    /** Set once a checkpoint has ended the container: its stop is then an orderly one. */
+    private volatile boolean checkpointed;
 
     ContainerHandle(Collaborators with, String sandboxId, String containerId, OwnerLink link, String workDir) {
         this.with = with;
@@ -207,7 +209,7 @@ final class ContainerHandle implements SandboxDriver.Handle {
         if (failure != null) {
             throw failure;
         }
-        return outcome;
+        return checkpointed ? StopOutcome.STOPPED : outcome;
     }
 
     private StopOutcome stopContainer(Duration gracePeriod) throws InterruptedException {
@@ -255,6 +257,21 @@ final class ContainerHandle implements SandboxDriver.Handle {
     @Override
     public boolean isPaused() {
         return pause.isPaused();
+    }
+
+    /** Checkpoints are refused per sandbox by {@link ContainerCheckpoints} (runtime, engine), before anything is done. */
+    @Override
+    public boolean canCheckpoint() {
+        return true;
+    }
+
+    /** Writes the checkpoint, which ends the container (runsc cannot leave it running); see {@link ContainerCheckpoints}. */
+    @Override
+    public SandboxDriver.Checkpoint checkpoint(String snapshotId, Duration timeout) throws InterruptedException {
+        with.engine().ensureOpen();
+        SandboxDriver.Checkpoint written = with.checkpoints().checkpoint(sandboxId, containerId, link, snapshotId, timeout);
+        checkpointed = true;
+        return written;
     }
 
     /** One inspect; false when the container is gone, has exited, or the engine cannot be asked. */

@@ -1,6 +1,7 @@
 package dev.devs.sandbox.docker;
 
 import dev.devs.sandbox.SandboxException;
+import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.SandboxTimeoutException;
 import java.time.Duration;
 import java.util.Map;
@@ -63,6 +64,33 @@ final class ContainerPause {
             throw unconfirmed("resume", null, timeout);
         }
         paused = false;
+    }
+
+    /**
+     * For a container restored from a checkpoint: asks its watchdog to count its maximum lifetime from now
+     * ({@link OwnerWatchdog#RESTART_LIFETIME_SIGNAL}) and waits for its answer over the new owner's link, which also
+     * shows that the restored watchdog runs and hears that link.
+     *
+     * @throws SandboxStartException   the container ended, or the engine refused the signal
+     * @throws SandboxTimeoutException no answer within {@code timeout}
+     */
+    static void restartLifetime(EngineCalls engine, EngineFailures failures, String sandboxId, String containerId, OwnerLink link,
+                                Duration timeout) throws InterruptedException {
+        Map<OwnerLink.Mark, Long> seen = Map.of(OwnerLink.Mark.LIFETIME_RESTARTED, link.marks(OwnerLink.Mark.LIFETIME_RESTARTED));
+        try {
+            engine.request(c -> c.killContainerCmd(containerId).withSignal(OwnerWatchdog.RESTART_LIFETIME_SIGNAL).exec());
+        } catch (RuntimeException e) {
+            throw failures.starting(sandboxId, "signal restored container " + containerId, e);
+        }
+        if (link.awaitMark(seen, timeout) != null) {
+            return;
+        }
+        if (link.isEnded()) {
+            throw new SandboxStartException(sandboxId, "sandbox " + sandboxId + " (container " + ContainerDiagnostics.shortId(containerId)
+                    + ") ended right after its restore from a checkpoint. " + link.outputTail());
+        }
+        throw new SandboxTimeoutException(sandboxId, timeout, "the watchdog of sandbox " + sandboxId + ", restored from a"
+                + " checkpoint, did not answer within " + timeout);
     }
 
     private void signal(String signal, String what) throws InterruptedException {

@@ -107,6 +107,9 @@ public final class DockerDriver implements SandboxDriver {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
     /** Default bound on waiting for the engine's answer to one request/response call. */
     public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(30);
+    /** Where checkpoints go unless {@link Builder#snapshotDirectory} says otherwise: {@code <java.io.tmpdir>/devs-sandbox-snapshots}. */
+    public static final java.nio.file.Path DEFAULT_SNAPSHOT_DIRECTORY =
+            java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "devs-sandbox-snapshots");
 
     private static final Logger log = LoggerFactory.getLogger(DockerDriver.class);
 
@@ -117,6 +120,7 @@ public final class DockerDriver implements SandboxDriver {
     private final ReadinessProber prober;
     private final EngineRuntimes runtimes;
     private final ContainerHandle.Collaborators handles;
+    private final ContainerCheckpoints checkpoints;
 
     /** A driver for the engine at {@code DOCKER_HOST}, or {@value #DEFAULT_DOCKER_HOST} when that is unset. */
     public DockerDriver() {
@@ -133,8 +137,9 @@ public final class DockerDriver implements SandboxDriver {
         this.puller = new ImagePuller(engine, failures);
         this.prober = new ReadinessProber(engine, execs, diagnostics, failures);
         this.runtimes = new EngineRuntimes(engine, address.dockerHost());
+        this.checkpoints = new ContainerCheckpoints(engine, failures, address.dockerHost(), b.snapshotDirectory);
         this.handles = new ContainerHandle.Collaborators(engine, execs, new ExecKiller(execs), diagnostics, failures,
-                new ResourceRemover(engine, failures));
+                new ResourceRemover(engine, failures), checkpoints);
     }
 
     /** A builder for a driver with a chosen name, engine address, connect timeout or response timeout. */
@@ -180,6 +185,23 @@ public final class DockerDriver implements SandboxDriver {
      */
     @Override
     public Handle start(SandboxSpec spec, StartContext ctx) throws InterruptedException {
+        return provision(spec, ctx, null);
+    }
+
+    /**
+     * Starts a new container from a checkpoint of a runsc sandbox of this driver (see {@link ContainerCheckpoints}):
+     * created, attached and cleaned up as any start, then its checkpoint is copied under the engine's folder for it
+     * (phase {@code restore-copy}) and it is started from it; READY once the restored watchdog has restarted its
+     * lifetime clock and said so over the new owner link. Needs this JVM on the engine's host.
+     */
+    @Override
+    public Handle fork(SandboxSpec spec, Checkpoint checkpoint, StartContext ctx) throws InterruptedException {
+        Objects.requireNonNull(checkpoint, "checkpoint");
+        return provision(spec, ctx, checkpoint);
+    }
+
+    // checkpoint: null for a fresh start, else the checkpoint a fork restores.
+    private Handle provision(SandboxSpec spec, StartContext ctx, Checkpoint checkpoint) throws InterruptedException {
         engine.ensureOpen();
         String id = ctx.sandboxId();
         ImageReference image = ImageReference.parse(spec.image());
@@ -196,6 +218,15 @@ public final class DockerDriver implements SandboxDriver {
             // Attached before the start, so that no moment of the sandbox's life is without an owner's link.
             created.link = ctx.timed("attach", () -> attach(id, containerId, ctx));
             ctx.checkDeadline("start");
+            if (checkpoint != null) {
+                ctx.timed("restore-copy", () -> checkpoints.prepare(id, containerId, checkpoint));
+                ctx.timed("start", () -> checkpoints.start(id, containerId, checkpoint));
+                ctx.timed("ready", () -> ContainerPause.restartLifetime(engine, handles.failures(), id, containerId, created.link, ctx.remaining()));
+                if (!spec.readinessProbe().isEmpty()) {
+                    ctx.timed("readiness", () -> prober.awaitProbe(spec, ctx, containerId, created.link));
+                }
+                return new ContainerHandle(handles, id, containerId, created.link, spec.workDir());
+            }
             ctx.timed("start", () -> engine.requestForStart(id, "start container " + containerId, c -> {
                 try {
                     return c.startContainerCmd(containerId).exec();
@@ -325,8 +356,25 @@ public final class DockerDriver implements SandboxDriver {
         private String dockerHost;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
+        private java.nio.file.Path snapshotDirectory = DEFAULT_SNAPSHOT_DIRECTORY;
 
         private Builder() {
+        }
+
+        /**
+         * Where checkpoints ({@code Sandbox.checkpoint()}) are written, one folder per snapshot, on the engine's host (the
+         * engine writes there). Default {@link DockerDriver#DEFAULT_SNAPSHOT_DIRECTORY}. Made (mode 700) at the first checkpoint.
+         *
+         * @throws IllegalArgumentException if not absolute
+         */
+        public Builder snapshotDirectory(java.nio.file.Path snapshotDirectory) {
+            Objects.requireNonNull(snapshotDirectory, "snapshotDirectory");
+            if (!snapshotDirectory.isAbsolute()) {
+                throw new IllegalArgumentException("snapshotDirectory '" + snapshotDirectory + "' is not absolute: the engine"
+                        + " resolves it, so give a full path such as /var/lib/devs-snapshots");
+            }
+            this.snapshotDirectory = snapshotDirectory;
+            return this;
         }
 
         /**

@@ -34,7 +34,7 @@ final class OwnerLink implements Closeable {
     enum Start { STARTED, EXITED, TIMED_OUT }
 
     /** A word of the watchdog about a pause or resume it carried out, counted as they come. */
-    enum Mark { PAUSED, PAUSE_FAILED, RESUMED }
+    enum Mark { PAUSED, PAUSE_FAILED, RESUMED, LIFETIME_RESTARTED, LIFETIME_SUSPENDED }
 
     private final Stdin stdin = new Stdin();
     private final CountDownLatch attached = new CountDownLatch(1);
@@ -234,6 +234,14 @@ final class OwnerLink implements Closeable {
             }
             if (line.equals(OwnerWatchdog.PAUSE_FAILED_MARKER)) {
                 mark(Mark.PAUSE_FAILED);
+                return;
+            }
+            if (line.equals(OwnerWatchdog.LIFETIME_SUSPENDED_MARKER)) {
+                mark(Mark.LIFETIME_SUSPENDED);
+                return;
+            }
+            if (line.equals(OwnerWatchdog.LIFETIME_RESTARTED_MARKER)) {
+                mark(Mark.LIFETIME_RESTARTED);
                 return;
             }
             if (line.equals(OwnerWatchdog.RESUMED_MARKER)) {

@@ -42,6 +42,20 @@ final class OwnerWatchdog {
     static final String PAUSE_FAILED_MARKER = "devs-sandbox: pause failed";
     /** The line the script prints once the processes it stopped were let run on, after {@link #RESUME_SIGNAL}. */
     static final String RESUMED_MARKER = "devs-sandbox: resumed";
+    /** The line the script prints once it has restarted its lifetime clock, after {@link #RESTART_LIFETIME_SIGNAL}. */
+    static final String LIFETIME_RESTARTED_MARKER = "devs-sandbox: lifetime restarted";
+    /**
+     * Sent the same way to a sandbox restored from a checkpoint: its lifetime counts from now (its restored clock would
+     * end it at its template's), and its answer says the restored watchdog runs and speaks over the new owner's link.
+     */
+    static final String RESTART_LIFETIME_SIGNAL = "SIGALRM";
+    /** The line the script prints once it has ended its lifetime watcher, after {@link #SUSPEND_LIFETIME_SIGNAL}. */
+    static final String LIFETIME_SUSPENDED_MARKER = "devs-sandbox: lifetime suspended";
+    /**
+     * Sent right before a checkpoint (which ends the sandbox): the lifetime watcher is ended, so that none is in the
+     * checkpoint to fire on a restored clock before the fork's own is started ({@link #RESTART_LIFETIME_SIGNAL}).
+     */
+    static final String SUSPEND_LIFETIME_SIGNAL = "SIGVTALRM";
     /** Sent by the engine to the init, which forwards it to the script: stop every process but the script's own. */
     static final String PAUSE_SIGNAL = "SIGUSR1";
     /** Sent the same way: continue what the pause stopped. */
@@ -81,6 +95,8 @@ final class OwnerWatchdog {
             "exec 3<&-;",
             "trap 'hold' USR1;",
             "trap 'release; echo \"" + RESUMED_MARKER + "\"' USR2;",
+            "trap 'kill $w2 2>/dev/null; ( sleep \"$lifetime\"; echo \"devs-sandbox: maximum lifetime of ${lifetime}s reached\" >&2; kill -KILL $c 2>/dev/null ) & w2=$!; echo \"" + LIFETIME_RESTARTED_MARKER + "\"' ALRM;",
+            "trap 'kill $w2 2>/dev/null; w2=; echo \"" + LIFETIME_SUSPENDED_MARKER + "\"' VTALRM;",
             "echo '" + STARTED_MARKER + "';",
             "while :; do wait $c; s=$?; kill -0 $c 2>/dev/null || break; done;",
             "kill $w1 $w2 2>/dev/null;",
