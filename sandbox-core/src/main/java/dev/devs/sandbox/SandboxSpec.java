@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What to provision: an immutable, validated description of one sandbox.
@@ -21,49 +22,37 @@ import java.util.Objects;
  * A driver may reject a spec it cannot honour in {@link SandboxDriver#validate}, still before any
  * event or resource.
  *
- * @param image            image reference for image-based drivers (Docker); null where the driver needs none
- * @param command          command to run as the sandbox's main process; empty for the image's default
- * @param env              environment variables for the main process and for {@link Sandbox#exec}
- * @param cpus             CPU quota in cores; 0 for no limit
- * @param memoryBytes      memory limit in bytes; 0 for no limit, otherwise at least {@link #MIN_MEMORY_BYTES}
- * @param pidsLimit        maximum number of processes; 0 for no limit
- * @param network          network mode: {@code none} (default), {@code bridge}, {@code host} or a user network name
- * @param user             user (uid[:gid] or name) for the main process; empty for the image's default
- * @param readOnlyRootFs   whether the root file system is mounted read-only (default true)
- * @param workDir          absolute path of the writable working directory (a tmpfs)
- * @param scratchVolumes   absolute paths at which the driver mounts a fresh volume that lives and dies
- *                         with the sandbox
- * @param readinessProbe   command run inside the sandbox after start until it exits 0; empty for none
- * @param startupTimeout   bound on the whole start, image pull and readiness probe included
- * @param stopGracePeriod  how long {@code stop()} waits after asking the main process to exit before it kills it
- * @param labels           extra labels for the resources the driver creates (keys under
- *                         {@link ResourceLabels#PREFIX} are reserved)
- * @param runtime          the isolation runtime to run the sandbox on: empty (default) for the driver's default
- *                         ({@code runc} on a stock Docker engine), or a name the driver knows, e.g. {@code runsc}
- *                         (gVisor) registered with the Docker engine; a driver that cannot honour it rejects the
- *                         spec in {@link SandboxDriver#validate} or before creating anything
- * @param maxLifetime      the longest the sandbox may live, counted from its start: then it is ended and removed,
- *                         whether or not any JVM is alive to stop it (default {@link #DEFAULT_MAX_LIFETIME}, at most
- *                         {@link #MAX_MAX_LIFETIME}); a driver that cannot enforce it rejects the spec
+ * <p>Its values, each read by the accessor of the same name:
+ * <ul>
+ *   <li>{@code image}: image reference for image-based drivers (Docker); null where the driver needs none
+ *   <li>{@code command}: command to run as the sandbox's main process; empty for the image's default
+ *   <li>{@code env}: environment variables for the main process and for {@link Sandbox#exec}
+ *   <li>{@code cpus}: CPU quota in cores; 0 for no limit
+ *   <li>{@code memoryBytes}: memory limit in bytes; 0 for no limit, otherwise at least {@link #MIN_MEMORY_BYTES}
+ *   <li>{@code pidsLimit}: maximum number of processes; 0 for no limit
+ *   <li>{@code network}: network mode: {@code none} (default), {@code bridge}, {@code host} or a user network name
+ *   <li>{@code user}: user (uid[:gid] or name) for the main process; empty for the image's default
+ *   <li>{@code readOnlyRootFs}: whether the root file system is mounted read-only (default true)
+ *   <li>{@code workDir}: absolute path of the writable working directory (a tmpfs)
+ *   <li>{@code scratchVolumes}: absolute paths at which the driver mounts a fresh volume that lives and dies
+ *       with the sandbox
+ *   <li>{@code readinessProbe}: command run inside the sandbox after start until it exits 0; empty for none
+ *   <li>{@code startupTimeout}: bound on the whole start, image pull and readiness probe included
+ *   <li>{@code stopGracePeriod}: how long {@code stop()} waits after asking the main process to exit before it kills it
+ *   <li>{@code labels}: extra labels for the resources the driver creates (keys under
+ *       {@link ResourceLabels#PREFIX} are reserved)
+ *   <li>{@code runtime}: the isolation runtime to run the sandbox on: empty (default) for the driver's default
+ *       ({@code runc} on a stock Docker engine), or a name the driver knows, e.g. {@code runsc}
+ *       (gVisor) registered with the Docker engine; a driver that cannot honour it rejects the
+ *       spec in {@link SandboxDriver#validate} or before creating anything
+ *   <li>{@code maxLifetime}: the longest the sandbox may live, counted from its start: then it is ended and removed,
+ *       whether or not any JVM is alive to stop it (default {@link #DEFAULT_MAX_LIFETIME}, at most
+ *       {@link #MAX_MAX_LIFETIME}); a driver that cannot enforce it rejects the spec
+ * </ul>
+ *
+ * <p>Built only through {@link #builder()} or {@link #builder(String)}, so that a field added later breaks no caller.
  */
-public record SandboxSpec(
-        String image,
-        List<String> command,
-        Map<String, String> env,
-        double cpus,
-        long memoryBytes,
-        long pidsLimit,
-        String network,
-        String user,
-        boolean readOnlyRootFs,
-        String workDir,
-        List<String> scratchVolumes,
-        List<String> readinessProbe,
-        Duration startupTimeout,
-        Duration stopGracePeriod,
-        Map<String, String> labels,
-        String runtime,
-        Duration maxLifetime) {
+public final class SandboxSpec {
 
     /** The smallest memory limit the Docker engine accepts (6 MiB). */
     public static final long MIN_MEMORY_BYTES = 6L * 1024 * 1024;
@@ -90,31 +79,42 @@ public record SandboxSpec(
     // The Docker engine's runtime names are its daemon.json keys; this is what they can sensibly be.
     private static final java.util.regex.Pattern RUNTIME_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
-    /**
-     * A spec of the original fifteen fields, on the driver's default runtime; kept so that code written before
-     * {@link #runtime()} existed compiles unchanged.
-     */
-    public SandboxSpec(String image, List<String> command, Map<String, String> env, double cpus, long memoryBytes,
-                       long pidsLimit, String network, String user, boolean readOnlyRootFs, String workDir,
-                       List<String> scratchVolumes, List<String> readinessProbe, Duration startupTimeout,
-                       Duration stopGracePeriod, Map<String, String> labels) {
-        this(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs, workDir, scratchVolumes,
-                readinessProbe, startupTimeout, stopGracePeriod, labels, "", null);
-    }
+    private final @Nullable String image;
+    private final List<String> command;
+    private final Map<String, String> env;
+    private final double cpus;
+    private final long memoryBytes;
+    private final long pidsLimit;
+    private final String network;
+    private final String user;
+    private final boolean readOnlyRootFs;
+    private final String workDir;
+    private final List<String> scratchVolumes;
+    private final List<String> readinessProbe;
+    private final Duration startupTimeout;
+    private final Duration stopGracePeriod;
+    private final Map<String, String> labels;
+    private final String runtime;
+    private final Duration maxLifetime;
 
-    /**
-     * A spec of the sixteen fields before {@link #maxLifetime()} existed, with the default maximum lifetime; kept so
-     * that code written then compiles unchanged.
-     */
-    public SandboxSpec(String image, List<String> command, Map<String, String> env, double cpus, long memoryBytes,
-                       long pidsLimit, String network, String user, boolean readOnlyRootFs, String workDir,
-                       List<String> scratchVolumes, List<String> readinessProbe, Duration startupTimeout,
-                       Duration stopGracePeriod, Map<String, String> labels, String runtime) {
-        this(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs, workDir, scratchVolumes,
-                readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, null);
-    }
-
-    public SandboxSpec {
+    private SandboxSpec(Builder b) {
+        @Nullable String image = b.image;
+        List<String> command = b.command;
+        Map<String, String> env = b.env;
+        double cpus = b.cpus;
+        long memoryBytes = b.memoryBytes;
+        long pidsLimit = b.pidsLimit;
+        String network = b.network;
+        String user = b.user;
+        boolean readOnlyRootFs = b.readOnlyRootFs;
+        String workDir = b.workDir;
+        List<String> scratchVolumes = b.scratchVolumes;
+        List<String> readinessProbe = b.readinessProbe;
+        Duration startupTimeout = b.startupTimeout;
+        Duration stopGracePeriod = b.stopGracePeriod;
+        Map<String, String> labels = b.labels;
+        String runtime = b.runtime;
+        Duration maxLifetime = b.maxLifetime;
         if (image != null && (image.isBlank() || containsWhitespace(image))) {
             throw new IllegalArgumentException("image '" + image
                     + "' is not a valid image reference: it must be non-blank and contain no whitespace, e.g. 'debian:bookworm' or 'localhost:5000/app:1'");
@@ -181,6 +181,23 @@ public record SandboxSpec(
             throw new IllegalArgumentException("maxLifetime " + maxLifetime + " is out of range: use PT1S to " + MAX_MAX_LIFETIME
                     + " (default " + DEFAULT_MAX_LIFETIME + ")");
         }
+        this.image = image;
+        this.command = command;
+        this.env = env;
+        this.cpus = cpus;
+        this.memoryBytes = memoryBytes;
+        this.pidsLimit = pidsLimit;
+        this.network = network;
+        this.user = user;
+        this.readOnlyRootFs = readOnlyRootFs;
+        this.workDir = workDir;
+        this.scratchVolumes = scratchVolumes;
+        this.readinessProbe = readinessProbe;
+        this.startupTimeout = startupTimeout;
+        this.stopGracePeriod = stopGracePeriod;
+        this.labels = labels;
+        this.runtime = runtime;
+        this.maxLifetime = maxLifetime;
     }
 
     /** A builder with the secure defaults, for a driver that needs no image (WebContainer). */
@@ -189,7 +206,7 @@ public record SandboxSpec(
     }
 
     /** A builder with the secure defaults for the given image. */
-    public static Builder builder(String image) {
+    public static Builder builder(@Nullable String image) {
         return new Builder(image);
     }
 
@@ -213,6 +230,185 @@ public record SandboxSpec(
         b.runtime = runtime;
         b.maxLifetime = maxLifetime;
         return b;
+    }
+
+    /**
+     * Image reference for image-based drivers (Docker); null where the driver needs none.
+     */
+    public @Nullable String image() {
+        return image;
+    }
+
+    /**
+     * Command to run as the sandbox's main process; empty for the image's default.
+     */
+    public List<String> command() {
+        return command;
+    }
+
+    /**
+     * Environment variables for the main process and for {@link Sandbox#exec}.
+     */
+    public Map<String, String> env() {
+        return env;
+    }
+
+    /**
+     * CPU quota in cores; 0 for no limit.
+     */
+    public double cpus() {
+        return cpus;
+    }
+
+    /**
+     * Memory limit in bytes; 0 for no limit, otherwise at least {@link #MIN_MEMORY_BYTES}.
+     */
+    public long memoryBytes() {
+        return memoryBytes;
+    }
+
+    /**
+     * Maximum number of processes; 0 for no limit.
+     */
+    public long pidsLimit() {
+        return pidsLimit;
+    }
+
+    /**
+     * Network mode: {@code none} (default), {@code bridge}, {@code host} or a user network name.
+     */
+    public String network() {
+        return network;
+    }
+
+    /**
+     * User (uid[:gid] or name) for the main process; empty for the image's default.
+     */
+    public String user() {
+        return user;
+    }
+
+    /**
+     * Whether the root file system is mounted read-only (default true).
+     */
+    public boolean readOnlyRootFs() {
+        return readOnlyRootFs;
+    }
+
+    /**
+     * Absolute path of the writable working directory (a tmpfs).
+     */
+    public String workDir() {
+        return workDir;
+    }
+
+    /**
+     * Absolute paths at which the driver mounts a fresh volume that lives and dies with the sandbox.
+     */
+    public List<String> scratchVolumes() {
+        return scratchVolumes;
+    }
+
+    /**
+     * Command run inside the sandbox after start until it exits 0; empty for none.
+     */
+    public List<String> readinessProbe() {
+        return readinessProbe;
+    }
+
+    /**
+     * Bound on the whole start, image pull and readiness probe included.
+     */
+    public Duration startupTimeout() {
+        return startupTimeout;
+    }
+
+    /**
+     * How long {@code stop()} waits after asking the main process to exit before it kills it.
+     */
+    public Duration stopGracePeriod() {
+        return stopGracePeriod;
+    }
+
+    /**
+     * Extra labels for the resources the driver creates (keys under {@link ResourceLabels#PREFIX} are reserved).
+     */
+    public Map<String, String> labels() {
+        return labels;
+    }
+
+    /**
+     * The isolation runtime to run the sandbox on: empty (default) for the driver's default ({@code runc} on a stock
+     * Docker engine), or a name the driver knows, e.g. {@code runsc} (gVisor) registered with the Docker engine; a
+     * driver that cannot honour it rejects the spec in {@link SandboxDriver#validate} or before creating anything.
+     */
+    public String runtime() {
+        return runtime;
+    }
+
+    /**
+     * The longest the sandbox may live, counted from its start: then it is ended and removed, whether or not any JVM
+     * is alive to stop it (default {@link #DEFAULT_MAX_LIFETIME}, at most {@link #MAX_MAX_LIFETIME}); a driver that
+     * cannot enforce it rejects the spec.
+     */
+    public Duration maxLifetime() {
+        return maxLifetime;
+    }
+
+    /** Equal when every value is equal (as a record's components would be). */
+    @Override
+    public boolean equals(Object other) {
+        if (this == other) {
+            return true;
+        }
+        if (!(other instanceof SandboxSpec o)) {
+            return false;
+        }
+        return Objects.equals(image, o.image)
+                && Objects.equals(command, o.command)
+                && Objects.equals(env, o.env)
+                && Double.compare(cpus, o.cpus) == 0
+                && memoryBytes == o.memoryBytes
+                && pidsLimit == o.pidsLimit
+                && Objects.equals(network, o.network)
+                && Objects.equals(user, o.user)
+                && readOnlyRootFs == o.readOnlyRootFs
+                && Objects.equals(workDir, o.workDir)
+                && Objects.equals(scratchVolumes, o.scratchVolumes)
+                && Objects.equals(readinessProbe, o.readinessProbe)
+                && Objects.equals(startupTimeout, o.startupTimeout)
+                && Objects.equals(stopGracePeriod, o.stopGracePeriod)
+                && Objects.equals(labels, o.labels)
+                && Objects.equals(runtime, o.runtime)
+                && Objects.equals(maxLifetime, o.maxLifetime);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs, workDir,
+                scratchVolumes, readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, maxLifetime);
+    }
+
+    /** Every value, in the record-like form {@code SandboxSpec[image=..., command=[...], ...]}. */
+    @Override
+    public String toString() {
+        return "SandboxSpec[image=" + image
+                + ", command=" + command
+                + ", env=" + env
+                + ", cpus=" + cpus
+                + ", memoryBytes=" + memoryBytes
+                + ", pidsLimit=" + pidsLimit
+                + ", network=" + network
+                + ", user=" + user
+                + ", readOnlyRootFs=" + readOnlyRootFs
+                + ", workDir=" + workDir
+                + ", scratchVolumes=" + scratchVolumes
+                + ", readinessProbe=" + readinessProbe
+                + ", startupTimeout=" + startupTimeout
+                + ", stopGracePeriod=" + stopGracePeriod
+                + ", labels=" + labels
+                + ", runtime=" + runtime
+                + ", maxLifetime=" + maxLifetime + "]";
     }
 
     private static boolean containsWhitespace(String s) {
@@ -262,7 +458,7 @@ public record SandboxSpec(
 
     /** Mutable builder for {@link SandboxSpec}; {@link #build()} validates. Not thread-safe. */
     public static final class Builder {
-        private String image;
+        private @Nullable String image;
         private List<String> command = new ArrayList<>();
         private Map<String, String> env = new LinkedHashMap<>();
         private double cpus = 1.0;
@@ -280,11 +476,11 @@ public record SandboxSpec(
         private String runtime = "";
         private Duration maxLifetime = DEFAULT_MAX_LIFETIME;
 
-        private Builder(String image) {
+        private Builder(@Nullable String image) {
             this.image = image;
         }
 
-        public Builder image(String image) { this.image = image; return this; }
+        public Builder image(@Nullable String image) { this.image = image; return this; }
         public Builder command(String... command) { this.command = new ArrayList<>(List.of(command)); return this; }
         public Builder command(List<String> command) { this.command = new ArrayList<>(command); return this; }
         public Builder env(String key, String value) { this.env.put(key, value); return this; }
@@ -308,8 +504,7 @@ public record SandboxSpec(
 
         /** @throws IllegalArgumentException naming the first invalid field and value */
         public SandboxSpec build() {
-            return new SandboxSpec(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs,
-                    workDir, scratchVolumes, readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, maxLifetime);
+            return new SandboxSpec(this);
         }
     }
 }

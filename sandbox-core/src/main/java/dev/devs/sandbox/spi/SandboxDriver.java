@@ -1,6 +1,8 @@
 package dev.devs.sandbox.spi;
 
 import dev.devs.sandbox.ExecResult;
+import dev.devs.sandbox.SandboxExecException;
+import dev.devs.sandbox.SandboxExecTimeoutException;
 import dev.devs.sandbox.SandboxPool;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
@@ -10,6 +12,7 @@ import dev.devs.sandbox.StopOutcome;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The service-provider interface a sandbox technology implements. Drivers do the work; the
@@ -98,7 +101,8 @@ public interface SandboxDriver extends AutoCloseable {
         /**
          * Runs a command inside the sandbox and waits for it.
          *
-         * @throws SandboxTimeoutException when it does not finish within {@code timeout}
+         * @throws SandboxExecTimeoutException when it does not finish within {@code timeout} (after trying to kill it)
+         * @throws SandboxExecException        when it cannot run or finish (the sandbox ended, the technology failed)
          */
         ExecResult exec(List<String> command, Duration timeout) throws InterruptedException;
 
@@ -108,7 +112,7 @@ public interface SandboxDriver extends AutoCloseable {
          * customisation. The default handles only the plain case; a driver that cannot honour the options
          * throws {@link UnsupportedOperationException} naming the option.
          */
-        default ExecResult exec(List<String> command, Map<String, String> env, String workingDir, Duration timeout)
+        default ExecResult exec(List<String> command, Map<String, String> env, @Nullable String workingDir, Duration timeout)
                 throws InterruptedException {
             if (env.isEmpty() && workingDir == null) {
                 return exec(command, timeout);
@@ -123,9 +127,10 @@ public interface SandboxDriver extends AutoCloseable {
          * Either every file is written or the call throws. The default throws {@link UnsupportedOperationException}:
          * a driver that can write files overrides it.
          *
-         * @throws SandboxTimeoutException when it does not finish within {@code timeout}
+         * @throws SandboxExecTimeoutException when it does not finish within {@code timeout}
+         * @throws SandboxExecException        when it fails
          */
-        default void writeFiles(Map<String, byte[]> files, String workingDir, Duration timeout) throws InterruptedException {
+        default void writeFiles(Map<String, byte[]> files, @Nullable String workingDir, Duration timeout) throws InterruptedException {
             throw new UnsupportedOperationException("this driver cannot write files into a sandbox (asked for " + files.keySet() + ")");
         }
 

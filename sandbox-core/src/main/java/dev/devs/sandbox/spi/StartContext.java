@@ -2,10 +2,12 @@ package dev.devs.sandbox.spi;
 
 import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.StartType;
+import dev.devs.sandbox.internal.StartContexts;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the provider tells a driver about one start, and how the driver reports back what only it knows:
@@ -20,15 +22,21 @@ public final class StartContext implements PhaseRecorder {
     private final Duration timeout;
     private final Map<String, Long> phaseNanos = new LinkedHashMap<>();
     private final Map<String, String> attributes = new LinkedHashMap<>();
-    private StartType startType;
+    private @Nullable StartType startType;
+
+    static {
+        StartContexts.register(StartContext::new);
+    }
 
     /**
+     * Made by the provider (a test of a driver makes one with the driver contract suite's {@code TestStartContexts}).
+     *
      * @param sandboxId  the id the provider assigned (and put on STARTING)
      * @param sessionId  the provider's session id, for labelling resources
      * @param startNanos {@link System#nanoTime()} at the start of provisioning
      * @param timeout    the spec's startup timeout
      */
-    public StartContext(String sandboxId, String sessionId, long startNanos, Duration timeout) {
+    private StartContext(String sandboxId, String sessionId, long startNanos, Duration timeout) {
         this.sandboxId = sandboxId;
         this.sessionId = sessionId;
         this.timeout = timeout;
@@ -72,7 +80,7 @@ public final class StartContext implements PhaseRecorder {
     }
 
     /** The start type the driver set, or null. */
-    public StartType startType() {
+    public @Nullable StartType startType() {
         return startType;
     }
 
