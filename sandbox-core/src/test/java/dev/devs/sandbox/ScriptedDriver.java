@@ -32,6 +32,10 @@ public final class ScriptedDriver implements SandboxDriver {
     volatile boolean rejectSpecs;
     /** A start of this image fails as an engine's would: image not found, naming the sandbox. */
     volatile String missingImage;
+    /** Forks made ({@link #fork}); a fork is a start that counts here too. */
+    final AtomicInteger forks = new AtomicInteger();
+    /** Whether its sandboxes can checkpoint (into nothing: a stand-in checkpoint of 1 byte) and be forked. */
+    volatile boolean canCheckpoint;
     /** Whether its sandboxes can pause (they only remember it); false, the SPI's default, unless a test says so. */
     volatile boolean canPause;
     /** A planted defect for the contract suite's own test: stop() reports success but keeps the sandbox. */
@@ -67,6 +71,12 @@ public final class ScriptedDriver implements SandboxDriver {
         if (rejectSpecs) {
             throw new IllegalArgumentException("image '" + spec.image() + "' is not accepted by the scripted driver");
         }
+    }
+
+    @Override
+    public Handle fork(SandboxSpec spec, Checkpoint checkpoint, StartContext context) throws InterruptedException {
+        forks.incrementAndGet();
+        return start(spec, context);
     }
 
     @Override
@@ -158,6 +168,30 @@ public final class ScriptedDriver implements SandboxDriver {
             @Override
             public boolean canPause() {
                 return canPause;
+            }
+
+            @Override
+            public boolean canCheckpoint() {
+                return canCheckpoint;
+            }
+
+            @Override
+            public Checkpoint checkpoint(String snapshotId, Duration timeout) {
+                return new Checkpoint() {
+                    @Override
+                    public long sizeBytes() {
+                        return 1;
+                    }
+
+                    @Override
+                    public String location() {
+                        return "scripted:" + snapshotId;
+                    }
+
+                    @Override
+                    public void remove() {
+                    }
+                };
             }
 
             @Override
