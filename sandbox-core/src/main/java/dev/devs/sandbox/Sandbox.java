@@ -24,6 +24,10 @@ public final class Sandbox implements AutoCloseable {
 
     /** Default bound for {@link #exec(String...)}. */
     public static final Duration DEFAULT_EXEC_TIMEOUT = Duration.ofSeconds(30);
+    /** Bound for {@link #pause()} and {@link #resume()}: how long the sandbox may take to confirm. */
+    public static final Duration PAUSE_TIMEOUT = Duration.ofSeconds(30);
+    /** Bound for {@link #checkpoint()}. */
+    public static final Duration CHECKPOINT_TIMEOUT = Duration.ofMinutes(2);
 
     private final SandboxProvider provider;
     private final String id;
@@ -133,6 +137,7 @@ public final class Sandbox implements AutoCloseable {
         if (stopClaimed.get()) {
             throw new IllegalStateException("sandbox " + id + " is stopped: exec is no longer possible");
         }
+        requireNotPaused("running " + command);
         try {
             return handle.exec(List.copyOf(command), execEnv, execWorkingDir, timeout);
         } catch (InterruptedException e) {
@@ -158,6 +163,7 @@ public final class Sandbox implements AutoCloseable {
         if (stopClaimed.get()) {
             throw new IllegalStateException("sandbox " + id + " is stopped: writing " + path + " is no longer possible");
         }
+        requireNotPaused("writing " + path);
         try {
             handle.writeFiles(Map.of(path, content.clone()), execWorkingDir, DEFAULT_EXEC_TIMEOUT);
         } catch (InterruptedException e) {
@@ -169,6 +175,101 @@ public final class Sandbox implements AutoCloseable {
     /** Whether the sandbox is still running: false once stopped, or when the driver sees it died. */
     public boolean isAlive() {
         return !stopClaimed.get() && handle.isAlive();
+    }
+
+    /**
+     * Pauses the sandbox: every process in it is stopped where it is and uses no CPU, while its memory and files
+     * are kept. A paused sandbox still counts against its {@link SandboxSpec#maxLifetime()}, still ends with its
+     * owner (this JVM), and can be {@link #stop() stopped} as it is. {@link #exec} and {@link #writeFile} refuse
+     * until {@link #resume()}. Pausing a paused sandbox does nothing. Returns once every process is stopped, within
+     * {@link #PAUSE_TIMEOUT}. No lifecycle event is emitted.
+     *
+     * <p>Programs see it as job control: their processes receive SIGSTOP and, on resume, SIGCONT (see
+     * docs/guide/snapshots.md for why this, and not the engine's freezer).
+     *
+     * @throws UnsupportedOperationException naming the driver, if its driver cannot pause sandboxes (nothing is done)
+     * @throws IllegalStateException         if the sandbox was stopped
+     * @throws SandboxTimeoutException       if the sandbox did not confirm in time (it may be partly paused:
+     *                                       {@link #resume()} or {@link #stop()} it)
+     */
+    public void pause() {
+        pauseOrResume(true);
+    }
+
+    /**
+     * Lets a paused sandbox run on from where it was paused. Resuming a sandbox that is not paused does nothing.
+     *
+     * @throws UnsupportedOperationException naming the driver, if its driver cannot pause sandboxes
+     * @throws IllegalStateException         if the sandbox was stopped
+     * @throws SandboxTimeoutException       if the sandbox did not confirm in time
+     */
+    public void resume() {
+        pauseOrResume(false);
+    }
+
+    /** Whether the sandbox is paused ({@link #pause()} returned and {@link #resume()} has not since). */
+    public boolean isPaused() {
+        return handle.isPaused();
+    }
+
+    /**
+     * Writes a checkpoint of this sandbox's processes and in-memory files (its work directory, {@code /tmp}) and returns
+     * it as a snapshot, from which {@link SandboxProvider#fork(SandboxSnapshot)} starts new, independent sandboxes with
+     * that memory and those files. The sandbox ends with its checkpoint (gVisor cannot leave it running): it is stopped
+     * through its provider, which emits STOPPED. Scratch volumes are not part of a checkpoint, so a sandbox with any is
+     * refused. The snapshot belongs to this sandbox's provider (see {@link SandboxSnapshot} for who removes it).
+     *
+     * <p>Docker driver: needs runtime {@code runsc}, an engine with experimental features on, and this JVM on the
+     * engine's host with write access to its data root (a fork copies the checkpoint there).
+     *
+     * @throws UnsupportedOperationException naming the driver, runtime or engine setting that cannot checkpoint; the
+     *                                       sandbox was not touched and runs on
+     * @throws IllegalStateException         if the sandbox was stopped or is paused
+     * @throws SandboxException              if the checkpoint failed (the sandbox is stopped)
+     */
+    public SandboxSnapshot checkpoint() {
+        if (!handle.canCheckpoint()) {
+            throw new UnsupportedOperationException("driver '" + driver + "' cannot checkpoint sandbox " + id
+                    + " (capability 'checkpoint' is not supported by the " + driver + " driver)");
+        }
+        if (stopClaimed.get()) {
+            throw new IllegalStateException("sandbox " + id + " is stopped: checkpoint is no longer possible");
+        }
+        requireNotPaused("taking a checkpoint");
+        if (!spec.scratchVolumes().isEmpty()) {
+            throw new UnsupportedOperationException("sandbox " + id + " has scratch volumes " + spec.scratchVolumes()
+                    + ", whose contents a checkpoint does not hold: checkpoint a sandbox without scratch volumes (its work"
+                    + " directory and /tmp are kept)");
+        }
+        return provider.checkpoint(this);
+    }
+
+    private void pauseOrResume(boolean pause) {
+        String what = pause ? "pause" : "resume";
+        if (!handle.canPause()) {
+            throw new UnsupportedOperationException("driver '" + driver + "' cannot " + what + " sandbox " + id
+                    + " (capability 'pause' is not supported by the " + driver + " driver): stop it instead, or use a"
+                    + " driver that can pause, such as docker");
+        }
+        if (stopClaimed.get()) {
+            throw new IllegalStateException("sandbox " + id + " is stopped: " + what + " is no longer possible");
+        }
+        try {
+            if (pause) {
+                handle.pause(PAUSE_TIMEOUT);
+            } else {
+                handle.resume(PAUSE_TIMEOUT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SandboxException(what + " of sandbox " + id + " was interrupted", e);
+        }
+    }
+
+    private void requireNotPaused(String what) {
+        if (handle.isPaused()) {
+            throw new IllegalStateException("sandbox " + id + " is paused: resume() it before " + what);
+        }
     }
 
     /** Stops it through its provider; see {@link SandboxProvider#stop(Sandbox)}. */

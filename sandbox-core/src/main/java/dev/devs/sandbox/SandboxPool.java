@@ -54,6 +54,8 @@ public final class SandboxPool implements AutoCloseable {
 
     private final SandboxProvider provider;
     private final SandboxSpec template;
+    /** The snapshot refills fork, or null for refills started from the template. */
+    private final SandboxSnapshot snapshot;
     private final String name;
     private final Duration idleTimeToLive;
     private final Duration maxAge;
@@ -67,6 +69,7 @@ public final class SandboxPool implements AutoCloseable {
     private SandboxPool(Builder b) {
         this.provider = b.provider;
         this.template = b.template;
+        this.snapshot = b.snapshot;
         this.name = b.name;
         this.idleTimeToLive = b.idleTimeToLive;
         this.maxAge = b.maxAge;
@@ -82,7 +85,26 @@ public final class SandboxPool implements AutoCloseable {
      * by the provider's driver when the pool is built.
      */
     public static Builder builder(SandboxProvider provider, SandboxSpec template) {
-        return new Builder(provider, template);
+        return new Builder(provider, template, null);
+    }
+
+    /**
+     * A builder of a pool whose refills are forks of {@code snapshot} ({@link SandboxProvider#fork}, start type
+     * {@link StartType#FORKED} on their events); its template is the snapshot's spec. Claims are handed out as from any
+     * pool ({@link StartType#POOLED}). The snapshot must stay until the pool is closed.
+     *
+     * @throws IllegalArgumentException if the snapshot was made by another provider or has been removed
+     */
+    public static Builder builder(SandboxProvider provider, SandboxSnapshot snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        if (snapshot.provider() != provider) {
+            throw new IllegalArgumentException("snapshot " + snapshot.id() + " was made by another provider: build the pool on"
+                    + " the provider that made it");
+        }
+        if (snapshot.isRemoved()) {
+            throw new IllegalArgumentException("snapshot " + snapshot.id() + " has been removed: take a new checkpoint");
+        }
+        return new Builder(provider, snapshot.spec(), snapshot);
     }
 
     /** The pool's name, as on its events ({@code pool} attribute) and metrics. */
@@ -220,7 +242,7 @@ public final class SandboxPool implements AutoCloseable {
         Sandbox made = null;
         RuntimeException failure = null;
         try {
-            made = provider.start(template);
+            made = snapshot == null ? provider.start(template) : provider.fork(snapshot);
         } catch (RuntimeException e) {
             failure = e;
         }
@@ -337,6 +359,7 @@ public final class SandboxPool implements AutoCloseable {
     public static final class Builder {
         private final SandboxProvider provider;
         private final SandboxSpec template;
+        private final SandboxSnapshot snapshot;
         private String name = "default";
         private int minIdle = 2;
         private int maxSize = 10;
@@ -346,9 +369,10 @@ public final class SandboxPool implements AutoCloseable {
         private Duration maxAge = Duration.ZERO;
         private Duration maxBackoff = Duration.ofSeconds(30);
 
-        private Builder(SandboxProvider provider, SandboxSpec template) {
+        private Builder(SandboxProvider provider, SandboxSpec template, SandboxSnapshot snapshot) {
             this.provider = Objects.requireNonNull(provider, "provider");
             this.template = Objects.requireNonNull(template, "template");
+            this.snapshot = snapshot;
         }
 
         /** Name on events and metrics: letters, digits, '_', '.', '-'. Default {@code default}. */

@@ -57,6 +57,8 @@ public final class SandboxProvider implements AutoCloseable {
     private final ExecutorService executor;
     private final boolean ownsExecutor;
     private final StartGate starts = new StartGate();
+    /** Snapshots this provider made and nobody removed yet; close() removes those not kept. */
+    private final Map<String, SandboxSnapshot> snapshots = new ConcurrentHashMap<>();
 
     private SandboxProvider(Builder b) {
         this.driver = b.driver;
@@ -134,14 +136,51 @@ public final class SandboxProvider implements AutoCloseable {
         driver.validate(spec);
         CompletableFuture<Void> inFlight = starts.register();
         try {
-            return doStart(spec, subscribers != null ? subscribers : listeners.snapshot());
+            return doStart(spec, subscribers != null ? subscribers : listeners.snapshot(), ctx -> driver.start(spec, ctx));
         } finally {
             starts.finish(inFlight);
         }
     }
 
+    /**
+     * Starts a new sandbox from a snapshot this provider made: its processes and in-memory files are those of the
+     * checkpoint's moment, its spec the checkpointed sandbox's. It is a sandbox like any other (its own owner link,
+     * maximum lifetime counted from now, isolation, stop and cleanup), independent of the snapshot's other forks, with
+     * start type {@link StartType#FORKED} on its events. Emits STARTING, then READY or FAILED.
+     *
+     * @throws IllegalArgumentException      the snapshot was made by another provider, or has been removed
+     * @throws UnsupportedOperationException the driver cannot fork (nothing was done)
+     * @throws SandboxStartException         the fork failed; FAILED was emitted and nothing is left behind
+     * @throws IllegalStateException         the provider is closed
+     */
+    public Sandbox fork(SandboxSnapshot snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        ensureOpen();
+        if (snapshot.provider() != this) {
+            throw new IllegalArgumentException("snapshot " + snapshot.id() + " was made by another provider: fork it there");
+        }
+        if (snapshot.isRemoved()) {
+            throw new IllegalArgumentException("snapshot " + snapshot.id() + " has been removed: take a new checkpoint");
+        }
+        CompletableFuture<Void> inFlight = starts.register();
+        try {
+            return doStart(snapshot.spec(), listeners.snapshot(), ctx -> {
+                SandboxDriver.Handle h = driver.fork(snapshot.spec(), snapshot.checkpoint(), ctx);
+                ctx.startType(StartType.FORKED);
+                return h;
+            });
+        } finally {
+            starts.finish(inFlight);
+        }
+    }
+
+    /** What a start asks of the driver: a fresh start, or a fork. */
+    private interface DriverStart {
+        SandboxDriver.Handle start(StartContext ctx) throws InterruptedException;
+    }
+
     // subscribers: fixed when the start begins, so that a listener added or removed meanwhile sees all of it or nothing.
-    private Sandbox doStart(SandboxSpec spec, SandboxLifecycleListener subscribers) {
+    private Sandbox doStart(SandboxSpec spec, SandboxLifecycleListener subscribers, DriverStart how) {
         String id = newSandboxId();
         Instant startedAt = clock.instant();
         long t0 = System.nanoTime();
@@ -150,7 +189,7 @@ public final class SandboxProvider implements AutoCloseable {
         StartContext ctx = StartContexts.create(id, sessionId, t0, spec.startupTimeout());
         SandboxDriver.Handle handle;
         try {
-            handle = driver.start(spec, ctx);
+            handle = how.start(ctx);
             if (handle == null) {
                 throw new IllegalStateException("driver " + driver.name() + " returned no handle");
             }
@@ -251,9 +290,55 @@ public final class SandboxProvider implements AutoCloseable {
         return SandboxStop.run(sandbox, driver.name(), clock, subscribers != null ? subscribers : listeners.snapshot(), unreleased);
     }
 
+    /** Takes the checkpoint of {@link Sandbox#checkpoint()}, then stops the sandbox, which ends with it. */
+    SandboxSnapshot checkpoint(Sandbox sandbox) {
+        ensureOpen();
+        String snapshotId = String.format("snap-%012x", ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFF_FFFFL);
+        Instant at = clock.instant();
+        long t0 = System.nanoTime();
+        SandboxDriver.Checkpoint checkpoint;
+        try {
+            checkpoint = sandbox.handle.checkpoint(snapshotId, Sandbox.CHECKPOINT_TIMEOUT);
+        } catch (UnsupportedOperationException refused) {
+            throw refused; // nothing was done: the sandbox runs on
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopQuietly(sandbox);
+            throw new SandboxException("checkpoint of sandbox " + sandbox.id() + " was interrupted; the sandbox is stopped", e);
+        } catch (RuntimeException e) {
+            stopQuietly(sandbox);
+            throw e instanceof SandboxException s ? s : new SandboxException("checkpoint of sandbox " + sandbox.id()
+                    + " failed; the sandbox is stopped: " + e.getMessage(), e);
+        }
+        SandboxSnapshot snapshot = new SandboxSnapshot(snapshotId, driver.name(), sandbox.id(), sandbox.spec(), at,
+                Duration.ofNanos(System.nanoTime() - t0), checkpoint, this);
+        snapshots.put(snapshotId, snapshot);
+        stopQuietly(sandbox);
+        return snapshot;
+    }
+
+    private void stopQuietly(Sandbox sandbox) {
+        try {
+            stop(sandbox);
+        } catch (RuntimeException e) {
+            log.warn("stopping sandbox {} after its checkpoint failed", sandbox.id(), e);
+        }
+    }
+
+    /** A snapshot was removed by its owner. */
+    void forget(SandboxSnapshot snapshot) {
+        snapshots.remove(snapshot.id(), snapshot);
+    }
+
+    /** Snapshots this provider made that nobody has removed, kept ones included. */
+    public List<SandboxSnapshot> snapshots() {
+        return List.copyOf(snapshots.values());
+    }
+
     /**
      * Stops every live sandbox, waits for starts in flight (bounded by their startup timeouts; each stops the
-     * sandbox it made, which emits READY then STOPPED or KILLED, and throws {@link IllegalStateException}), then
+     * sandbox it made, which emits READY then STOPPED or KILLED, and throws {@link IllegalStateException}), removes the
+     * snapshots it made that were neither removed nor {@link SandboxSnapshot#keep() kept}, then
      * retries, up to {@value #CLOSE_RETRIES} times with a short pause, every sandbox whose stop could not release it
      * (this close's or an earlier one's), then closes the driver and the provider's own executor. Idempotent.
      * Failures to stop one sandbox are logged and do not keep the others alive.
@@ -282,6 +367,15 @@ public final class SandboxProvider implements AutoCloseable {
             log.warn("stopping sandboxes on close failed", e.getCause());
         }
         unreleased.retryAll(CLOSE_RETRIES, CLOSE_RETRY_PAUSE);
+        for (SandboxSnapshot snapshot : snapshots.values()) {
+            if (!snapshot.isKept()) {
+                try {
+                    snapshot.remove();
+                } catch (RuntimeException e) {
+                    log.warn("removing snapshot {} on close failed; its files stay at {}", snapshot.id(), snapshot.location(), e);
+                }
+            }
+        }
         ShutdownHook.unregister(this);
         try {
             driver.close();

@@ -16,9 +16,14 @@ public enum StartType {
     /** The environment was present: image local, browser already running. */
     WARM,
     /** An already-ready sandbox was handed out from a pool. */
-    POOLED;
+    POOLED,
+    /**
+     * A new sandbox restored from a {@link SandboxSnapshot} ({@link SandboxProvider#fork}): no image or program start,
+     * but the checkpoint's memory read back. A pool whose template is a snapshot refills with forks.
+     */
+    FORKED;
 
-    /** The lower-case name used in reports, metric tags and the analyzer: {@code cold}, {@code warm}, {@code pooled}. */
+    /** The lower-case name used in reports, metric tags and the analyzer: {@code cold}, {@code warm}, {@code pooled}, {@code forked}. */
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
     }
@@ -34,6 +39,6 @@ public enum StartType {
                 return t;
             }
         }
-        throw new IllegalArgumentException("startType '" + name + "' is not one of cold, warm, pooled");
+        throw new IllegalArgumentException("startType '" + name + "' is not one of cold, warm, pooled, forked");
     }
 }

@@ -34,6 +34,12 @@ public final class ScriptedDriver implements SandboxDriver {
     volatile boolean rejectSpecs;
     /** A start of this image fails as an engine's would: image not found, naming the sandbox. */
     volatile String missingImage;
+    /** Forks made ({@link #fork}); a fork is a start that counts here too. */
+    final AtomicInteger forks = new AtomicInteger();
+    /** Whether its sandboxes can checkpoint (into nothing: a stand-in checkpoint of 1 byte) and be forked. */
+    volatile boolean canCheckpoint;
+    /** Whether its sandboxes can pause (they only remember it); false, the SPI's default, unless a test says so. */
+    volatile boolean canPause;
     /** A planted defect for the contract suite's own test: stop() reports success but keeps the sandbox. */
     volatile boolean leakOnStop;
     /** A planted defect: start() ignores its caller's interrupt. */
@@ -94,6 +100,12 @@ public final class ScriptedDriver implements SandboxDriver {
             }
             throw new IllegalArgumentException("image '" + spec.image() + "' is not accepted by the scripted driver");
         }
+    }
+
+    @Override
+    public Handle fork(SandboxSpec spec, Checkpoint checkpoint, StartContext context) throws InterruptedException {
+        forks.incrementAndGet();
+        return start(spec, context);
     }
 
     @Override
@@ -229,6 +241,52 @@ public final class ScriptedDriver implements SandboxDriver {
             @Override
             public boolean isAlive() {
                 return endedLooksAlive ? alive.contains(id) : programRunning();
+            }
+
+            private volatile boolean paused;
+
+            @Override
+            public boolean canPause() {
+                return canPause;
+            }
+
+            @Override
+            public boolean canCheckpoint() {
+                return canCheckpoint;
+            }
+
+            @Override
+            public Checkpoint checkpoint(String snapshotId, Duration timeout) {
+                return new Checkpoint() {
+                    @Override
+                    public long sizeBytes() {
+                        return 1;
+                    }
+
+                    @Override
+                    public String location() {
+                        return "scripted:" + snapshotId;
+                    }
+
+                    @Override
+                    public void remove() {
+                    }
+                };
+            }
+
+            @Override
+            public void pause(Duration timeout) {
+                paused = true;
+            }
+
+            @Override
+            public void resume(Duration timeout) {
+                paused = false;
+            }
+
+            @Override
+            public boolean isPaused() {
+                return paused;
             }
         };
     }

@@ -48,6 +48,36 @@ public interface SandboxDriver extends AutoCloseable {
     Handle start(SandboxSpec spec, StartContext context) throws InterruptedException;
 
     /**
+     * Starts a new sandbox from a checkpoint that a handle of this driver made ({@link Handle#checkpoint}), with the spec
+     * of the sandbox it was taken of: its processes and in-memory files are those of the checkpoint's moment, and
+     * everything else (owner, maximum lifetime counted from now, isolation, cleanup) is as for a fresh start. Same
+     * contract as {@link #start}: returns once ready, respects {@link StartContext#remaining()}, removes what it
+     * created when it fails. The provider marks it {@link dev.devs.sandbox.StartType#FORKED}.
+     *
+     * @throws UnsupportedOperationException naming what is missing, if this driver cannot fork (the default)
+     */
+    default Handle fork(SandboxSpec spec, Checkpoint checkpoint, StartContext context) throws InterruptedException {
+        throw new UnsupportedOperationException("driver " + name() + " cannot start a sandbox from a checkpoint");
+    }
+
+    /** A driver's grip on one stored checkpoint. Thread-safe. */
+    interface Checkpoint {
+
+        /** Its size in bytes, as stored. */
+        long sizeBytes();
+
+        /** Where it is stored (a directory, a URL), for people and logs. */
+        String location();
+
+        /**
+         * Deletes it. Idempotent: what is already gone counts as removed.
+         *
+         * @throws RuntimeException when it could not be deleted (a later call tries again)
+         */
+        void remove();
+    }
+
+    /**
      * Removes what owners that are provably dead left behind (resources labelled with a process of this host that
      * no longer exists, or anything past its maximum lifetime), and never what a live owner holds. The provider
      * calls it in the background when it is built. The default does nothing: a driver whose sandboxes cannot
@@ -130,5 +160,60 @@ public interface SandboxDriver extends AutoCloseable {
 
         /** Whether the sandbox is still running, as far as the driver can tell cheaply. */
         boolean isAlive();
+
+        /**
+         * Whether {@link #pause} and {@link #resume} work for this sandbox. The default says no; a driver that can
+         * pause overrides all four pause methods. {@code Sandbox.pause()} asks this first and refuses, naming the
+         * driver, without calling {@link #pause}.
+         */
+        default boolean canPause() {
+            return false;
+        }
+
+        /**
+         * Stops every process of the sandbox (no CPU used) while keeping its memory, its files and everything that
+         * ends it: it still dies with its owner and at its maximum lifetime while paused. Returns once every
+         * process is stopped. A paused sandbox can be stopped without resuming it first.
+         *
+         * @throws UnsupportedOperationException if {@link #canPause()} is false (the default)
+         * @throws SandboxTimeoutException       when the sandbox did not confirm within {@code timeout}
+         */
+        default void pause(Duration timeout) throws InterruptedException {
+            throw new UnsupportedOperationException("pause");
+        }
+
+        /**
+         * Lets the processes {@link #pause} stopped run again, from where they were. Returns once they run.
+         *
+         * @throws UnsupportedOperationException if {@link #canPause()} is false (the default)
+         * @throws SandboxTimeoutException       when the sandbox did not confirm within {@code timeout}
+         */
+        default void resume(Duration timeout) throws InterruptedException {
+            throw new UnsupportedOperationException("resume");
+        }
+
+        /** Whether the sandbox is paused: {@link #pause} returned and {@link #resume} has not since. Default false. */
+        default boolean isPaused() {
+            return false;
+        }
+
+        /** Whether {@link #checkpoint} may work for this sandbox. The default says no. */
+        default boolean canCheckpoint() {
+            return false;
+        }
+
+        /**
+         * Writes a checkpoint of the sandbox's processes and in-memory files, from which {@link SandboxDriver#fork} starts
+         * new sandboxes. The sandbox may end with it (a runtime that cannot leave it running); the provider stops it
+         * afterwards either way. Refusals (this sandbox's runtime or engine cannot checkpoint) come before anything is
+         * done, and leave the sandbox running.
+         *
+         * @param snapshotId names the checkpoint ({@code snap-} and 12 hex digits)
+         * @throws UnsupportedOperationException naming what is missing, when it cannot be done here (the default)
+         * @throws SandboxTimeoutException       when it did not finish within {@code timeout}
+         */
+        default Checkpoint checkpoint(String snapshotId, Duration timeout) throws InterruptedException {
+            throw new UnsupportedOperationException("checkpoint");
+        }
     }
 }

@@ -44,7 +44,8 @@ final class ContainerHandle implements SandboxDriver.Handle {
 
     /** What a handle works with; one instance per driver, shared by its handles. */
     record Collaborators(EngineCalls engine, ExecRunner execs, ExecKiller killer, ContainerDiagnostics diagnostics,
-                         EngineFailureTranslator failures, ResourceRemover remover, AdmissionGate gate) {
+                         EngineFailureTranslator failures, ResourceRemover remover, AdmissionGate gate,
+                         ContainerCheckpoints checkpoints) {
     }
 
     private final Collaborators with;
@@ -57,6 +58,9 @@ final class ContainerHandle implements SandboxDriver.Handle {
     private final boolean hasVolumes;
     /** A pooled idle sandbox's channel for a claim's files, between prepareForClaim and claimed; else null. */
     private volatile ClaimChannel channel;
+    private final ContainerPause pause;
+    /** Set once a checkpoint has ended the container: its stop is then an orderly one. */
+    private volatile boolean checkpointed;
 
     ContainerHandle(Collaborators with, String sandboxId, String containerId, OwnerLink link, String workDir, boolean hasVolumes) {
         this.with = with;
@@ -65,6 +69,7 @@ final class ContainerHandle implements SandboxDriver.Handle {
         this.containerId = containerId;
         this.link = link;
         this.workDir = workDir;
+        this.pause = new ContainerPause(with.engine(), with.failures(), sandboxId, containerId, link);
     }
 
     /** Runs the command; one that outlives {@code timeout} is killed with its children. */
@@ -236,7 +241,7 @@ final class ContainerHandle implements SandboxDriver.Handle {
         if (failure != null) {
             throw failure;
         }
-        return outcome;
+        return checkpointed ? StopOutcome.STOPPED : outcome;
     }
 
     private StopOutcome stopContainer(Duration gracePeriod) throws InterruptedException {
@@ -261,6 +266,44 @@ final class ContainerHandle implements SandboxDriver.Handle {
         link.awaitEnd(LAST_WORDS_WAIT);
         Integer status = link.exitStatus();
         return status == null || status == EXIT_KILLED ? StopOutcome.KILLED : StopOutcome.STOPPED;
+    }
+
+    /** Pause and resume are carried out by the owner watchdog; see {@link ContainerPause}. */
+    @Override
+    public boolean canPause() {
+        return true;
+    }
+
+    @Override
+    public void pause(Duration timeout) throws InterruptedException {
+        with.engine().ensureOpen();
+        pause.pause(timeout);
+    }
+
+    @Override
+    public void resume(Duration timeout) throws InterruptedException {
+        with.engine().ensureOpen();
+        pause.resume(timeout);
+    }
+
+    @Override
+    public boolean isPaused() {
+        return pause.isPaused();
+    }
+
+    /** Checkpoints are refused per sandbox by {@link ContainerCheckpoints} (runtime, engine), before anything is done. */
+    @Override
+    public boolean canCheckpoint() {
+        return true;
+    }
+
+    /** Writes the checkpoint, which ends the container (runsc cannot leave it running); see {@link ContainerCheckpoints}. */
+    @Override
+    public SandboxDriver.Checkpoint checkpoint(String snapshotId, Duration timeout) throws InterruptedException {
+        with.engine().ensureOpen();
+        SandboxDriver.Checkpoint written = with.checkpoints().checkpoint(sandboxId, containerId, link, snapshotId, timeout);
+        checkpointed = true;
+        return written;
     }
 
     /** One inspect; false when the container is gone, has exited, or the engine cannot be asked. */

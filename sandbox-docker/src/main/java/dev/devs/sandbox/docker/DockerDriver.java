@@ -128,6 +128,9 @@ public final class DockerDriver implements SandboxDriver {
     public static final int UNBOUNDED_ENGINE_OPERATIONS = AdmissionGate.UNBOUNDED;
     /** The phase a start spent waiting for the admission gate, on READY and FAILED events when it waited. */
     public static final String QUEUED_PHASE = "queued";
+    /** Where checkpoints go unless {@link Builder#snapshotDirectory} says otherwise: {@code <java.io.tmpdir>/devs-sandbox-snapshots}. */
+    public static final java.nio.file.Path DEFAULT_SNAPSHOT_DIRECTORY =
+            java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "devs-sandbox-snapshots");
 
     private static final Logger log = LoggerFactory.getLogger(DockerDriver.class);
 
@@ -139,6 +142,7 @@ public final class DockerDriver implements SandboxDriver {
     private final EngineRuntimes runtimes;
     private final ContainerHandle.Collaborators handles;
     private final AdmissionGate gate;
+    private final ContainerCheckpoints checkpoints;
 
     /** A driver for the engine at {@code DOCKER_HOST}, or {@value #DEFAULT_DOCKER_HOST} when that is unset. */
     public DockerDriver() {
@@ -156,8 +160,9 @@ public final class DockerDriver implements SandboxDriver {
         this.prober = new ReadinessProber(engine, execs, diagnostics, failures);
         this.runtimes = new EngineRuntimes(engine, address.dockerHost());
         this.gate = new AdmissionGate(b.maxEngineOperations);
+        this.checkpoints = new ContainerCheckpoints(engine, failures, address.dockerHost(), b.snapshotDirectory);
         this.handles = new ContainerHandle.Collaborators(engine, execs, new ExecKiller(execs), diagnostics, failures,
-                new ResourceRemover(engine, failures), gate);
+                new ResourceRemover(engine, failures), gate, checkpoints);
     }
 
     /** A builder for a driver with a chosen name, engine address, connect timeout or response timeout. */
@@ -203,6 +208,23 @@ public final class DockerDriver implements SandboxDriver {
      */
     @Override
     public Handle start(SandboxSpec spec, StartContext ctx) throws InterruptedException {
+        return provision(spec, ctx, null);
+    }
+
+    /**
+     * Starts a new container from a checkpoint of a runsc sandbox of this driver (see {@link ContainerCheckpoints}):
+     * created, attached and cleaned up as any start, then its checkpoint is copied under the engine's folder for it
+     * (phase {@code restore-copy}) and it is started from it; READY once the restored watchdog has restarted its
+     * lifetime clock and said so over the new owner link. Needs this JVM on the engine's host.
+     */
+    @Override
+    public Handle fork(SandboxSpec spec, Checkpoint checkpoint, StartContext ctx) throws InterruptedException {
+        Objects.requireNonNull(checkpoint, "checkpoint");
+        return provision(spec, ctx, checkpoint);
+    }
+
+    // checkpoint: null for a fresh start, else the checkpoint a fork restores.
+    private Handle provision(SandboxSpec spec, StartContext ctx, Checkpoint checkpoint) throws InterruptedException {
         engine.ensureOpen();
         String id = ctx.sandboxId();
         ImageReference image = ImageReference.parse(spec.image());
@@ -220,6 +242,17 @@ public final class DockerDriver implements SandboxDriver {
             // Attached before the start, so that no moment of the sandbox's life is without an owner's link.
             created.link = ctx.timed("attach", () -> attach(id, containerId, ctx));
             ctx.checkDeadline("start");
+            if (checkpoint != null) {
+                ctx.timed("restore-copy", () -> checkpoints.prepare(id, containerId, checkpoint));
+                ctx.timed("start", () -> checkpoints.start(id, containerId, checkpoint));
+                // As for a fresh start: the engine's part is done once the container runs.
+                permit.close();
+                ctx.timed("ready", () -> ContainerPause.restartLifetime(engine, handles.failures(), id, containerId, created.link, ctx.remaining()));
+                if (!spec.readinessProbe().isEmpty()) {
+                    ctx.timed("readiness", () -> prober.awaitProbe(spec, ctx, containerId, created.link));
+                }
+                return new ContainerHandle(handles, id, containerId, created.link, spec.workDir(), !spec.scratchVolumes().isEmpty());
+            }
             ctx.timed("start", () -> engine.requestForStart(ctx, "start container " + containerId, c -> {
                 try {
                     return c.startContainerCmd(containerId).exec();
@@ -391,6 +424,7 @@ public final class DockerDriver implements SandboxDriver {
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
         private int maxEngineOperations = DEFAULT_MAX_ENGINE_OPERATIONS;
+        private java.nio.file.Path snapshotDirectory = DEFAULT_SNAPSHOT_DIRECTORY;
 
         private Builder() {
         }
@@ -411,6 +445,22 @@ public final class DockerDriver implements SandboxDriver {
                         + " (or DockerDriver.UNBOUNDED_ENGINE_OPERATIONS for no bound)");
             }
             this.maxEngineOperations = maxEngineOperations;
+            return this;
+        }
+
+        /**
+         * Where checkpoints ({@code Sandbox.checkpoint()}) are written, one folder per snapshot, on the engine's host (the
+         * engine writes there). Default {@link DockerDriver#DEFAULT_SNAPSHOT_DIRECTORY}. Made (mode 700) at the first checkpoint.
+         *
+         * @throws IllegalArgumentException if not absolute
+         */
+        public Builder snapshotDirectory(java.nio.file.Path snapshotDirectory) {
+            Objects.requireNonNull(snapshotDirectory, "snapshotDirectory");
+            if (!snapshotDirectory.isAbsolute()) {
+                throw new IllegalArgumentException("snapshotDirectory '" + snapshotDirectory + "' is not absolute: the engine"
+                        + " resolves it, so give a full path such as /var/lib/devs-snapshots");
+            }
+            this.snapshotDirectory = snapshotDirectory;
             return this;
         }
 

@@ -12,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -32,11 +33,16 @@ final class OwnerLink implements Closeable {
     /** What happened before {@link #awaitStarted} returned. */
     enum Start { STARTED, EXITED, TIMED_OUT }
 
+    /** A word of the watchdog about a pause or resume it carried out, counted as they come. */
+    enum Mark { PAUSED, PAUSE_FAILED, RESUMED, LIFETIME_RESTARTED, LIFETIME_SUSPENDED }
+
     private final Stdin stdin = new Stdin();
     private final CountDownLatch attached = new CountDownLatch(1);
     private final CountDownLatch started = new CountDownLatch(1);
     private final CountDownLatch ended = new CountDownLatch(1);
     private final Output output = new Output();
+    /** How many times each {@link Mark} was seen, guarded by itself. */
+    private final long[] marks = new long[Mark.values().length];
     private volatile Closeable stream;
     private volatile Throwable error;
     private volatile boolean closed;
@@ -90,6 +96,45 @@ final class OwnerLink implements Closeable {
     /** The command's exit status as the watchdog reported it, or null if it did not (killed with it, or still running). */
     Integer exitStatus() {
         return output.exitStatus;
+    }
+
+    /** How many times the watchdog has said {@code mark} so far; read before asking, to await the next one. */
+    long marks(Mark mark) {
+        synchronized (marks) {
+            return marks[mark.ordinal()];
+        }
+    }
+
+    /**
+     * Waits until the watchdog has said one of {@code wanted} more times than {@code seen} (what {@link #marks} said
+     * before asking), the link ended, or the timeout passed.
+     *
+     * @return the mark that came, or null when none did
+     */
+    Mark awaitMark(Map<Mark, Long> seen, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+        synchronized (marks) {
+            while (true) {
+                for (Map.Entry<Mark, Long> e : seen.entrySet()) {
+                    if (marks[e.getKey().ordinal()] > e.getValue()) {
+                        return e.getKey();
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || isEnded()) {
+                    return null;
+                }
+                // Woken by each mark; the slice bounds the wait for the link's end, which does not notify.
+                TimeUnit.NANOSECONDS.timedWait(marks, Math.min(left, 50_000_000L));
+            }
+        }
+    }
+
+    private void mark(Mark mark) {
+        synchronized (marks) {
+            marks[mark.ordinal()]++;
+            marks.notifyAll();
+        }
     }
 
     /** "Last N output lines: ..." of what the container wrote (stdout and stderr), for an error message. */
@@ -181,6 +226,26 @@ final class OwnerLink implements Closeable {
         private void line(String line) {
             if (line.startsWith(OwnerWatchdog.STARTED_MARKER)) {
                 started.countDown();
+                return;
+            }
+            if (line.equals(OwnerWatchdog.PAUSED_MARKER)) {
+                mark(Mark.PAUSED);
+                return;
+            }
+            if (line.equals(OwnerWatchdog.PAUSE_FAILED_MARKER)) {
+                mark(Mark.PAUSE_FAILED);
+                return;
+            }
+            if (line.equals(OwnerWatchdog.LIFETIME_SUSPENDED_MARKER)) {
+                mark(Mark.LIFETIME_SUSPENDED);
+                return;
+            }
+            if (line.equals(OwnerWatchdog.LIFETIME_RESTARTED_MARKER)) {
+                mark(Mark.LIFETIME_RESTARTED);
+                return;
+            }
+            if (line.equals(OwnerWatchdog.RESUMED_MARKER)) {
+                mark(Mark.RESUMED);
                 return;
             }
             if (line.startsWith(OwnerWatchdog.EXIT_MARKER)) {

@@ -21,11 +21,13 @@ final class PrivateEngine implements AutoCloseable {
 
     private final Path dir;
     private final boolean liveRestore;
+    private final boolean checkpoints;
     private Process dockerd;
 
-    private PrivateEngine(Path dir, boolean liveRestore) {
+    private PrivateEngine(Path dir, boolean liveRestore, boolean checkpoints) {
         this.dir = dir;
         this.liveRestore = liveRestore;
+        this.checkpoints = checkpoints;
     }
 
     /** Starts one, loads the tiny image into it from the shared engine, or skips the test with the reason. */
@@ -38,18 +40,34 @@ final class PrivateEngine implements AutoCloseable {
      * and finds them again when it starts ({@code --live-restore}), as production engines are often set up.
      */
     static PrivateEngine startOrSkip(boolean liveRestore) throws Exception {
+        return startOrSkip(liveRestore, false, List.of(DockerTestSupport.TINY_IMAGE));
+    }
+
+    /**
+     * A private engine that can checkpoint: experimental features on and gVisor's {@code runsc} registered (with
+     * {@code --network=none}, as the scripts register it), loaded with {@code images} from the shared engine. Skips
+     * the test, saying why, without root, dockerd or runsc.
+     */
+    static PrivateEngine startCheckpointingOrSkip(List<String> images) throws Exception {
+        Assumptions.assumeTrue(onPath("runsc"), "skipped: no runsc on PATH, and only gVisor can checkpoint here");
+        return startOrSkip(false, true, images);
+    }
+
+    private static PrivateEngine startOrSkip(boolean liveRestore, boolean checkpoints, List<String> images) throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
-                "skipped: an engine restart is tested only against a dockerd this test starts itself, which needs root");
+                "skipped: this test needs a dockerd of its own, and starting one needs root");
         Assumptions.assumeTrue(onPath("dockerd"), "skipped: no dockerd on PATH to start a private engine with");
         // Short: a Unix socket path is limited to 108 bytes.
-        PrivateEngine engine = new PrivateEngine(Files.createTempDirectory(Path.of("/tmp"), "devs-pe-"), liveRestore);
+        PrivateEngine engine = new PrivateEngine(Files.createTempDirectory(Path.of("/tmp"), "devs-pe-"), liveRestore, checkpoints);
         engine.start();
-        Process load = new ProcessBuilder("sh", "-c", "docker save " + DockerTestSupport.TINY_IMAGE + " | docker -H " + engine.host() + " load")
-                .redirectErrorStream(true).start();
-        if (!load.waitFor(60, TimeUnit.SECONDS) || load.exitValue() != 0) {
-            engine.close();
-            throw new IllegalStateException("loading " + DockerTestSupport.TINY_IMAGE + " into the private engine failed: "
-                    + new String(load.getInputStream().readAllBytes()));
+        for (String image : images) {
+            Process load = new ProcessBuilder("sh", "-c", "docker save " + image + " | docker -H " + engine.host() + " load")
+                    .redirectErrorStream(true).start();
+            if (!load.waitFor(120, TimeUnit.SECONDS) || load.exitValue() != 0) {
+                engine.close();
+                throw new IllegalStateException("loading " + image + " into the private engine failed: "
+                        + new String(load.getInputStream().readAllBytes()));
+            }
         }
         return engine;
     }
@@ -64,6 +82,12 @@ final class PrivateEngine implements AutoCloseable {
                 "--bridge", "none", "--iptables=false", "--ip-masq=false"));
         if (liveRestore) {
             command.add("--live-restore");
+        }
+        if (checkpoints) {
+            Path config = dir.resolve("daemon.json");
+            Files.writeString(config, "{\"experimental\": true, \"runtimes\": {\"runsc\": {\"path\": \""
+                    + which("runsc") + "\", \"runtimeArgs\": [\"--network=none\"]}}}\n");
+            command.addAll(List.of("--config-file", config.toString()));
         }
         dockerd = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("dockerd.log").toFile())).start();
@@ -130,6 +154,15 @@ final class PrivateEngine implements AutoCloseable {
         // dockerd may leave its data root bind-mounted on itself; unmounted first, or rm cannot remove it.
         new ProcessBuilder("sh", "-c", "umount " + dir.resolve("data") + " 2>/dev/null; rm -rf " + dir).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);
+    }
+
+    private static String which(String program) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(d, program))) {
+                return Path.of(d, program).toString();
+            }
+        }
+        throw new IllegalStateException(program + " is not on PATH");
     }
 
     private static boolean onPath(String program) {
