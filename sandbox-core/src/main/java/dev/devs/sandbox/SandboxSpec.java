@@ -45,6 +45,9 @@ import java.util.Objects;
  * @param maxLifetime      the longest the sandbox may live, counted from its start: then it is ended and removed,
  *                         whether or not any JVM is alive to stop it (default {@link #DEFAULT_MAX_LIFETIME}, at most
  *                         {@link #MAX_MAX_LIFETIME}); a driver that cannot enforce it rejects the spec
+ * @param ports            TCP ports the sandbox serves, each reachable from the host through
+ *                         {@link Sandbox#endpoint(int)}; declaring one opens nothing for the sandbox itself (with
+ *                         network {@code none} it still reaches nothing); 1..65535, each once
  */
 public record SandboxSpec(
         String image,
@@ -63,7 +66,8 @@ public record SandboxSpec(
         Duration stopGracePeriod,
         Map<String, String> labels,
         String runtime,
-        Duration maxLifetime) {
+        Duration maxLifetime,
+        List<Integer> ports) {
 
     /** The smallest memory limit the Docker engine accepts (6 MiB). */
     public static final long MIN_MEMORY_BYTES = 6L * 1024 * 1024;
@@ -112,6 +116,18 @@ public record SandboxSpec(
                        Duration stopGracePeriod, Map<String, String> labels, String runtime) {
         this(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs, workDir, scratchVolumes,
                 readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, null);
+    }
+
+    /**
+     * A spec of the seventeen fields before {@link #ports()} existed, serving no port; kept so that code written then
+     * compiles unchanged.
+     */
+    public SandboxSpec(String image, List<String> command, Map<String, String> env, double cpus, long memoryBytes,
+                       long pidsLimit, String network, String user, boolean readOnlyRootFs, String workDir,
+                       List<String> scratchVolumes, List<String> readinessProbe, Duration startupTimeout,
+                       Duration stopGracePeriod, Map<String, String> labels, String runtime, Duration maxLifetime) {
+        this(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs, workDir, scratchVolumes,
+                readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, maxLifetime, List.of());
     }
 
     public SandboxSpec {
@@ -181,6 +197,15 @@ public record SandboxSpec(
             throw new IllegalArgumentException("maxLifetime " + maxLifetime + " is out of range: use PT1S to " + MAX_MAX_LIFETIME
                     + " (default " + DEFAULT_MAX_LIFETIME + ")");
         }
+        ports = ports == null ? List.of() : List.copyOf(ports);
+        for (Integer port : ports) {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port " + port + " is not a TCP port: use 1..65535");
+            }
+        }
+        if (ports.stream().distinct().count() != ports.size()) {
+            throw new IllegalArgumentException("ports " + ports + " names a port twice: declare each once");
+        }
     }
 
     /** A builder with the secure defaults, for a driver that needs no image (WebContainer). */
@@ -212,6 +237,7 @@ public record SandboxSpec(
         b.labels = new LinkedHashMap<>(labels);
         b.runtime = runtime;
         b.maxLifetime = maxLifetime;
+        b.ports = new ArrayList<>(ports);
         return b;
     }
 
@@ -279,6 +305,7 @@ public record SandboxSpec(
         private Map<String, String> labels = new LinkedHashMap<>();
         private String runtime = "";
         private Duration maxLifetime = DEFAULT_MAX_LIFETIME;
+        private List<Integer> ports = new ArrayList<>();
 
         private Builder(String image) {
             this.image = image;
@@ -305,11 +332,13 @@ public record SandboxSpec(
         public Builder runtime(String runtime) { this.runtime = runtime; return this; }
         /** See {@link SandboxSpec#maxLifetime()}; PT1S to {@link SandboxSpec#MAX_MAX_LIFETIME}. */
         public Builder maxLifetime(Duration maxLifetime) { this.maxLifetime = maxLifetime; return this; }
+        /** Declares a TCP port the sandbox serves; see {@link SandboxSpec#ports()} and {@link Sandbox#endpoint(int)}. */
+        public Builder port(int port) { this.ports.add(port); return this; }
 
         /** @throws IllegalArgumentException naming the first invalid field and value */
         public SandboxSpec build() {
             return new SandboxSpec(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs,
-                    workDir, scratchVolumes, readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, maxLifetime);
+                    workDir, scratchVolumes, readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, maxLifetime, ports);
         }
     }
 }
