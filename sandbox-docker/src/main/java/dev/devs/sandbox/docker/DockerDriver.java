@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
+import dev.devs.sandbox.SandboxCapability;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,6 +119,7 @@ public final class DockerDriver implements SandboxDriver {
     private final ReadinessProber prober;
     private final EngineRuntimes runtimes;
     private final ContainerHandle.Collaborators handles;
+    private final ContainerSurface.Engine surfaces;
 
     /** A driver for the engine at {@code DOCKER_HOST}, or {@value #DEFAULT_DOCKER_HOST} when that is unset. */
     public DockerDriver() {
@@ -135,6 +138,7 @@ public final class DockerDriver implements SandboxDriver {
         this.runtimes = new EngineRuntimes(engine, address.dockerHost());
         this.handles = new ContainerHandle.Collaborators(engine, execs, new ExecKiller(execs), diagnostics, failures,
                 new ResourceRemover(engine, failures));
+        this.surfaces = new ContainerSurface.Engine(engine, execs, handles.killer(), address.dockerHost());
     }
 
     /** A builder for a driver with a chosen name, engine address, connect timeout or response timeout. */
@@ -150,6 +154,12 @@ public final class DockerDriver implements SandboxDriver {
     @Override
     public String name() {
         return name;
+    }
+
+    /** Every {@link SandboxCapability}: see {@link ContainerSurface}. */
+    @Override
+    public Set<SandboxCapability> capabilities() {
+        return ContainerSurface.CAPABILITIES;
     }
 
     /**
@@ -210,7 +220,8 @@ public final class DockerDriver implements SandboxDriver {
             if (!spec.readinessProbe().isEmpty()) {
                 ctx.timed("readiness", () -> prober.awaitProbe(spec, ctx, containerId, created.link));
             }
-            return new ContainerHandle(handles, id, containerId, created.link, spec.workDir());
+            return new ContainerHandle(handles, id, containerId, created.link, spec.workDir(),
+                    new ContainerSurface(surfaces, id, containerId, spec.ports()));
         } catch (InterruptedException | RuntimeException | Error e) {
             removeAfterFailedStart(id, created, e);
             throw e;
