@@ -308,8 +308,10 @@ public final class Sandbox implements AutoCloseable {
             throw new IllegalArgumentException("path '" + path.replace("\0", "\\0") + "' is not valid: give a path"
                     + " (absolute, or relative to the working directory) without '..' segments");
         }
-        String base = execWorkingDir == null ? spec.workDir()
-                : execWorkingDir.startsWith("/") ? execWorkingDir : spec.workDir() + "/" + execWorkingDir;
+        String home = call(handle::workingDirectory);
+        String root = home == null ? spec.workDir() : home;
+        String base = execWorkingDir == null ? root
+                : execWorkingDir.startsWith("/") ? execWorkingDir : root + "/" + execWorkingDir;
         String abs = path.startsWith("/") ? path : base + "/" + path;
         // One form for every driver: no '.', no doubled or trailing '/'.
         StringBuilder sb = new StringBuilder();

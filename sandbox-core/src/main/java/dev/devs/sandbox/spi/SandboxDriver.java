@@ -150,6 +150,15 @@ public interface SandboxDriver extends AutoCloseable {
         }
 
         /**
+         * The absolute directory against which the sandbox resolves a relative path of its working surface, or null
+         * (the default) for the spec's {@link SandboxSpec#workDir()}; a driver whose sandboxes choose their own
+         * (a WebContainer's workdir) says which.
+         */
+        default String workingDirectory() throws InterruptedException {
+            return null;
+        }
+
+        /**
          * Starts a command and returns at once with its handle ({@link SandboxCapability#PROCESSES}). The spec's
          * working directory is absolute and its env already holds a pooled claim's; its stdin (if any) and timeout
          * are the caller's business, not the driver's: the process's stdin stays open until the caller closes it.

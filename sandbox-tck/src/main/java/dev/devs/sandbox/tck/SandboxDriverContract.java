@@ -42,10 +42,12 @@ import org.junit.jupiter.api.Timeout;
  * start and one STOPPED or KILLED per stop, also when two threads stop at once; an idempotent stop; a spec
  * the driver rejects throws before STARTING; an interrupted start fails, keeps the caller's interrupt and
  * leaves nothing; {@code close()} with starts in flight and live sandboxes together, and from inside a
- * listener, leaves nothing; a listener removed mid-run sees the whole of the start it was subscribed for.
+ * listener, leaves nothing; a listener removed mid-run sees the whole of the start it was subscribed for. Its
+ * superclass {@link WorkingSurfaceContract} checks the working surface (processes, terminals, files, ports) and the
+ * refusal of every capability the driver does not declare.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-public abstract class SandboxDriverContract {
+public abstract class SandboxDriverContract extends WorkingSurfaceContract {
 
     /** A new driver; the provider made from it owns and closes it. */
     protected abstract SandboxDriver newDriver() throws Exception;
