@@ -120,7 +120,8 @@ public final class Sandbox implements AutoCloseable {
      *
      * @throws IllegalStateException    if the sandbox was stopped
      * @throws IllegalArgumentException if the command is empty or the timeout not positive
-     * @throws SandboxTimeoutException  if it does not finish within {@code timeout}
+     * @throws SandboxExecTimeoutException if it does not finish within {@code timeout}
+     * @throws SandboxExecException     if it could not run or finish (the sandbox ended, the driver failed, interrupted)
      */
     public ExecResult exec(List<String> command, Duration timeout) {
         Objects.requireNonNull(command, "command");
@@ -139,7 +140,7 @@ public final class Sandbox implements AutoCloseable {
             return handle.exec(List.copyOf(command), execEnv, execWorkingDir, timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SandboxException("exec in sandbox " + id + " was interrupted", e);
+            throw new SandboxExecException(id, "exec in sandbox " + id + " was interrupted", e);
         }
     }
 
@@ -150,7 +151,8 @@ public final class Sandbox implements AutoCloseable {
      * @throws IllegalArgumentException      if the path climbs with {@code ..} or ends with '/'
      * @throws IllegalStateException         if the sandbox was stopped
      * @throws UnsupportedOperationException if the driver cannot write files
-     * @throws SandboxTimeoutException       if the write does not finish within {@link #DEFAULT_EXEC_TIMEOUT}
+     * @throws SandboxExecTimeoutException   if the write does not finish within {@link #DEFAULT_EXEC_TIMEOUT}
+     * @throws SandboxExecException          if the write failed
      */
     public void writeFile(String path, byte[] content) {
         Objects.requireNonNull(path, "path");
@@ -163,7 +165,7 @@ public final class Sandbox implements AutoCloseable {
             handle.writeFiles(Map.of(path, content.clone()), execWorkingDir, DEFAULT_EXEC_TIMEOUT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SandboxException("writing " + path + " in sandbox " + id + " was interrupted", e);
+            throw new SandboxExecException(id, "writing " + path + " in sandbox " + id + " was interrupted", e);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.devs.sandbox;
 
 import dev.devs.sandbox.internal.DaemonThreads;
+import dev.devs.sandbox.internal.StartContexts;
 import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.spi.StartContext;
 import java.time.Clock;
@@ -146,7 +147,7 @@ public final class SandboxProvider implements AutoCloseable {
         long t0 = System.nanoTime();
         subscribers.onEvent(new SandboxLifecycleEvent.Starting(id, driver.name(), startedAt));
 
-        StartContext ctx = new StartContext(id, sessionId, t0, spec.startupTimeout());
+        StartContext ctx = StartContexts.create(id, sessionId, t0, spec.startupTimeout());
         SandboxDriver.Handle handle;
         try {
             handle = driver.start(spec, ctx);

@@ -21,53 +21,39 @@ import java.util.Objects;
  * A driver may reject a spec it cannot honour in {@link SandboxDriver#validate}, still before any
  * event or resource.
  *
- * @param image            image reference for image-based drivers (Docker); null where the driver needs none
- * @param command          command to run as the sandbox's main process; empty for the image's default
- * @param env              environment variables for the main process and for {@link Sandbox#exec}
- * @param cpus             CPU quota in cores; 0 for no limit
- * @param memoryBytes      memory limit in bytes; 0 for no limit, otherwise at least {@link #MIN_MEMORY_BYTES}
- * @param pidsLimit        maximum number of processes; 0 for no limit
- * @param network          network mode: {@code none} (default), {@code bridge}, {@code host} or a user network name
- * @param user             user (uid[:gid] or name) for the main process; empty for the image's default
- * @param readOnlyRootFs   whether the root file system is mounted read-only (default true)
- * @param workDir          absolute path of the writable working directory (a tmpfs)
- * @param scratchVolumes   absolute paths at which the driver mounts a fresh volume that lives and dies
- *                         with the sandbox
- * @param readinessProbe   command run inside the sandbox after start until it exits 0; empty for none
- * @param startupTimeout   bound on the whole start, image pull and readiness probe included
- * @param stopGracePeriod  how long {@code stop()} waits after asking the main process to exit before it kills it
- * @param labels           extra labels for the resources the driver creates (keys under
- *                         {@link ResourceLabels#PREFIX} are reserved)
- * @param runtime          the isolation runtime to run the sandbox on: empty (default) for the driver's default
- *                         ({@code runc} on a stock Docker engine), or a name the driver knows, e.g. {@code runsc}
- *                         (gVisor) registered with the Docker engine; a driver that cannot honour it rejects the
- *                         spec in {@link SandboxDriver#validate} or before creating anything
- * @param maxLifetime      the longest the sandbox may live, counted from its start: then it is ended and removed,
- *                         whether or not any JVM is alive to stop it (default {@link #DEFAULT_MAX_LIFETIME}, at most
- *                         {@link #MAX_MAX_LIFETIME}); a driver that cannot enforce it rejects the spec
- * @param ports            TCP ports the sandbox serves, each reachable from the host through
- *                         {@link Sandbox#endpoint(int)}; declaring one opens nothing for the sandbox itself (with
- *                         network {@code none} it still reaches nothing); 1..65535, each once
+ * <p>Its values, each read by the accessor of the same name:
+ * <ul>
+ *   <li>{@code image}: image reference for image-based drivers (Docker); null where the driver needs none
+ *   <li>{@code command}: command to run as the sandbox's main process; empty for the image's default
+ *   <li>{@code env}: environment variables for the main process and for {@link Sandbox#exec}
+ *   <li>{@code cpus}: CPU quota in cores; 0 for no limit
+ *   <li>{@code memoryBytes}: memory limit in bytes; 0 for no limit, otherwise at least {@link #MIN_MEMORY_BYTES}
+ *   <li>{@code pidsLimit}: maximum number of processes; 0 for no limit
+ *   <li>{@code network}: network mode: {@code none} (default), {@code bridge}, {@code host} or a user network name
+ *   <li>{@code user}: user (uid[:gid] or name) for the main process; empty for the image's default
+ *   <li>{@code readOnlyRootFs}: whether the root file system is mounted read-only (default true)
+ *   <li>{@code workDir}: absolute path of the writable working directory (a tmpfs)
+ *   <li>{@code scratchVolumes}: absolute paths at which the driver mounts a fresh volume that lives and dies
+ *       with the sandbox
+ *   <li>{@code readinessProbe}: command run inside the sandbox after start until it exits 0; empty for none
+ *   <li>{@code startupTimeout}: bound on the whole start, image pull and readiness probe included
+ *   <li>{@code stopGracePeriod}: how long {@code stop()} waits after asking the main process to exit before it kills it
+ *   <li>{@code labels}: extra labels for the resources the driver creates (keys under
+ *       {@link ResourceLabels#PREFIX} are reserved)
+ *   <li>{@code runtime}: the isolation runtime to run the sandbox on: empty (default) for the driver's default
+ *       ({@code runc} on a stock Docker engine), or a name the driver knows, e.g. {@code runsc}
+ *       (gVisor) registered with the Docker engine; a driver that cannot honour it rejects the
+ *       spec in {@link SandboxDriver#validate} or before creating anything
+ *   <li>{@code maxLifetime}: the longest the sandbox may live, counted from its start: then it is ended and removed,
+ *       whether or not any JVM is alive to stop it (default {@link #DEFAULT_MAX_LIFETIME}, at most
+ *       {@link #MAX_MAX_LIFETIME}); a driver that cannot enforce it rejects the spec
+ *   <li>{@code ports}: TCP ports the sandbox serves, each reachable from the host through {@link Sandbox#endpoint(int)};
+ *       declaring one opens nothing for the sandbox itself (with network {@code none} it still reaches nothing)
+ * </ul>
+ *
+ * <p>Built only through {@link #builder()} or {@link #builder(String)}, so that a field added later breaks no caller.
  */
-public record SandboxSpec(
-        String image,
-        List<String> command,
-        Map<String, String> env,
-        double cpus,
-        long memoryBytes,
-        long pidsLimit,
-        String network,
-        String user,
-        boolean readOnlyRootFs,
-        String workDir,
-        List<String> scratchVolumes,
-        List<String> readinessProbe,
-        Duration startupTimeout,
-        Duration stopGracePeriod,
-        Map<String, String> labels,
-        String runtime,
-        Duration maxLifetime,
-        List<Integer> ports) {
+public final class SandboxSpec {
 
     /** The smallest memory limit the Docker engine accepts (6 MiB). */
     public static final long MIN_MEMORY_BYTES = 6L * 1024 * 1024;
@@ -94,43 +80,43 @@ public record SandboxSpec(
     // The Docker engine's runtime names are its daemon.json keys; this is what they can sensibly be.
     private static final java.util.regex.Pattern RUNTIME_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
-    /**
-     * A spec of the original fifteen fields, on the driver's default runtime; kept so that code written before
-     * {@link #runtime()} existed compiles unchanged.
-     */
-    public SandboxSpec(String image, List<String> command, Map<String, String> env, double cpus, long memoryBytes,
-                       long pidsLimit, String network, String user, boolean readOnlyRootFs, String workDir,
-                       List<String> scratchVolumes, List<String> readinessProbe, Duration startupTimeout,
-                       Duration stopGracePeriod, Map<String, String> labels) {
-        this(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs, workDir, scratchVolumes,
-                readinessProbe, startupTimeout, stopGracePeriod, labels, "", null);
-    }
+    private final String image;
+    private final List<String> command;
+    private final Map<String, String> env;
+    private final double cpus;
+    private final long memoryBytes;
+    private final long pidsLimit;
+    private final String network;
+    private final String user;
+    private final boolean readOnlyRootFs;
+    private final String workDir;
+    private final List<String> scratchVolumes;
+    private final List<String> readinessProbe;
+    private final Duration startupTimeout;
+    private final Duration stopGracePeriod;
+    private final Map<String, String> labels;
+    private final String runtime;
+    private final Duration maxLifetime;
+    private final List<Integer> ports;
 
-    /**
-     * A spec of the sixteen fields before {@link #maxLifetime()} existed, with the default maximum lifetime; kept so
-     * that code written then compiles unchanged.
-     */
-    public SandboxSpec(String image, List<String> command, Map<String, String> env, double cpus, long memoryBytes,
-                       long pidsLimit, String network, String user, boolean readOnlyRootFs, String workDir,
-                       List<String> scratchVolumes, List<String> readinessProbe, Duration startupTimeout,
-                       Duration stopGracePeriod, Map<String, String> labels, String runtime) {
-        this(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs, workDir, scratchVolumes,
-                readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, null);
-    }
-
-    /**
-     * A spec of the seventeen fields before {@link #ports()} existed, serving no port; kept so that code written then
-     * compiles unchanged.
-     */
-    public SandboxSpec(String image, List<String> command, Map<String, String> env, double cpus, long memoryBytes,
-                       long pidsLimit, String network, String user, boolean readOnlyRootFs, String workDir,
-                       List<String> scratchVolumes, List<String> readinessProbe, Duration startupTimeout,
-                       Duration stopGracePeriod, Map<String, String> labels, String runtime, Duration maxLifetime) {
-        this(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs, workDir, scratchVolumes,
-                readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, maxLifetime, List.of());
-    }
-
-    public SandboxSpec {
+    private SandboxSpec(Builder b) {
+        String image = b.image;
+        List<String> command = b.command;
+        Map<String, String> env = b.env;
+        double cpus = b.cpus;
+        long memoryBytes = b.memoryBytes;
+        long pidsLimit = b.pidsLimit;
+        String network = b.network;
+        String user = b.user;
+        boolean readOnlyRootFs = b.readOnlyRootFs;
+        String workDir = b.workDir;
+        List<String> scratchVolumes = b.scratchVolumes;
+        List<String> readinessProbe = b.readinessProbe;
+        Duration startupTimeout = b.startupTimeout;
+        Duration stopGracePeriod = b.stopGracePeriod;
+        Map<String, String> labels = b.labels;
+        String runtime = b.runtime;
+        Duration maxLifetime = b.maxLifetime;
         if (image != null && (image.isBlank() || containsWhitespace(image))) {
             throw new IllegalArgumentException("image '" + image
                     + "' is not a valid image reference: it must be non-blank and contain no whitespace, e.g. 'debian:bookworm' or 'localhost:5000/app:1'");
@@ -197,7 +183,24 @@ public record SandboxSpec(
             throw new IllegalArgumentException("maxLifetime " + maxLifetime + " is out of range: use PT1S to " + MAX_MAX_LIFETIME
                     + " (default " + DEFAULT_MAX_LIFETIME + ")");
         }
-        ports = ports == null ? List.of() : List.copyOf(ports);
+        this.image = image;
+        this.command = command;
+        this.env = env;
+        this.cpus = cpus;
+        this.memoryBytes = memoryBytes;
+        this.pidsLimit = pidsLimit;
+        this.network = network;
+        this.user = user;
+        this.readOnlyRootFs = readOnlyRootFs;
+        this.workDir = workDir;
+        this.scratchVolumes = scratchVolumes;
+        this.readinessProbe = readinessProbe;
+        this.startupTimeout = startupTimeout;
+        this.stopGracePeriod = stopGracePeriod;
+        this.labels = labels;
+        this.runtime = runtime;
+        this.maxLifetime = maxLifetime;
+        List<Integer> ports = List.copyOf(b.ports);
         for (Integer port : ports) {
             if (port < 1 || port > 65535) {
                 throw new IllegalArgumentException("port " + port + " is not a TCP port: use 1..65535");
@@ -206,6 +209,7 @@ public record SandboxSpec(
         if (ports.stream().distinct().count() != ports.size()) {
             throw new IllegalArgumentException("ports " + ports + " names a port twice: declare each once");
         }
+        this.ports = ports;
     }
 
     /** A builder with the secure defaults, for a driver that needs no image (WebContainer). */
@@ -239,6 +243,195 @@ public record SandboxSpec(
         b.maxLifetime = maxLifetime;
         b.ports = new ArrayList<>(ports);
         return b;
+    }
+
+    /**
+     * Image reference for image-based drivers (Docker); null where the driver needs none.
+     */
+    public String image() {
+        return image;
+    }
+
+    /**
+     * Command to run as the sandbox's main process; empty for the image's default.
+     */
+    public List<String> command() {
+        return command;
+    }
+
+    /**
+     * Environment variables for the main process and for {@link Sandbox#exec}.
+     */
+    public Map<String, String> env() {
+        return env;
+    }
+
+    /**
+     * CPU quota in cores; 0 for no limit.
+     */
+    public double cpus() {
+        return cpus;
+    }
+
+    /**
+     * Memory limit in bytes; 0 for no limit, otherwise at least {@link #MIN_MEMORY_BYTES}.
+     */
+    public long memoryBytes() {
+        return memoryBytes;
+    }
+
+    /**
+     * Maximum number of processes; 0 for no limit.
+     */
+    public long pidsLimit() {
+        return pidsLimit;
+    }
+
+    /**
+     * Network mode: {@code none} (default), {@code bridge}, {@code host} or a user network name.
+     */
+    public String network() {
+        return network;
+    }
+
+    /**
+     * User (uid[:gid] or name) for the main process; empty for the image's default.
+     */
+    public String user() {
+        return user;
+    }
+
+    /**
+     * Whether the root file system is mounted read-only (default true).
+     */
+    public boolean readOnlyRootFs() {
+        return readOnlyRootFs;
+    }
+
+    /**
+     * Absolute path of the writable working directory (a tmpfs).
+     */
+    public String workDir() {
+        return workDir;
+    }
+
+    /**
+     * Absolute paths at which the driver mounts a fresh volume that lives and dies with the sandbox.
+     */
+    public List<String> scratchVolumes() {
+        return scratchVolumes;
+    }
+
+    /**
+     * Command run inside the sandbox after start until it exits 0; empty for none.
+     */
+    public List<String> readinessProbe() {
+        return readinessProbe;
+    }
+
+    /**
+     * Bound on the whole start, image pull and readiness probe included.
+     */
+    public Duration startupTimeout() {
+        return startupTimeout;
+    }
+
+    /**
+     * How long {@code stop()} waits after asking the main process to exit before it kills it.
+     */
+    public Duration stopGracePeriod() {
+        return stopGracePeriod;
+    }
+
+    /**
+     * Extra labels for the resources the driver creates (keys under {@link ResourceLabels#PREFIX} are reserved).
+     */
+    public Map<String, String> labels() {
+        return labels;
+    }
+
+    /**
+     * The isolation runtime to run the sandbox on: empty (default) for the driver's default ({@code runc} on a stock
+     * Docker engine), or a name the driver knows, e.g. {@code runsc} (gVisor) registered with the Docker engine; a
+     * driver that cannot honour it rejects the spec in {@link SandboxDriver#validate} or before creating anything.
+     */
+    public String runtime() {
+        return runtime;
+    }
+
+    /**
+     * The longest the sandbox may live, counted from its start: then it is ended and removed, whether or not any JVM
+     * is alive to stop it (default {@link #DEFAULT_MAX_LIFETIME}, at most {@link #MAX_MAX_LIFETIME}); a driver that
+     * cannot enforce it rejects the spec.
+     */
+    public Duration maxLifetime() {
+        return maxLifetime;
+    }
+
+    /**
+     * TCP ports the sandbox serves, each reachable from the host through {@link Sandbox#endpoint(int)}; empty by
+     * default. Declaring one opens nothing for the sandbox itself: with network {@code none} it still reaches nothing.
+     */
+    public List<Integer> ports() {
+        return ports;
+    }
+
+    /** Equal when every value is equal (as a record's components would be). */
+    @Override
+    public boolean equals(Object other) {
+        if (this == other) {
+            return true;
+        }
+        if (!(other instanceof SandboxSpec o)) {
+            return false;
+        }
+        return Objects.equals(image, o.image)
+                && Objects.equals(command, o.command)
+                && Objects.equals(env, o.env)
+                && Double.compare(cpus, o.cpus) == 0
+                && memoryBytes == o.memoryBytes
+                && pidsLimit == o.pidsLimit
+                && Objects.equals(network, o.network)
+                && Objects.equals(user, o.user)
+                && readOnlyRootFs == o.readOnlyRootFs
+                && Objects.equals(workDir, o.workDir)
+                && Objects.equals(scratchVolumes, o.scratchVolumes)
+                && Objects.equals(readinessProbe, o.readinessProbe)
+                && Objects.equals(startupTimeout, o.startupTimeout)
+                && Objects.equals(stopGracePeriod, o.stopGracePeriod)
+                && Objects.equals(labels, o.labels)
+                && Objects.equals(runtime, o.runtime)
+                && Objects.equals(maxLifetime, o.maxLifetime)
+                && Objects.equals(ports, o.ports);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs, workDir,
+                scratchVolumes, readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, maxLifetime, ports);
+    }
+
+    /** Every value, in the record-like form {@code SandboxSpec[image=..., command=[...], ...]}. */
+    @Override
+    public String toString() {
+        return "SandboxSpec[image=" + image
+                + ", command=" + command
+                + ", env=" + env
+                + ", cpus=" + cpus
+                + ", memoryBytes=" + memoryBytes
+                + ", pidsLimit=" + pidsLimit
+                + ", network=" + network
+                + ", user=" + user
+                + ", readOnlyRootFs=" + readOnlyRootFs
+                + ", workDir=" + workDir
+                + ", scratchVolumes=" + scratchVolumes
+                + ", readinessProbe=" + readinessProbe
+                + ", startupTimeout=" + startupTimeout
+                + ", stopGracePeriod=" + stopGracePeriod
+                + ", labels=" + labels
+                + ", runtime=" + runtime
+                + ", maxLifetime=" + maxLifetime
+                + ", ports=" + ports + "]";
     }
 
     private static boolean containsWhitespace(String s) {
@@ -337,8 +530,7 @@ public record SandboxSpec(
 
         /** @throws IllegalArgumentException naming the first invalid field and value */
         public SandboxSpec build() {
-            return new SandboxSpec(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs,
-                    workDir, scratchVolumes, readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, maxLifetime, ports);
+            return new SandboxSpec(this);
         }
     }
 }

@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /**
  * A start that did not become ready within {@link SandboxSpec#startupTimeout()}, or a readiness
- * probe that kept failing until then.
+ * probe that kept failing until then. (A command that outlives its timeout in a ready sandbox is a
+ * {@link SandboxExecTimeoutException}, not this.)
  */
 public class SandboxTimeoutException extends SandboxStartException {
     private static final long serialVersionUID = 1L;

@@ -203,7 +203,7 @@ class PooledHandOutBenchmark {
         numbers.put("warmOverCustomisedP50", warmP50 / customP50);
         numbers.put("customisedOverPlainP50", customP50 / plainP50);
         if (driver.equals("webcontainer")) {
-            numbers.put("runtime", WebContainerDriver.TEST_STAND_IN);
+            numbers.put("runtime", StandInRuntime.RUNTIME);
         }
         section.put(driver, numbers);
         run.putSection("pools", new LinkedHashMap<>(section));

@@ -7,6 +7,8 @@ import dev.devs.sandbox.SandboxCapability;
 import dev.devs.sandbox.SandboxEndpoint;
 import dev.devs.sandbox.SandboxProcess;
 import dev.devs.sandbox.SandboxTerminal;
+import dev.devs.sandbox.SandboxExecException;
+import dev.devs.sandbox.SandboxExecTimeoutException;
 import dev.devs.sandbox.SandboxPool;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
@@ -86,7 +88,8 @@ public interface SandboxDriver extends AutoCloseable {
         /**
          * Runs a command inside the sandbox and waits for it.
          *
-         * @throws SandboxTimeoutException when it does not finish within {@code timeout}
+         * @throws SandboxExecTimeoutException when it does not finish within {@code timeout} (after trying to kill it)
+         * @throws SandboxExecException        when it cannot run or finish (the sandbox ended, the technology failed)
          */
         ExecResult exec(List<String> command, Duration timeout) throws InterruptedException;
 
@@ -111,7 +114,8 @@ public interface SandboxDriver extends AutoCloseable {
          * Either every file is written or the call throws. The default throws {@link UnsupportedOperationException}:
          * a driver that can write files overrides it.
          *
-         * @throws SandboxTimeoutException when it does not finish within {@code timeout}
+         * @throws SandboxExecTimeoutException when it does not finish within {@code timeout}
+         * @throws SandboxExecException        when it fails
          */
         default void writeFiles(Map<String, byte[]> files, String workingDir, Duration timeout) throws InterruptedException {
             throw new UnsupportedOperationException("this driver cannot write files into a sandbox (asked for " + files.keySet() + ")");

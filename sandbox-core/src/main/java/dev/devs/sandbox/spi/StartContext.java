@@ -2,6 +2,7 @@ package dev.devs.sandbox.spi;
 
 import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.StartType;
+import dev.devs.sandbox.internal.StartContexts;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -22,13 +23,19 @@ public final class StartContext implements PhaseRecorder {
     private final Map<String, String> attributes = new LinkedHashMap<>();
     private StartType startType;
 
+    static {
+        StartContexts.register(StartContext::new);
+    }
+
     /**
+     * Made by the provider (a test of a driver makes one with the driver contract suite's {@code TestStartContexts}).
+     *
      * @param sandboxId  the id the provider assigned (and put on STARTING)
      * @param sessionId  the provider's session id, for labelling resources
      * @param startNanos {@link System#nanoTime()} at the start of provisioning
      * @param timeout    the spec's startup timeout
      */
-    public StartContext(String sandboxId, String sessionId, long startNanos, Duration timeout) {
+    private StartContext(String sandboxId, String sessionId, long startNanos, Duration timeout) {
         this.sandboxId = sandboxId;
         this.sessionId = sessionId;
         this.timeout = timeout;

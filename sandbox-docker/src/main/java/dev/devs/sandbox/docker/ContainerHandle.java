@@ -1,14 +1,13 @@
 package dev.devs.sandbox.docker;
 
 import com.github.dockerjava.api.exception.DockerException;
-import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import dev.devs.sandbox.ExecResult;
+import dev.devs.sandbox.SandboxExecException;
+import dev.devs.sandbox.SandboxExecTimeoutException;
+import dev.devs.sandbox.StopOutcome;
 import dev.devs.sandbox.spi.PhaseRecorder;
 import dev.devs.sandbox.spi.SandboxDriver;
-import dev.devs.sandbox.SandboxException;
-import dev.devs.sandbox.SandboxTimeoutException;
-import dev.devs.sandbox.StopOutcome;
 import dev.devs.sandbox.ExecSpec;
 import dev.devs.sandbox.FileInfo;
 import dev.devs.sandbox.SandboxCapability;
@@ -112,7 +111,7 @@ final class ContainerHandle implements SandboxDriver.Handle {
                     : exec(List.of("sh", "-c", WRITE_FROM_STDIN, "sh", path, String.valueOf(content.length)), Map.of(), null,
                             content, timeout);
             if (r.exitCode() != 0 || !r.stdout().equals(path + "\n")) {
-                throw new SandboxException("writing " + path + " in sandbox " + sandboxId + " failed (exit code "
+                throw new SandboxExecException(sandboxId, "writing " + path + " in sandbox " + sandboxId + " failed (exit code "
                         + r.exitCode() + "): " + ContainerDiagnostics.clip(r.stderr().isBlank() ? r.stdout() : r.stderr()));
             }
         }
@@ -158,17 +157,19 @@ final class ContainerHandle implements SandboxDriver.Handle {
             return with.execs().run(containerId, command, env, workingDir == null ? null : absolute(workingDir), stdin, timeout);
         } catch (ExecRunner.ExecTimedOut t) {
             boolean killed = with.killer().kill(containerId, t.execId);
-            throw new SandboxTimeoutException(sandboxId, timeout, "command " + command + " in sandbox " + sandboxId
+            throw new SandboxExecTimeoutException(sandboxId, timeout, "command " + command + " in sandbox " + sandboxId
                     + " did not finish within " + timeout + (killed ? "; it was killed"
                     : "; it could not be killed from here and runs until the sandbox stops")
                     + " (output so far: stdout '" + ContainerDiagnostics.clip(t.partial.stdout()) + "', stderr '"
                     + ContainerDiagnostics.clip(t.partial.stderr()) + "')");
-        } catch (NotFoundException removed) {
-            throw new SandboxException("sandbox " + sandboxId + " is not running (it has ended and the engine removed it), so "
-                    + command + " cannot run in it: " + EngineErrors.engineMessage(removed), removed);
         } catch (RuntimeException e) {
+            if (EngineErrors.isGone(e)) {
+                // dockerd's 404, or Podman's 500 "no such container" when its auto-removal of the exited container won.
+                throw new SandboxExecException(sandboxId, "sandbox " + sandboxId + " is not running (it has ended and the engine removed it), so "
+                        + command + " cannot run in it: " + EngineErrors.engineMessage((DockerException) e), e);
+            }
             if (EngineErrors.isNotRunning(e)) {
-                throw new SandboxException("sandbox " + sandboxId + " is not running (" + with.diagnostics().describeNow(containerId)
+                throw new SandboxExecException(sandboxId, "sandbox " + sandboxId + " is not running (" + with.diagnostics().describeNow(containerId)
                         + "), so " + command + " cannot run in it: " + EngineErrors.engineMessage((DockerException) e), e);
             }
             throw with.failures().afterStart(sandboxId, "run " + command + " in container " + containerId, e);

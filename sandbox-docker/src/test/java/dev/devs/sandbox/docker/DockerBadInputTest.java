@@ -23,6 +23,7 @@ import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.tck.RecordingListener;
+import dev.devs.sandbox.tck.TestStartContexts;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -159,7 +160,7 @@ class DockerBadInputTest {
         DockerDriver driver = new DockerDriver();
         driver.close();
         driver.close();
-        StartContext ctx = new StartContext("sbx-closed", SandboxProvider.JVM_SESSION_ID, System.nanoTime(), Duration.ofSeconds(5));
+        StartContext ctx = TestStartContexts.of("sbx-closed", Duration.ofSeconds(5));
 
         assertThatThrownBy(() -> driver.start(DockerTestSupport.sleeper().build(), ctx))
                 .isInstanceOf(IllegalStateException.class)

@@ -10,6 +10,7 @@ import static org.awaitility.Awaitility.await;
 import dev.devs.sandbox.ExecResult;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.SandboxException;
+import dev.devs.sandbox.SandboxExecTimeoutException;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxTimeoutException;
 import java.time.Duration;
@@ -78,7 +79,7 @@ class DockerExecTest {
     void commandOutlivingItsTimeoutIsKilledWithItsChildren() {
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> sandbox.exec(List.of("sh", "-c", "echo started; sleep 31; echo never"), Duration.ofMillis(300)))
-                .isInstanceOf(SandboxTimeoutException.class)
+                .isInstanceOf(SandboxExecTimeoutException.class)
                 .hasMessageContaining("did not finish within PT0.3S; it was killed")
                 .hasMessageContaining("stdout 'started'");
         timing("exec timeout + kill", Duration.ofNanos(System.nanoTime() - t0), "");

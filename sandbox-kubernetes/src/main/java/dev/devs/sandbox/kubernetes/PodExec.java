@@ -1,8 +1,8 @@
 package dev.devs.sandbox.kubernetes;
 
 import dev.devs.sandbox.ExecResult;
-import dev.devs.sandbox.SandboxException;
-import dev.devs.sandbox.SandboxTimeoutException;
+import dev.devs.sandbox.SandboxExecException;
+import dev.devs.sandbox.SandboxExecTimeoutException;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
@@ -33,17 +33,17 @@ final class PodExec {
                     .writingOutput(out).writingError(err)
                     .exec(command.toArray(String[]::new));
         } catch (KubernetesClientException e) {
-            throw new SandboxException("exec of " + command + " in Pod " + namespace + "/" + pod + " (sandbox " + sandboxId
+            throw new SandboxExecException(sandboxId, "exec of " + command + " in Pod " + namespace + "/" + pod + " (sandbox " + sandboxId
                     + ") failed: " + e.getMessage(), e);
         }
         try (watch) {
             int exitCode = watch.exitCode().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
             return new ExecResult(exitCode, text(out), text(err), Duration.ofNanos(System.nanoTime() - t0));
         } catch (TimeoutException e) {
-            throw new SandboxTimeoutException(sandboxId, timeout, "exec of " + command + " in sandbox " + sandboxId
+            throw new SandboxExecTimeoutException(sandboxId, timeout, "exec of " + command + " in sandbox " + sandboxId
                     + " did not finish within " + timeout + "; its connection was closed", e);
         } catch (ExecutionException e) {
-            throw new SandboxException("exec of " + command + " in Pod " + namespace + "/" + pod + " (sandbox " + sandboxId
+            throw new SandboxExecException(sandboxId, "exec of " + command + " in Pod " + namespace + "/" + pod + " (sandbox " + sandboxId
                     + ") failed: " + e.getCause(), e.getCause());
         }
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.devs.sandbox.ExecResult;
 import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxExecTimeoutException;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxTimeoutException;
@@ -126,7 +127,7 @@ class KubernetesPodTest {
             assertThat(r.stdout()).isEqualTo("out\n");
             assertThat(r.stderr()).isEqualTo("err\n");
             assertThatThrownBy(() -> sandbox.exec(List.of("sleep", "30"), Duration.ofMillis(500)))
-                    .isInstanceOf(SandboxTimeoutException.class).hasMessageContaining("[sleep, 30]").hasMessageContaining("PT0.5S");
+                    .isInstanceOf(SandboxExecTimeoutException.class).hasMessageContaining("[sleep, 30]").hasMessageContaining("PT0.5S");
         }
     }
 

@@ -2,6 +2,7 @@ package dev.devs.sandbox.webcontainer;
 
 import dev.devs.sandbox.ExecResult;
 import dev.devs.sandbox.SandboxException;
+import dev.devs.sandbox.SandboxExecTimeoutException;
 import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.webcontainer.internal.Waits;
@@ -50,7 +51,7 @@ final class Readiness {
                 ExecResult result = exec.run(probe, CallBudget.atMostOneCall(left));
                 last[0] = "exit code " + result.exitCode() + ", output " + abbreviate(result.stdout());
                 return result.succeeded();
-            } catch (SandboxTimeoutException e) {
+            } catch (SandboxExecTimeoutException e) {
                 last[0] = "it did not finish";
                 return false;
             } catch (SandboxException e) {

@@ -3,7 +3,8 @@ package dev.devs.sandbox.webcontainer;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.devs.sandbox.ExecResult;
 import dev.devs.sandbox.SandboxException;
-import dev.devs.sandbox.SandboxTimeoutException;
+import dev.devs.sandbox.SandboxExecException;
+import dev.devs.sandbox.SandboxExecTimeoutException;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpException;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpSession.EvaluateResult;
 import java.time.Duration;
@@ -40,7 +41,7 @@ final class SpawnExec {
     /**
      * Spawns {@code command[0]} with the rest as arguments, collects its output and exit code.
      *
-     * @throws SandboxTimeoutException it did not finish within {@code timeout} (it was killed)
+     * @throws SandboxExecTimeoutException it did not finish within {@code timeout} (it was killed)
      * @throws SandboxException        the page is gone, or the harness failed to run it
      * @throws InterruptedException    the caller was interrupted (the command was killed)
      */
@@ -53,7 +54,7 @@ final class SpawnExec {
             throws InterruptedException {
         SandboxPage page = harness.page();
         if (!page.isAlive()) {
-            throw new SandboxException("exec of " + command + " in sandbox " + sandboxId + " is impossible: its page is gone ("
+            throw new SandboxExecException(sandboxId, "exec of " + command + " in sandbox " + sandboxId + " is impossible: its page is gone ("
                     + page.goneReason() + ")");
         }
         long id = execIds.incrementAndGet();
@@ -77,14 +78,14 @@ final class SpawnExec {
         } catch (CdpException e) {
             if (page.isAlive() && System.nanoTime() - t0 >= timeout.toNanos()) {
                 kill(id);
-                throw new SandboxTimeoutException(sandboxId, timeout, "command " + command + " did not finish within " + timeout
+                throw new SandboxExecTimeoutException(sandboxId, timeout, "command " + command + " did not finish within " + timeout
                         + " in sandbox " + sandboxId + "; it was killed", e);
             }
-            throw new SandboxException("exec of " + command + " in sandbox " + sandboxId + " failed: " + e.getMessage(), e);
+            throw new SandboxExecException(sandboxId, "exec of " + command + " in sandbox " + sandboxId + " failed: " + e.getMessage(), e);
         }
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         if (r.threw()) {
-            throw new SandboxException("exec of " + command + " in sandbox " + sandboxId + " (endpoint " + endpoint
+            throw new SandboxExecException(sandboxId, "exec of " + command + " in sandbox " + sandboxId + " (endpoint " + endpoint
                     + ") failed: " + r.exception());
         }
         JsonNode v = r.value();
@@ -107,10 +108,10 @@ final class SpawnExec {
         try {
             r = harness.call("writeFiles", args, timeout);
         } catch (CdpException e) {
-            throw new SandboxException("writing " + files.keySet() + " in sandbox " + sandboxId + " failed: " + e.getMessage(), e);
+            throw new SandboxExecException(sandboxId, "writing " + files.keySet() + " in sandbox " + sandboxId + " failed: " + e.getMessage(), e);
         }
         if (r.threw()) {
-            throw new SandboxException("writing " + files.keySet() + " in sandbox " + sandboxId + " (endpoint " + endpoint
+            throw new SandboxExecException(sandboxId, "writing " + files.keySet() + " in sandbox " + sandboxId + " (endpoint " + endpoint
                     + ") failed: " + r.exception());
         }
     }

@@ -40,9 +40,9 @@ import org.slf4j.LoggerFactory;
  *       readiness probe, if any, until it exits 0).</li>
  * </ol>
  * READY and FAILED carry the attributes {@code endpoint} (the runtime origin) and {@code runtime}:
- * {@code stackblitz} for {@link #STACKBLITZ_ENDPOINT}, {@code test-stand-in} when the runtime's
- * {@code /headless} response carried the header {@value #RUNTIME_HEADER}{@code : test-stand-in} (the loopback
- * stand-in the tests use identifies itself that way), {@code self-hosted} otherwise.
+ * {@code stackblitz} for {@link #STACKBLITZ_ENDPOINT}, the value of the header {@value #RUNTIME_HEADER} when the
+ * runtime's {@code /headless} response carried one (the loopback stand-in the tests use says {@code test-stand-in}),
+ * {@code self-hosted} otherwise.
  *
  * <h2>Failures</h2>
  * The client never gives up on an unreachable runtime, so the driver races {@code boot()} against the browser's
@@ -85,12 +85,11 @@ public final class WebContainerDriver implements SandboxDriver {
     /** Environment variable naming the Chromium binary. */
     public static final String CHROME_PATH_ENV = "CHROME_PATH";
     /**
-     * Response header by which a runtime's {@code /headless} page says what it is; the value
-     * {@value #TEST_STAND_IN} marks the loopback test stand-in, whose timings are not StackBlitz's.
+     * Response header by which a runtime's {@code /headless} page says what it is; its value becomes the
+     * {@code runtime} attribute (the project's loopback test stand-in declares {@code test-stand-in}, so that its
+     * timings never pass for StackBlitz's).
      */
     public static final String RUNTIME_HEADER = "X-Devs-Runtime";
-    /** {@link #RUNTIME_HEADER} value, and {@code runtime} attribute, of the test stand-in. */
-    public static final String TEST_STAND_IN = "test-stand-in";
     /** {@code runtime} attribute for {@link #STACKBLITZ_ENDPOINT}. */
     public static final String STACKBLITZ = "stackblitz";
     /** {@code runtime} attribute for any other endpoint. */

@@ -4,15 +4,16 @@ import static dev.devs.sandbox.SandboxLifecycleEvent.Type.FAILED;
 import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STARTING;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.devs.sandbox.spi.PhaseRecorder;
-import dev.devs.sandbox.tck.RecordingListener;
-import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
-import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.StopOutcome;
 import dev.devs.sandbox.internal.DaemonThreads;
+import dev.devs.sandbox.spi.PhaseRecorder;
+import dev.devs.sandbox.spi.SandboxDriver;
+import dev.devs.sandbox.spi.StartContext;
+import dev.devs.sandbox.tck.RecordingListener;
+import dev.devs.sandbox.tck.TestStartContexts;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,7 +127,7 @@ class WebContainerConcurrencyTest extends AgainstStandIn {
     }
 
     private static StartContext context(String sandboxId) {
-        return new StartContext(sandboxId, "concurrency-test", System.nanoTime(), Duration.ofMinutes(5));
+        return TestStartContexts.of(sandboxId, "concurrency-test", Duration.ofMinutes(5));
     }
 
     private static List<StopOutcome> together(Callable<StopOutcome> first, Callable<StopOutcome> second) throws Exception {

@@ -7,15 +7,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.devs.sandbox.ExecResult;
-import dev.devs.sandbox.tck.RecordingListener;
 import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxExecTimeoutException;
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.StopOutcome;
+import dev.devs.sandbox.tck.RecordingListener;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpConnection;
+import dev.devs.sandbox.webcontainer.testing.StandInRuntime;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -110,7 +112,7 @@ class WebContainerDriverTest extends AgainstStandIn {
             assertThat(sum).isLessThanOrEqualTo(ready.duration());
             assertThat(ready.attributes())
                     .containsEntry("endpoint", runtime.endpoint().toString())
-                    .containsEntry("runtime", WebContainerDriver.TEST_STAND_IN);
+                    .containsEntry("runtime", StandInRuntime.RUNTIME);
         }
         var stopped = (SandboxLifecycleEvent.Ended) events.eventsOf(cold.id()).get(2);
         assertThat(stopped.phases()).containsOnlyKeys(WebContainerDriver.PHASE_TEARDOWN, WebContainerDriver.PHASE_DISPOSE_CONTEXT);
@@ -141,7 +143,7 @@ class WebContainerDriverTest extends AgainstStandIn {
     void execThatOutlivesItsTimeoutIsKilledAndTheSandboxStaysUsable() {
         try (Sandbox sandbox = provider.start(SandboxSpec.builder().build())) {
             assertThatThrownBy(() -> sandbox.exec(List.of("sleep", "300"), Duration.ofMillis(500)))
-                    .isInstanceOf(SandboxTimeoutException.class)
+                    .isInstanceOf(SandboxExecTimeoutException.class)
                     .hasMessageContaining("[sleep, 300]")
                     .hasMessageContaining("PT0.5S")
                     .hasMessageContaining("it was killed");

@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.devs.sandbox.PoolClaim;
-import dev.devs.sandbox.tck.RecordingListener;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.SandboxPool;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
+import dev.devs.sandbox.tck.RecordingListener;
+import dev.devs.sandbox.webcontainer.testing.StandInRuntime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,7 +90,7 @@ class WebContainerPoolTest extends AgainstStandIn {
         Sandbox sb = pool.acquire(claim, PATIENCE);
 
         assertThat(sb.startType()).isEqualTo(StartType.POOLED);
-        assertThat(sb.attributes()).containsEntry("pool", "wc").containsEntry("runtime", WebContainerDriver.TEST_STAND_IN);
+        assertThat(sb.attributes()).containsEntry("pool", "wc").containsEntry("runtime", StandInRuntime.RUNTIME);
         assertThat(sb.exec("env").stdout()).contains("API_TOKEN=t-7\n");
         assertThat(sb.exec("cat", "main.js").stdout()).isEqualTo("console.log(42)");
         assertThat(sb.exec("pwd").stdout()).endsWith("/app\n");

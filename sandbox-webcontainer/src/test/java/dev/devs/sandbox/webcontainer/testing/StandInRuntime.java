@@ -47,6 +47,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class StandInRuntime implements AutoCloseable {
 
+    /** The {@link WebContainerDriver#RUNTIME_HEADER} value, hence the {@code runtime} attribute, of this stand-in. */
+    public static final String RUNTIME = "test-stand-in";
+
     private static final Logger log = LoggerFactory.getLogger(StandInRuntime.class);
     private static final String TAG = "test stand-in of the WebContainer runtime (not StackBlitz)";
     private static final String OWN = "dev/devs/sandbox/webcontainer/testing/";
@@ -120,7 +123,7 @@ public final class StandInRuntime implements AutoCloseable {
             if (path.equals("/headless")) {
                 headlessRequests.add(exchange.getRequestURI());
                 log.info("{}: /headless requested ({})", TAG, exchange.getRequestURI());
-                exchange.getResponseHeaders().set(WebContainerDriver.RUNTIME_HEADER, WebContainerDriver.TEST_STAND_IN);
+                exchange.getResponseHeaders().set(WebContainerDriver.RUNTIME_HEADER, RUNTIME);
             }
             byte[] body;
             try (InputStream in = StandInRuntime.class.getClassLoader().getResourceAsStream(resource)) {
