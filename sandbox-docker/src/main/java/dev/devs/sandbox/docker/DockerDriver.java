@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  *       {@code pull} it (exactly the named tag) from the registry it names, a {@link StartType#COLD} start.</li>
  *   <li>{@code create}: the container {@code devs-<sandboxId>}, its scratch volumes as anonymous volumes created
  *       with it, its command under the owner watchdog (a small sh script), {@code AutoRemove}. Container and volumes carry the
- *       labels {@value #ResourceLabels.MANAGED}=true, {@value #ResourceLabels.SANDBOX_ID}=&lt;sandbox id&gt; and
- *       {@value #ResourceLabels.SESSION}=&lt;provider session&gt;, the owner's identity and the expiry, plus the spec's own
+ *       labels {@value ResourceLabels#MANAGED}=true, {@value ResourceLabels#SANDBOX_ID}=&lt;sandbox id&gt; and
+ *       {@value ResourceLabels#SESSION}=&lt;provider session&gt;, the owner's identity and the expiry, plus the spec's own
  *       labels, so that {@link #removeOrphans()} can find what a dead JVM left behind.</li>
  *   <li>{@code attach}: the owner link to the container's stdin, held for the sandbox's life; when it ends
  *       (close, or this JVM's death) the sandbox ends and the engine removes it (docs/security/sandbox-ownership.md).</li>
