@@ -89,6 +89,12 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
         provider = SandboxProvider.builder(newDriver()).listener(events).build();
     }
 
+    /** The working-surface checks start their sandboxes here too, so that the cleanup checks below cover them. */
+    @Override
+    protected SandboxProvider surfaceProvider() {
+        return provider;
+    }
+
     @AfterEach
     void closeProvider() throws Exception {
         provider.close();

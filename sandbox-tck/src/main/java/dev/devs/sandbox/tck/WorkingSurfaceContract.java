@@ -31,7 +31,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -52,13 +51,9 @@ public abstract class WorkingSurfaceContract {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
-    /**
-     * One provider per test class for these checks (a driver may be costly to make: a browser), its driver wrapped so
-     * that the refusal check can see which calls reached a handle. Closed after the class.
-     */
-    private static SandboxProvider shared;
-    private static final List<String> REACHED = new ArrayList<>();
-    private final List<Sandbox> started = new ArrayList<>();
+    /** Providers this class made for one check (the refusal check's recording one); closed after the check. */
+    private final List<SandboxProvider> own = new ArrayList<>();
+    private final List<String> reached = new ArrayList<>();
 
     /** A new driver; the provider made from it owns and closes it. */
     protected abstract SandboxDriver newDriver() throws Exception;
@@ -84,27 +79,30 @@ public abstract class WorkingSurfaceContract {
         return 8080;
     }
 
-    @AfterEach
-    void stopSurfaceSandboxes() {
-        started.forEach(Sandbox::stop);
-        started.clear();
+    /**
+     * The provider the checks start their sandboxes with. {@link SandboxDriverContract} gives its own, so that its
+     * cleanup checks cover these sandboxes too and no second driver (a second browser) runs beside it; a suite used
+     * alone gets a provider of its own per check.
+     */
+    protected SandboxProvider surfaceProvider() throws Exception {
+        SandboxProvider p = SandboxProvider.of(newDriver());
+        own.add(p);
+        return p;
     }
 
-    @AfterAll
-    static void closeSurfaceProvider() {
-        if (shared != null) {
-            shared.close();
-            shared = null;
-        }
+    @AfterEach
+    void closeOwnProviders() {
+        own.forEach(SandboxProvider::close);
+        own.clear();
     }
+
+    private SandboxProvider surface;
 
     private Sandbox start(SandboxSpec spec) throws Exception {
-        if (shared == null) {
-            shared = SandboxProvider.of(new RecordingDriver(newDriver(), REACHED));
+        if (surface == null) {
+            surface = surfaceProvider();
         }
-        Sandbox s = shared.start(spec);
-        started.add(s);
-        return s;
+        return surface.start(spec);
     }
 
     private static void need(Sandbox s, SandboxCapability c) {
@@ -126,11 +124,9 @@ public abstract class WorkingSurfaceContract {
 
     @Test
     void undeclaredCapabilitiesAreRefusedBeforeAnythingIsDone() throws Exception {
-        Sandbox s = start(runningSpec().toBuilder().port(serverPort()).build());
-        List<String> reached;
-        synchronized (REACHED) {
-            REACHED.clear();
-        }
+        SandboxProvider recording = SandboxProvider.of(new RecordingDriver(newDriver(), reached));
+        own.add(recording);
+        Sandbox s = recording.start(runningSpec().toBuilder().port(serverPort()).build());
         Set<SandboxCapability> missing = EnumSet.allOf(SandboxCapability.class);
         missing.removeAll(s.capabilities());
         assumeThat(missing).as("the %s driver declares every capability: nothing to refuse", s.driver()).isNotEmpty();
@@ -140,9 +136,6 @@ public abstract class WorkingSurfaceContract {
                 assertThat(e.capability()).isEqualTo(c);
                 assertThat(e.getMessage()).contains(s.driver()).contains(c.name());
             });
-        }
-        synchronized (REACHED) {
-            reached = List.copyOf(REACHED);
         }
         assertThat(reached).as("calls that reached the driver's handle although refused").isEmpty();
         assertThat(s.isAlive()).isTrue();
