@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One command to run in a sandbox, as {@link ProcessBuilder} describes one on the host: the command, extra
@@ -24,11 +25,11 @@ public final class ExecSpec {
 
     private final List<String> command;
     private final Map<String, String> env;
-    private final String workingDir;
-    private final byte[] stdinBytes;
-    private final InputStream stdinStream;
+    private final @Nullable String workingDir;
+    private final byte @Nullable [] stdinBytes;
+    private final @Nullable InputStream stdinStream;
     private final boolean redirectErrorStream;
-    private final Duration timeout;
+    private final @Nullable Duration timeout;
 
     private ExecSpec(Builder b) {
         this.command = List.copyOf(b.command);
@@ -57,13 +58,13 @@ public final class ExecSpec {
     public Map<String, String> env() { return env; }
 
     /** The working directory (absolute, or relative to the sandbox's), or null for the sandbox's default. */
-    public String workingDir() { return workingDir; }
+    public @Nullable String workingDir() { return workingDir; }
 
     /** Bytes fed to stdin, which is then closed; null when none were given. */
-    public byte[] stdinBytes() { return stdinBytes == null ? null : stdinBytes.clone(); }
+    public byte @Nullable [] stdinBytes() { return stdinBytes == null ? null : stdinBytes.clone(); }
 
     /** A stream copied to stdin until its end, then stdin is closed; null when none was given. Read once. */
-    public InputStream stdinStream() { return stdinStream; }
+    public @Nullable InputStream stdinStream() { return stdinStream; }
 
     /** Whether stdin is given (as bytes or as a stream). */
     public boolean hasStdin() { return stdinBytes != null || stdinStream != null; }
@@ -75,7 +76,7 @@ public final class ExecSpec {
      * The longest the command may run: then it is killed with its children. For {@link Sandbox#exec} it defaults to
      * {@link Sandbox#DEFAULT_EXEC_TIMEOUT}; for {@link Sandbox#start} null means it may run as long as its sandbox.
      */
-    public Duration timeout() { return timeout; }
+    public @Nullable Duration timeout() { return timeout; }
 
     /** A builder starting from this spec's values. */
     public Builder toBuilder() {
@@ -98,11 +99,11 @@ public final class ExecSpec {
     public static final class Builder {
         private final List<String> command;
         private final Map<String, String> env = new LinkedHashMap<>();
-        private String workingDir;
-        private byte[] stdinBytes;
-        private InputStream stdinStream;
+        private @Nullable String workingDir;
+        private byte @Nullable [] stdinBytes;
+        private @Nullable InputStream stdinStream;
         private boolean redirectErrorStream;
-        private Duration timeout;
+        private @Nullable Duration timeout;
 
         private Builder(List<String> command) {
             Objects.requireNonNull(command, "command");
@@ -116,7 +117,7 @@ public final class ExecSpec {
         public Builder env(Map<String, String> vars) { env.putAll(vars); return this; }
 
         /** The working directory: absolute, or relative to the sandbox's working directory. */
-        public Builder workingDir(String dir) { this.workingDir = dir; return this; }
+        public Builder workingDir(@Nullable String dir) { this.workingDir = dir; return this; }
 
         /** Bytes for stdin; stdin is closed after them. Replaces a stream given before. */
         public Builder stdin(byte[] bytes) { this.stdinBytes = bytes.clone(); this.stdinStream = null; return this; }
@@ -128,7 +129,7 @@ public final class ExecSpec {
         public Builder redirectErrorStream(boolean merge) { this.redirectErrorStream = merge; return this; }
 
         /** The longest the command may run; see {@link ExecSpec#timeout()}. */
-        public Builder timeout(Duration timeout) { this.timeout = timeout; return this; }
+        public Builder timeout(@Nullable Duration timeout) { this.timeout = timeout; return this; }
 
         /** @throws IllegalArgumentException naming the bad value: an empty command, a null argument, a timeout not positive, a bad env key */
         public ExecSpec build() {

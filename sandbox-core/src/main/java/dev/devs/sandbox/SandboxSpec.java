@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What to provision: an immutable, validated description of one sandbox.
@@ -80,7 +81,7 @@ public final class SandboxSpec {
     // The Docker engine's runtime names are its daemon.json keys; this is what they can sensibly be.
     private static final java.util.regex.Pattern RUNTIME_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
-    private final String image;
+    private final @Nullable String image;
     private final List<String> command;
     private final Map<String, String> env;
     private final double cpus;
@@ -100,7 +101,7 @@ public final class SandboxSpec {
     private final List<Integer> ports;
 
     private SandboxSpec(Builder b) {
-        String image = b.image;
+        @Nullable String image = b.image;
         List<String> command = b.command;
         Map<String, String> env = b.env;
         double cpus = b.cpus;
@@ -218,7 +219,7 @@ public final class SandboxSpec {
     }
 
     /** A builder with the secure defaults for the given image. */
-    public static Builder builder(String image) {
+    public static Builder builder(@Nullable String image) {
         return new Builder(image);
     }
 
@@ -248,7 +249,7 @@ public final class SandboxSpec {
     /**
      * Image reference for image-based drivers (Docker); null where the driver needs none.
      */
-    public String image() {
+    public @Nullable String image() {
         return image;
     }
 
@@ -481,7 +482,7 @@ public final class SandboxSpec {
 
     /** Mutable builder for {@link SandboxSpec}; {@link #build()} validates. Not thread-safe. */
     public static final class Builder {
-        private String image;
+        private @Nullable String image;
         private List<String> command = new ArrayList<>();
         private Map<String, String> env = new LinkedHashMap<>();
         private double cpus = 1.0;
@@ -500,11 +501,11 @@ public final class SandboxSpec {
         private Duration maxLifetime = DEFAULT_MAX_LIFETIME;
         private List<Integer> ports = new ArrayList<>();
 
-        private Builder(String image) {
+        private Builder(@Nullable String image) {
             this.image = image;
         }
 
-        public Builder image(String image) { this.image = image; return this; }
+        public Builder image(@Nullable String image) { this.image = image; return this; }
         public Builder command(String... command) { this.command = new ArrayList<>(List.of(command)); return this; }
         public Builder command(List<String> command) { this.command = new ArrayList<>(command); return this; }
         public Builder env(String key, String value) { this.env.put(key, value); return this; }

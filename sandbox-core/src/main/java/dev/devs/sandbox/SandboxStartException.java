@@ -1,5 +1,7 @@
 package dev.devs.sandbox;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A start that did not reach READY. The provider has already emitted FAILED for it and the driver has
  * removed whatever it created for the sandbox.
@@ -10,20 +12,20 @@ package dev.devs.sandbox;
 public class SandboxStartException extends SandboxException {
     private static final long serialVersionUID = 1L;
 
-    private final String sandboxId;
+    private final @Nullable String sandboxId;
 
-    public SandboxStartException(String sandboxId, String message) {
+    public SandboxStartException(@Nullable String sandboxId, String message) {
         super(message);
         this.sandboxId = sandboxId;
     }
 
-    public SandboxStartException(String sandboxId, String message, Throwable cause) {
+    public SandboxStartException(@Nullable String sandboxId, String message, Throwable cause) {
         super(message, cause);
         this.sandboxId = sandboxId;
     }
 
     /** The id of the sandbox that failed to start (as on its STARTING and FAILED events), or null when none was assigned. */
-    public String sandboxId() {
+    public @Nullable String sandboxId() {
         return sandboxId;
     }
 }

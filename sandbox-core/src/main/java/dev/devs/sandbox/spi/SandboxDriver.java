@@ -21,6 +21,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The service-provider interface a sandbox technology implements. Drivers do the work; the
@@ -99,7 +100,7 @@ public interface SandboxDriver extends AutoCloseable {
          * customisation. The default handles only the plain case; a driver that cannot honour the options
          * throws {@link UnsupportedOperationException} naming the option.
          */
-        default ExecResult exec(List<String> command, Map<String, String> env, String workingDir, Duration timeout)
+        default ExecResult exec(List<String> command, Map<String, String> env, @Nullable String workingDir, Duration timeout)
                 throws InterruptedException {
             if (env.isEmpty() && workingDir == null) {
                 return exec(command, timeout);
@@ -117,7 +118,7 @@ public interface SandboxDriver extends AutoCloseable {
          * @throws SandboxExecTimeoutException when it does not finish within {@code timeout}
          * @throws SandboxExecException        when it fails
          */
-        default void writeFiles(Map<String, byte[]> files, String workingDir, Duration timeout) throws InterruptedException {
+        default void writeFiles(Map<String, byte[]> files, @Nullable String workingDir, Duration timeout) throws InterruptedException {
             throw new UnsupportedOperationException("this driver cannot write files into a sandbox (asked for " + files.keySet() + ")");
         }
 
@@ -158,7 +159,7 @@ public interface SandboxDriver extends AutoCloseable {
          * (the default) for the spec's {@link SandboxSpec#workDir()}; a driver whose sandboxes choose their own
          * (a WebContainer's workdir) says which.
          */
-        default String workingDirectory() throws InterruptedException {
+        default @Nullable String workingDirectory() throws InterruptedException {
             return null;
         }
 

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the provider tells a driver about one start, and how the driver reports back what only it knows:
@@ -21,7 +22,7 @@ public final class StartContext implements PhaseRecorder {
     private final Duration timeout;
     private final Map<String, Long> phaseNanos = new LinkedHashMap<>();
     private final Map<String, String> attributes = new LinkedHashMap<>();
-    private StartType startType;
+    private @Nullable StartType startType;
 
     static {
         StartContexts.register(StartContext::new);
@@ -79,7 +80,7 @@ public final class StartContext implements PhaseRecorder {
     }
 
     /** The start type the driver set, or null. */
-    public StartType startType() {
+    public @Nullable StartType startType() {
         return startType;
     }
 

@@ -11,7 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Removes what dead owners left on the engine: every container and volume labelled {@value DockerDriver#ResourceLabels.MANAGED}
+ * Removes what dead owners left on the engine: every container and volume labelled {@value ResourceLabels#MANAGED}
  * whose {@link Owner} is provably dead (same host and PID namespace, and its process is gone or is another
  * process now), or that is past its {@link Owner#LABEL_EXPIRES expiry} whoever owns it. A live owner's resources,
  * and those of owners on other hosts before their expiry, are never touched. Normally there is nothing to do:

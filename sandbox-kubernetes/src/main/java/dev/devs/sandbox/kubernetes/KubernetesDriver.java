@@ -48,7 +48,7 @@ import java.util.function.Supplier;
  * probe in the spec is exec'd until it exits 0 ({@code readiness}). {@code stop()} deletes the claim.
  *
  * <h2>Labels and failures</h2>
- * Every resource carries {@value #ResourceLabels.MANAGED}=true, {@value #ResourceLabels.SANDBOX_ID} and {@value #ResourceLabels.SESSION}, plus
+ * Every resource carries {@value ResourceLabels#MANAGED}=true, {@value ResourceLabels#SANDBOX_ID} and {@value ResourceLabels#SESSION}, plus
  * the spec's labels. A start that fails deletes what it created, then throws a {@link SandboxStartException} naming
  * the bad value: {@link ImageNotFoundException} for an image pull back-off (with the kubelet's event message) or a
  * missing template; {@link SandboxRuntimeUnavailableException} when the API server cannot be reached (naming the URL

@@ -8,5 +8,10 @@
  * <p>Both the reporter and the meters are {@link dev.devs.sandbox.SandboxLifecycleListener}s: subscribe them
  * to every {@link dev.devs.sandbox.SandboxProvider} whose sandboxes should count. Neither does I/O on the
  * provider's thread.
+ *
+ * <p>Nullness: nothing is null unless its type says {@code @Nullable}.
  */
+@NullMarked
 package dev.devs.sandbox.metrics;
+
+import org.jspecify.annotations.NullMarked;
