@@ -19,13 +19,18 @@ final class BytePipe extends InputStream {
     private boolean writerClosed;
     private boolean readerClosed;
     private IOException failure;
+    /** Who waits: wake-ups only when someone does, as a 64 KiB chunk at a time otherwise costs two context switches. */
+    private boolean writerWaiting;
+    private boolean readerWaiting;
 
     /** Appends bytes, waiting while the pipe is full; dropped once the reader has closed. */
     synchronized void write(byte[] b, int off, int len) throws InterruptedException {
         while (len > 0) {
             while (size == CAPACITY && !readerClosed) {
+                writerWaiting = true;
                 wait();
             }
+            writerWaiting = false;
             if (readerClosed) {
                 return;
             }
@@ -35,7 +40,9 @@ final class BytePipe extends InputStream {
             size += n;
             off += n;
             len -= n;
-            notifyAll();
+            if (readerWaiting) {
+                notifyAll();
+            }
         }
     }
 
@@ -61,8 +68,10 @@ final class BytePipe extends InputStream {
         }
         try {
             while (size == 0 && !writerClosed && !readerClosed) {
+                readerWaiting = true;
                 wait();
             }
+            readerWaiting = false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while waiting for a sandbox process's output");
@@ -80,7 +89,9 @@ final class BytePipe extends InputStream {
         System.arraycopy(ring, head, b, off, n);
         head = (head + n) % CAPACITY;
         size -= n;
-        notifyAll();
+        if (writerWaiting) {
+            notifyAll();
+        }
         return n;
     }
 
