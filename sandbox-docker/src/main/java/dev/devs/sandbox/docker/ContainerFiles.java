@@ -31,8 +31,12 @@ import java.util.List;
 final class ContainerFiles {
 
     private static final String READ = "[ -d \"$1\" ] && { echo \"$1: Is a directory\" >&2; exit 1; }; exec cat -- \"$1\"";
-    private static final String WRITE = "d=${1%/*}; if [ -n \"$d\" ] && [ ! -d \"$d\" ]; then mkdir -p -- \"$d\" || exit 1; fi;"
-            + " [ -d \"$1\" ] && { echo \"$1: Is a directory\" >&2; exit 1; }; cat > \"$1\"";
+    /**
+     * On every failure the rest of stdin is read and dropped before the exit: a script that ends with the host still
+     * writing makes Podman's attach fail with "connection reset by peer" in place of the tool's own error.
+     */
+    private static final String WRITE = "d=${1%/*}; if [ -n \"$d\" ] && [ ! -d \"$d\" ]; then mkdir -p -- \"$d\" || { cat > /dev/null; exit 1; }; fi;"
+            + " [ -d \"$1\" ] && { echo \"$1: Is a directory\" >&2; cat > /dev/null; exit 1; }; cat > \"$1\" || { cat > /dev/null; exit 1; }";
     private static final String STAT = "stat -c '%f %s %Y' -- \"$1\"";
     /** Per entry: {@code hexmode size mtime\n} then {@code <byte length of the name>:<name>}, so any name survives. */
     private static final String LIST = "stat -c %f -- \"$1\" > /dev/null || exit 1;"
@@ -45,7 +49,7 @@ final class ContainerFiles {
     private static final String RENAME = "stat -c %f -- \"$1\" > /dev/null || exit 1;"
             + " if [ -e \"$2\" ] || [ -L \"$2\" ]; then echo \"$2: File exists\" >&2; exit 1; fi; mv -- \"$1\" \"$2\"";
     /** {@code umask 0}: the modes in the archive are applied as they are, by GNU tar and BusyBox tar alike. */
-    private static final String UNTAR = "mkdir -p -- \"$1\" && cd -- \"$1\" && umask 0 && exec tar -x -f -";
+    private static final String UNTAR = "mkdir -p -- \"$1\" && cd -- \"$1\" && umask 0 && tar -x -f - || { cat > /dev/null; exit 1; }";
     private static final String TAR = "stat -c %f -- \"$1\" > /dev/null || exit 1;"
             + " if [ -d \"$1\" ]; then cd -- \"$1\" && exec tar -c -f - .; else cd -- \"${1%/*}/\" && exec tar -c -f - \"./${1##*/}\"; fi";
 
