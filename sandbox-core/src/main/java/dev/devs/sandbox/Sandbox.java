@@ -1,11 +1,14 @@
 package dev.devs.sandbox;
 
 import dev.devs.sandbox.spi.SandboxDriver;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -169,6 +172,224 @@ public final class Sandbox implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SandboxExecException(id, "writing " + path + " in sandbox " + id + " was interrupted", e);
+        }
+    }
+
+    /**
+     * What this sandbox supports beyond start, {@link #exec(String...)} and stop. A call that needs a capability not
+     * in this set throws {@link SandboxCapabilityException} before anything is sent to the sandbox.
+     */
+    public Set<SandboxCapability> capabilities() {
+        return handle.capabilities();
+    }
+
+    /**
+     * Runs a command and waits for it, collecting its output as {@link #exec(List, Duration)} does, with the options
+     * of an {@link ExecSpec} (stdin, env, working directory, merged stderr). Built on the streaming
+     * {@link #exec(ExecSpec, OutputStream, OutputStream)}; each stream is kept up to {@link #MAX_CAPTURE_BYTES} (the
+     * rest is counted, not kept, and the text says it was cut).
+     *
+     * @throws SandboxExecTimeoutException if it does not finish within the spec's timeout (default
+     *                                     {@link #DEFAULT_EXEC_TIMEOUT}); it was killed with its children
+     */
+    public ExecResult exec(ExecSpec spec) {
+        long t0 = System.nanoTime();
+        Capture out = new Capture();
+        Capture err = new Capture();
+        int code = exec(spec, out, err);
+        return new ExecResult(code, out.text(), err.text(), Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    /** The most of each stream {@link #exec(ExecSpec)} keeps: 16 MiB. */
+    public static final int MAX_CAPTURE_BYTES = 16 * 1024 * 1024;
+
+    /**
+     * Runs a command, copying its stdout and stderr to the given streams as they are produced (on threads of the
+     * library; the streams need not be thread-safe, each is written by one thread), and returns its exit code once
+     * it has ended and both streams are copied. Memory stays bounded whatever the command prints: output is handed
+     * on in chunks of at most 64 KiB. With {@link ExecSpec.Builder#redirectErrorStream(boolean)} everything goes to
+     * {@code stdout}. Stdin is the spec's (bytes or stream, then closed), or closed at once.
+     *
+     * @param stderr where stderr goes; may be the same stream as {@code stdout} only when the output is merged
+     * @throws SandboxExecTimeoutException if it does not finish within the spec's timeout (default
+     *                                     {@link #DEFAULT_EXEC_TIMEOUT}); it was killed with its children
+     * @throws SandboxExecException        if a stream could not be copied, the sandbox ended, or the caller was
+     *                                     interrupted (the command is then killed)
+     * @throws SandboxCapabilityException  if the driver cannot stream ({@link SandboxCapability#EXEC_STREAMING}) or
+     *                                     take stdin ({@link SandboxCapability#EXEC_STDIN}) when the spec has some
+     */
+    public int exec(ExecSpec spec, OutputStream stdout, OutputStream stderr) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(stdout, "stdout");
+        Objects.requireNonNull(stderr, "stderr");
+        require(SandboxCapability.EXEC_STREAMING);
+        Duration timeout = spec.timeout() == null ? DEFAULT_EXEC_TIMEOUT : spec.timeout();
+        SandboxProcess p = startChecked(spec, false);
+        return call(() -> StreamingExec.run(this, spec, p, stdout, stderr, timeout));
+    }
+
+    /**
+     * Starts a command in the background and returns at once with its handle, as {@link ProcessBuilder#start()}.
+     * The process runs until it ends, is killed through its handle, outlives the spec's timeout (when it has one), or
+     * its sandbox stops. Its stdin is the spec's (then closed), or open for {@link SandboxProcess#stdin()}.
+     *
+     * @throws SandboxCapabilityException if the driver has no {@link SandboxCapability#PROCESSES}
+     */
+    public SandboxProcess start(ExecSpec spec) {
+        Objects.requireNonNull(spec, "spec");
+        require(SandboxCapability.PROCESSES);
+        return startChecked(spec, true);
+    }
+
+    /**
+     * Starts a command (for example {@code sh}) under a pseudo-terminal of {@code columns} x {@code rows}: what it
+     * prints comes raw from {@link SandboxTerminal#stdout()}, what the host types goes raw to
+     * {@link SandboxTerminal#stdin()}, and {@link SandboxTerminal#resize} changes the size.
+     *
+     * @throws IllegalArgumentException   if a dimension is not in 1..65535
+     * @throws SandboxCapabilityException if the driver has no {@link SandboxCapability#TERMINAL}
+     */
+    public SandboxTerminal openTerminal(ExecSpec spec, int columns, int rows) {
+        Objects.requireNonNull(spec, "spec");
+        requireTerminalSize(columns, rows);
+        require(SandboxCapability.TERMINAL);
+        if (spec.hasStdin()) {
+            throw new IllegalArgumentException("a terminal's input is typed through its stdin(): give no stdin in " + spec);
+        }
+        ExecSpec resolved = resolved(spec);
+        return call(() -> handle.openTerminal(resolved, columns, rows));
+    }
+
+    /** @throws IllegalArgumentException if a dimension is not in 1..65535 */
+    public static void requireTerminalSize(int columns, int rows) {
+        if (columns < 1 || columns > 65535 || rows < 1 || rows > 65535) {
+            throw new IllegalArgumentException("terminal size " + columns + "x" + rows + " is not valid: columns and rows"
+                    + " must each be in 1..65535, e.g. 80x24");
+        }
+    }
+
+    /** This sandbox's file system; see {@link SandboxFiles}. */
+    public SandboxFiles files() {
+        return new SandboxFiles(this);
+    }
+
+    /**
+     * Where the host reaches {@code port}, a port the sandbox serves and its spec declared in
+     * {@link SandboxSpec#ports()}. The address answers connections at once; a connection made before anything in the
+     * sandbox listens on the port is closed by the sandbox's side.
+     *
+     * @throws IllegalArgumentException   if the spec did not declare {@code port}
+     * @throws SandboxCapabilityException if the driver has no {@link SandboxCapability#PORTS}
+     */
+    public SandboxEndpoint endpoint(int port) {
+        require(SandboxCapability.PORTS);
+        if (!spec.ports().contains(port)) {
+            throw new IllegalArgumentException("port " + port + " is not declared by sandbox " + id + "'s spec (ports "
+                    + spec.ports() + "): declare it with SandboxSpec.builder(...).port(" + port + ")");
+        }
+        return call(() -> handle.endpoint(port));
+    }
+
+    /** Throws before anything is done when the driver lacks {@code capability}, or the sandbox was stopped. */
+    void require(SandboxCapability capability) {
+        if (!handle.capabilities().contains(capability)) {
+            throw new SandboxCapabilityException(driver, capability, "the " + driver + " driver cannot do " + capability
+                    + " (sandbox " + id + "): its capabilities are " + handle.capabilities()
+                    + "; ask Sandbox.capabilities() before calling");
+        }
+        if (stopClaimed.get()) {
+            throw new IllegalStateException("sandbox " + id + " is stopped: " + capability + " is no longer possible");
+        }
+    }
+
+    /** Checks the capability and the path, and returns the path made absolute against the working directory. */
+    String use(SandboxCapability capability, String path) {
+        Objects.requireNonNull(path, "path");
+        require(capability);
+        return resolve(path);
+    }
+
+    /** {@code path} made absolute against the working directory (a claim's, or the spec's); '..' refused. */
+    String resolve(String path) {
+        Objects.requireNonNull(path, "path");
+        if (path.isEmpty() || path.indexOf('\0') >= 0 || List.of(path.split("/")).contains("..")) {
+            throw new IllegalArgumentException("path '" + path.replace("\0", "\\0") + "' is not valid: give a path"
+                    + " (absolute, or relative to the working directory) without '..' segments");
+        }
+        String home = call(handle::workingDirectory);
+        String root = home == null ? spec.workDir() : home;
+        String base = execWorkingDir == null ? root
+                : execWorkingDir.startsWith("/") ? execWorkingDir : root + "/" + execWorkingDir;
+        String abs = path.startsWith("/") ? path : base + "/" + path;
+        // One form for every driver: no '.', no doubled or trailing '/'.
+        StringBuilder sb = new StringBuilder();
+        for (String part : abs.split("/")) {
+            if (!part.isEmpty() && !part.equals(".")) {
+                sb.append('/').append(part);
+            }
+        }
+        return sb.length() == 0 ? "/" : sb.toString();
+    }
+
+    /** A spec with the claim's env under its own and its working directory made absolute. */
+    private ExecSpec resolved(ExecSpec spec) {
+        ExecSpec.Builder b = spec.toBuilder();
+        java.util.LinkedHashMap<String, String> env = new java.util.LinkedHashMap<>(execEnv);
+        env.putAll(spec.env());
+        b.env(env);
+        String dir = spec.workingDir() != null ? resolve(spec.workingDir())
+                : execWorkingDir != null ? resolve(execWorkingDir) : null;
+        return b.workingDir(dir).build();
+    }
+
+    private SandboxProcess startChecked(ExecSpec spec, boolean background) {
+        if (spec.hasStdin()) {
+            require(SandboxCapability.EXEC_STDIN);
+        }
+        ExecSpec resolved = resolved(spec);
+        SandboxProcess p = call(() -> handle.start(resolved));
+        StreamingExec.feedStdin(this, spec, p, background);
+        if (background && spec.timeout() != null) {
+            StreamingExec.killAfter(p, spec.timeout());
+        }
+        return p;
+    }
+
+    /** Runs a driver call, turning an interrupt into a {@link SandboxExecException} with the interrupt kept. */
+    <T> T call(Callable<T> call) {
+        try {
+            return call.call();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SandboxExecException(id, "a call on sandbox " + id + " was interrupted", e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new SandboxExecException(id, "a call on sandbox " + id + " failed: " + e, e);
+        }
+    }
+
+    /** One stream's bytes up to {@link #MAX_CAPTURE_BYTES}; decoded once at the end so split UTF-8 survives. */
+    private static final class Capture extends OutputStream {
+        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        private long dropped;
+
+        @Override
+        public synchronized void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            int room = Math.max(0, MAX_CAPTURE_BYTES - bytes.size());
+            int kept = Math.min(room, len);
+            bytes.write(b, off, kept);
+            dropped += len - kept;
+        }
+
+        synchronized String text() {
+            String s = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+            return dropped == 0 ? s : s + "\n[output cut at 16 MiB: " + dropped + " more bytes]";
         }
     }
 

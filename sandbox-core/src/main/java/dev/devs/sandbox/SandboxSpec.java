@@ -52,6 +52,8 @@ import org.jspecify.annotations.Nullable;
  *       report READY (opt-in, default zero: READY once the program is running, see docs/design.md, "What READY
  *       promises"); a program that ends within it fails the start naming its exit; counted within the startup
  *       timeout, so it must be shorter than {@code startupTimeout}; a driver that cannot honour it rejects the spec
+ *   <li>{@code ports}: TCP ports the sandbox serves, each reachable from the host through {@link Sandbox#endpoint(int)};
+ *       declaring one opens nothing for the sandbox itself (with network {@code none} it still reaches nothing)
  * </ul>
  *
  * <p>Built only through {@link #builder()} or {@link #builder(String)}, so that a field added later breaks no caller.
@@ -101,6 +103,7 @@ public final class SandboxSpec {
     private final String runtime;
     private final Duration maxLifetime;
     private final Duration minimumRunningTime;
+    private final List<Integer> ports;
 
     private SandboxSpec(Builder b) {
         @Nullable String image = b.image;
@@ -212,6 +215,16 @@ public final class SandboxSpec {
         this.runtime = runtime;
         this.maxLifetime = maxLifetime;
         this.minimumRunningTime = minimumRunningTime;
+        List<Integer> ports = List.copyOf(b.ports);
+        for (Integer port : ports) {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port " + port + " is not a TCP port: use 1..65535");
+            }
+        }
+        if (ports.stream().distinct().count() != ports.size()) {
+            throw new IllegalArgumentException("ports " + ports + " names a port twice: declare each once");
+        }
+        this.ports = ports;
     }
 
     /** A builder with the secure defaults, for a driver that needs no image (WebContainer). */
@@ -244,6 +257,7 @@ public final class SandboxSpec {
         b.runtime = runtime;
         b.maxLifetime = maxLifetime;
         b.minimumRunningTime = minimumRunningTime;
+        b.ports = new ArrayList<>(ports);
         return b;
     }
 
@@ -380,6 +394,14 @@ public final class SandboxSpec {
         return minimumRunningTime;
     }
 
+    /**
+     * TCP ports the sandbox serves, each reachable from the host through {@link Sandbox#endpoint(int)}; empty by
+     * default. Declaring one opens nothing for the sandbox itself: with network {@code none} it still reaches nothing.
+     */
+    public List<Integer> ports() {
+        return ports;
+    }
+
     /** Equal when every value is equal (as a record's components would be). */
     @Override
     public boolean equals(Object other) {
@@ -406,14 +428,15 @@ public final class SandboxSpec {
                 && Objects.equals(labels, o.labels)
                 && Objects.equals(runtime, o.runtime)
                 && Objects.equals(maxLifetime, o.maxLifetime)
-                && Objects.equals(minimumRunningTime, o.minimumRunningTime);
+                && Objects.equals(minimumRunningTime, o.minimumRunningTime)
+                && Objects.equals(ports, o.ports);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs, workDir,
                 scratchVolumes, readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, maxLifetime,
-                minimumRunningTime);
+                minimumRunningTime, ports);
     }
 
     /** Every value, in the record-like form {@code SandboxSpec[image=..., command=[...], ...]}. */
@@ -436,7 +459,8 @@ public final class SandboxSpec {
                 + ", labels=" + labels
                 + ", runtime=" + runtime
                 + ", maxLifetime=" + maxLifetime
-                + ", minimumRunningTime=" + minimumRunningTime + "]";
+                + ", minimumRunningTime=" + minimumRunningTime
+                + ", ports=" + ports + "]";
     }
 
     private static boolean containsWhitespace(String s) {
@@ -504,6 +528,7 @@ public final class SandboxSpec {
         private String runtime = "";
         private Duration maxLifetime = DEFAULT_MAX_LIFETIME;
         private Duration minimumRunningTime = Duration.ZERO;
+        private List<Integer> ports = new ArrayList<>();
 
         private Builder(@Nullable String image) {
             this.image = image;
@@ -535,6 +560,9 @@ public final class SandboxSpec {
          * for a program that may end at once (an image's default shell); zero (the default) for none.
          */
         public Builder minimumRunningTime(Duration minimumRunningTime) { this.minimumRunningTime = minimumRunningTime; return this; }
+        /** Declares a TCP port the sandbox serves; see {@link SandboxSpec#ports()} and {@link Sandbox#endpoint(int)}. */
+        public Builder port(int port) { this.ports.add(port); return this; }
+
         /** @throws IllegalArgumentException naming the first invalid field and value */
         public SandboxSpec build() {
             return new SandboxSpec(this);

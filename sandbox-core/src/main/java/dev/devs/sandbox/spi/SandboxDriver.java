@@ -1,6 +1,12 @@
 package dev.devs.sandbox.spi;
 
 import dev.devs.sandbox.ExecResult;
+import dev.devs.sandbox.ExecSpec;
+import dev.devs.sandbox.FileInfo;
+import dev.devs.sandbox.SandboxCapability;
+import dev.devs.sandbox.SandboxEndpoint;
+import dev.devs.sandbox.SandboxProcess;
+import dev.devs.sandbox.SandboxTerminal;
 import dev.devs.sandbox.SandboxExecException;
 import dev.devs.sandbox.SandboxExecTimeoutException;
 import dev.devs.sandbox.SandboxPool;
@@ -9,9 +15,12 @@ import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.StopOutcome;
+import java.io.InputStream;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -75,6 +84,15 @@ public interface SandboxDriver extends AutoCloseable {
          * @throws RuntimeException when it could not be deleted (a later call tries again)
          */
         void remove();
+    }
+
+    /**
+     * What a host can do with this driver's sandboxes beyond start, buffered exec and stop, for a host to ask before
+     * it starts one. The default is {@link SandboxCapability#EXEC} alone. {@link Handle#capabilities()} says the same
+     * for one sandbox.
+     */
+    default Set<SandboxCapability> capabilities() {
+        return EnumSet.of(SandboxCapability.EXEC);
     }
 
     /**
@@ -157,6 +175,93 @@ public interface SandboxDriver extends AutoCloseable {
          * @return whether it exited in time or had to be killed (or had already died)
          */
         StopOutcome stop(Duration gracePeriod, PhaseRecorder phases) throws InterruptedException;
+
+        /**
+         * What this sandbox supports; the {@link dev.devs.sandbox.Sandbox} checks it before every call, so a method
+         * below is only called for a capability listed here. The default is {@link SandboxCapability#EXEC} alone.
+         */
+        default Set<SandboxCapability> capabilities() {
+            return EnumSet.of(SandboxCapability.EXEC);
+        }
+
+        /**
+         * The absolute directory against which the sandbox resolves a relative path of its working surface, or null
+         * (the default) for the spec's {@link SandboxSpec#workDir()}; a driver whose sandboxes choose their own
+         * (a WebContainer's workdir) says which.
+         */
+        default @Nullable String workingDirectory() throws InterruptedException {
+            return null;
+        }
+
+        /**
+         * Starts a command and returns at once with its handle ({@link SandboxCapability#PROCESSES}). The spec's
+         * working directory is absolute and its env already holds a pooled claim's; its stdin (if any) and timeout
+         * are the caller's business, not the driver's: the process's stdin stays open until the caller closes it.
+         * The driver must end the process with the sandbox and make a handle on an ended sandbox say so.
+         */
+        default SandboxProcess start(ExecSpec spec) throws InterruptedException {
+            throw refused(SandboxCapability.PROCESSES);
+        }
+
+        /** Starts a command under a pseudo-terminal of the given size ({@link SandboxCapability#TERMINAL}). */
+        default SandboxTerminal openTerminal(ExecSpec spec, int columns, int rows) throws InterruptedException {
+            throw refused(SandboxCapability.TERMINAL);
+        }
+
+        /** An absolute file as a stream; fails at once for a missing path or a directory ({@link SandboxCapability#FILE_READ}). */
+        default InputStream openRead(String path, Duration timeout) throws InterruptedException {
+            throw refused(SandboxCapability.FILE_READ);
+        }
+
+        /** Creates or replaces an absolute file with the stream's contents, parents made ({@link SandboxCapability#FILE_WRITE}). */
+        default void write(String path, InputStream content, Duration timeout) throws InterruptedException {
+            throw refused(SandboxCapability.FILE_WRITE);
+        }
+
+        /** A directory's entries sorted by name ({@link SandboxCapability#FILE_LIST}). */
+        default List<FileInfo> list(String dir, Duration timeout) throws InterruptedException {
+            throw refused(SandboxCapability.FILE_LIST);
+        }
+
+        /** One path, not following a final symbolic link ({@link SandboxCapability#FILE_LIST}). */
+        default FileInfo stat(String path, Duration timeout) throws InterruptedException {
+            throw refused(SandboxCapability.FILE_LIST);
+        }
+
+        /** Deletes a path, a non-empty directory only when recursive ({@link SandboxCapability#FILE_MANAGE}). */
+        default void delete(String path, boolean recursive, Duration timeout) throws InterruptedException {
+            throw refused(SandboxCapability.FILE_MANAGE);
+        }
+
+        /** Makes a directory and its parents ({@link SandboxCapability#FILE_MANAGE}). */
+        default void mkdirs(String path, Duration timeout) throws InterruptedException {
+            throw refused(SandboxCapability.FILE_MANAGE);
+        }
+
+        /** Renames a path; fails if the target exists ({@link SandboxCapability#FILE_MANAGE}). */
+        default void rename(String from, String to, Duration timeout) throws InterruptedException {
+            throw refused(SandboxCapability.FILE_MANAGE);
+        }
+
+        /** Unpacks a tar stream into a directory, made if missing, modes kept ({@link SandboxCapability#TREE_COPY}). */
+        default void untar(String dir, InputStream tar, Duration timeout) throws InterruptedException {
+            throw refused(SandboxCapability.TREE_COPY);
+        }
+
+        /** The tree at a path as a tar stream; fails at once for a missing path ({@link SandboxCapability#TREE_COPY}). */
+        default InputStream openTar(String path, Duration timeout) throws InterruptedException {
+            throw refused(SandboxCapability.TREE_COPY);
+        }
+
+        /** Where the host reaches a port the spec declared ({@link SandboxCapability#PORTS}). */
+        default SandboxEndpoint endpoint(int port) throws InterruptedException {
+            throw refused(SandboxCapability.PORTS);
+        }
+
+        /** The refusal of the defaults above: reached only when a handle's capabilities list what it does not implement. */
+        private static UnsupportedOperationException refused(SandboxCapability capability) {
+            return new UnsupportedOperationException("this driver's handle does not implement " + capability);
+        }
 
         /** Whether the sandbox is still running, as far as the driver can tell cheaply. */
         boolean isAlive();

@@ -9,10 +9,18 @@ import dev.devs.sandbox.SandboxExecTimeoutException;
 import dev.devs.sandbox.StopOutcome;
 import dev.devs.sandbox.spi.PhaseRecorder;
 import dev.devs.sandbox.spi.SandboxDriver;
+import dev.devs.sandbox.ExecSpec;
+import dev.devs.sandbox.FileInfo;
+import dev.devs.sandbox.SandboxCapability;
+import dev.devs.sandbox.SandboxEndpoint;
+import dev.devs.sandbox.SandboxProcess;
+import dev.devs.sandbox.SandboxTerminal;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** The Docker driver's grip on one running container and the volumes created for it. Thread-safe. */
 final class ContainerHandle implements SandboxDriver.Handle {
@@ -61,8 +69,12 @@ final class ContainerHandle implements SandboxDriver.Handle {
     private final ContainerPause pause;
     /** Set once a checkpoint has ended the container: its stop is then an orderly one. */
     private volatile boolean checkpointed;
+    /** Processes, terminals, files and ports of this sandbox. */
+    private final ContainerSurface surface;
 
-    ContainerHandle(Collaborators with, String sandboxId, String containerId, OwnerLink link, String workDir, boolean hasVolumes) {
+    ContainerHandle(Collaborators with, String sandboxId, String containerId, OwnerLink link, String workDir, boolean hasVolumes,
+                    ContainerSurface surface) {
+        this.surface = surface;
         this.with = with;
         this.hasVolumes = hasVolumes;
         this.sandboxId = sandboxId;
@@ -187,6 +199,7 @@ final class ContainerHandle implements SandboxDriver.Handle {
     @Override
     public StopOutcome stop(Duration gracePeriod, PhaseRecorder phases) throws InterruptedException {
         claimed(); // an idle pooled sandbox may still have its claim channel open
+        surface.end(); // its processes end with it: their handles say so from now on
         long queuedAt = System.nanoTime();
         // No short bound on the wait: every slot holder is itself bounded (a start by its deadline, a stop by its grace plus
         // the response timeout) and stops go first, so the queue moves; a stop-all of hundreds must not fail for waiting.
@@ -317,6 +330,74 @@ final class ContainerHandle implements SandboxDriver.Handle {
             return false;
         }
     }
+
+    @Override
+    public Set<SandboxCapability> capabilities() {
+        return ContainerSurface.CAPABILITIES;
+    }
+
+    @Override
+    public SandboxProcess start(ExecSpec spec) throws InterruptedException {
+        with.engine().ensureOpen();
+        return surface.start(spec);
+    }
+
+    @Override
+    public SandboxTerminal openTerminal(ExecSpec spec, int columns, int rows) throws InterruptedException {
+        with.engine().ensureOpen();
+        return surface.openTerminal(spec, columns, rows);
+    }
+
+    @Override
+    public InputStream openRead(String path, Duration timeout) throws InterruptedException {
+        return surface.files().openRead(path, timeout);
+    }
+
+    @Override
+    public void write(String path, InputStream content, Duration timeout) throws InterruptedException {
+        surface.files().write(path, content, timeout);
+    }
+
+    @Override
+    public List<FileInfo> list(String dir, Duration timeout) throws InterruptedException {
+        return surface.files().list(dir, timeout);
+    }
+
+    @Override
+    public FileInfo stat(String path, Duration timeout) throws InterruptedException {
+        return surface.files().stat(path, timeout);
+    }
+
+    @Override
+    public void delete(String path, boolean recursive, Duration timeout) throws InterruptedException {
+        surface.files().delete(path, recursive, timeout);
+    }
+
+    @Override
+    public void mkdirs(String path, Duration timeout) throws InterruptedException {
+        surface.files().mkdirs(path, timeout);
+    }
+
+    @Override
+    public void rename(String from, String to, Duration timeout) throws InterruptedException {
+        surface.files().rename(from, to, timeout);
+    }
+
+    @Override
+    public void untar(String dir, InputStream tar, Duration timeout) throws InterruptedException {
+        surface.files().untar(dir, tar, timeout);
+    }
+
+    @Override
+    public InputStream openTar(String path, Duration timeout) throws InterruptedException {
+        return surface.files().openTar(path, timeout);
+    }
+
+    @Override
+    public SandboxEndpoint endpoint(int port) {
+        return surface.endpoint(port);
+    }
+
 
     @Override
     public String toString() {

@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
+import dev.devs.sandbox.SandboxCapability;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -143,6 +145,7 @@ public final class DockerDriver implements SandboxDriver {
     private final ContainerHandle.Collaborators handles;
     private final AdmissionGate gate;
     private final ContainerCheckpoints checkpoints;
+    private final ContainerSurface.Engine surfaces;
 
     /** A driver for the engine at {@code DOCKER_HOST}, or {@value #DEFAULT_DOCKER_HOST} when that is unset. */
     public DockerDriver() {
@@ -163,6 +166,7 @@ public final class DockerDriver implements SandboxDriver {
         this.checkpoints = new ContainerCheckpoints(engine, failures, address.dockerHost(), b.snapshotDirectory);
         this.handles = new ContainerHandle.Collaborators(engine, execs, new ExecKiller(execs), diagnostics, failures,
                 new ResourceRemover(engine, failures), gate, checkpoints);
+        this.surfaces = new ContainerSurface.Engine(engine, execs, handles.killer(), address.dockerHost());
     }
 
     /** A builder for a driver with a chosen name, engine address, connect timeout or response timeout. */
@@ -178,6 +182,12 @@ public final class DockerDriver implements SandboxDriver {
     @Override
     public String name() {
         return name;
+    }
+
+    /** Every {@link SandboxCapability}: see {@link ContainerSurface}. */
+    @Override
+    public Set<SandboxCapability> capabilities() {
+        return ContainerSurface.CAPABILITIES;
     }
 
     /**
@@ -251,7 +261,8 @@ public final class DockerDriver implements SandboxDriver {
                 if (!spec.readinessProbe().isEmpty()) {
                     ctx.timed("readiness", () -> prober.awaitProbe(spec, ctx, containerId, created.link));
                 }
-                return new ContainerHandle(handles, id, containerId, created.link, spec.workDir(), !spec.scratchVolumes().isEmpty());
+                return new ContainerHandle(handles, id, containerId, created.link, spec.workDir(), !spec.scratchVolumes().isEmpty(),
+                        new ContainerSurface(surfaces, id, containerId, spec.ports()));
             }
             ctx.timed("start", () -> engine.requestForStart(ctx, "start container " + containerId, c -> {
                 try {
@@ -272,7 +283,8 @@ public final class DockerDriver implements SandboxDriver {
             if (!spec.readinessProbe().isEmpty()) {
                 ctx.timed("readiness", () -> prober.awaitProbe(spec, ctx, containerId, created.link));
             }
-            return new ContainerHandle(handles, id, containerId, created.link, spec.workDir(), !spec.scratchVolumes().isEmpty());
+            return new ContainerHandle(handles, id, containerId, created.link, spec.workDir(), !spec.scratchVolumes().isEmpty(),
+                    new ContainerSurface(surfaces, id, containerId, spec.ports()));
         } catch (InterruptedException | RuntimeException | Error e) {
             removeAfterFailedStart(id, created, e);
             throw e;

@@ -145,6 +145,45 @@ abstract class IsolationSuite {
         record("3 network", "interfaces " + interfaces + ", no IPv4 route; connect out: " + out.stderr().strip());
     }
 
+    /**
+     * A declared port is reachable from the host through its endpoint while the sandbox keeps network none: no new
+     * interface appears, and from inside it neither the host's listener for its own port nor another sandbox's
+     * endpoint can be reached (127.0.0.1 inside is the sandbox's own loopback).
+     */
+    @Test
+    void aDeclaredPortIsReachableFromTheHostAndTheSandboxStillReachesNothing() throws Exception {
+        Sandbox a = provider.start(spec().port(8080).build());
+        Sandbox b = provider.start(spec().port(8080).build());
+        try {
+            a.files().write("www/index.html", "served by a\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            a.start(dev.devs.sandbox.ExecSpec.builder("httpd", "-f", "-p", "127.0.0.1:8080", "-h", "/workspace/www").build());
+            dev.devs.sandbox.SandboxEndpoint endpoint = a.endpoint(8080);
+            dev.devs.sandbox.SandboxEndpoint other = b.endpoint(8080);
+            assertThat(endpoint.address().getAddress().isLoopbackAddress()).as("endpoint %s is on loopback", endpoint).isTrue();
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            String body = org.awaitility.Awaitility.await().atMost(DockerTestSupport.PATIENCE).ignoreExceptions()
+                    .until(() -> http.send(java.net.http.HttpRequest.newBuilder(endpoint.url().resolve("/index.html")).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString()).body(), r -> r.equals("served by a\n"));
+            assertThat(body).isEqualTo("served by a\n");
+
+            List<String> interfaces = sh(a, "cat /proc/net/dev").lines().skip(2)
+                    .map(l -> l.substring(0, l.indexOf(':')).strip()).collect(Collectors.toList());
+            assertThat(interfaces).as("interfaces after the endpoint was used").containsExactly("lo");
+            for (int hostPort : List.of(endpoint.address().getPort(), other.address().getPort())) {
+                ExecResult r = a.exec("sh", "-c", "echo | nc -w 2 127.0.0.1 " + hostPort);
+                assertThat(r.exitCode()).as("connect from inside to the host's listener port %s", hostPort).isNotZero();
+            }
+            ExecResult toB = a.exec("sh", "-c", "echo | nc -w 2 " + other.address().getAddress().getHostAddress() + " "
+                    + other.address().getPort());
+            assertThat(toB.exitCode()).as("connect from a to b's endpoint").isNotZero();
+            record("3b ports", "host GET through endpoint " + endpoint.address() + " answered; inside: interfaces " + interfaces
+                    + ", host listener ports and the other sandbox's endpoint refused (" + toB.stderr().strip() + ")");
+        } finally {
+            a.stop();
+            b.stop();
+        }
+    }
+
     @Test
     void rootIsReadOnlyAndTheWorkDirWritable() {
         ExecResult root = sandbox.exec("sh", "-c", "echo x > /escape");

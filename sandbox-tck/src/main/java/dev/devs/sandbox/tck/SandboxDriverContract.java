@@ -58,14 +58,16 @@ import org.junit.jupiter.api.Timeout;
  * timeout; exec's exit codes, standard error and timeout (the sandbox stays usable); the spec's env and working
  * directory; a stop retried after a release that failed; an interrupted start fails, keeps the caller's interrupt and
  * leaves nothing; {@code close()} with starts in flight and live sandboxes together, and from inside a listener,
- * leaves nothing; a listener removed mid-run sees the whole of the start it was subscribed for.
+ * leaves nothing; a listener removed mid-run sees the whole of the start it was subscribed for. Its superclass
+ * {@link WorkingSurfaceContract} checks the working surface (processes, terminals, files, ports) and the refusal of
+ * every capability the driver does not declare.
  *
  * <p>A driver that cannot do what a check needs opts out of that check, never silently: it overrides
  * {@link #cannot(Ability)} to say why, and the check is reported as aborted with that reason. Every deadline here is
  * a generous bound for a slow machine ({@link #patience()}), never a measurement.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-public abstract class SandboxDriverContract {
+public abstract class SandboxDriverContract extends WorkingSurfaceContract {
 
     /**
      * The most any wait here gives a driver for something that should take a moment: generous for a slow machine.
@@ -199,6 +201,12 @@ public abstract class SandboxDriverContract {
         events = new RecordingListener();
         faults = new Faults(newDriver());
         provider = SandboxProvider.builder(faults).listener(events).sessionId("contract-" + UUID.randomUUID()).build();
+    }
+
+    /** The working-surface checks start their sandboxes here too, so that the cleanup checks below cover them. */
+    @Override
+    protected SandboxProvider surfaceProvider() {
+        return provider;
     }
 
     @AfterEach

@@ -135,6 +135,12 @@ public final class WebContainerDriver implements SandboxDriver {
         return new Builder();
     }
 
+    /** Exec and files; see {@link WebContainerFiles} for what is not declared and why. */
+    @Override
+    public java.util.Set<dev.devs.sandbox.SandboxCapability> capabilities() {
+        return WebContainerFiles.CAPABILITIES;
+    }
+
     @Override
     public String name() {
         return NAME;
@@ -260,7 +266,8 @@ public final class WebContainerDriver implements SandboxDriver {
             });
             log.debug("sandbox {} ready in browser context {} ({})", ctx.sandboxId(), page.contextId(),
                     lease.cold() ? "cold" : "warm");
-            return new WebContainerHandle(page, exec, new Teardown(ctx.sandboxId(), harness), lifetimes, spec.maxLifetime());
+            return new WebContainerHandle(page, exec, new WebContainerFiles(ctx.sandboxId(), harness), new Teardown(ctx.sandboxId(), harness),
+                    lifetimes, spec.maxLifetime());
         } catch (CdpException e) {
             disposeQuietly(page);
             throw failures.translate(e, phase, ctx, lease.browser());

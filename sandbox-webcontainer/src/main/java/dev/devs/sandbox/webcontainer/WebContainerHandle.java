@@ -25,12 +25,17 @@ final class WebContainerHandle implements SandboxDriver.Handle {
 
     private final SandboxPage page;
     private final SpawnExec exec;
+    private final WebContainerFiles files;
     private final Teardown teardown;
     private final ScheduledFuture<?> expiry;
     private StopOutcome stopped; // guarded by this
+    /** Bound on asking the page for its WebContainer's working directory. */
+    private static final Duration FILE_CALL_TIMEOUT = Duration.ofSeconds(30);
 
     /** Ends the sandbox at {@code maxLifetime} on {@code timer} if it has not been stopped by then. */
-    WebContainerHandle(SandboxPage page, SpawnExec exec, Teardown teardown, ScheduledExecutorService timer, Duration maxLifetime) {
+    WebContainerHandle(SandboxPage page, SpawnExec exec, WebContainerFiles files, Teardown teardown,
+                       ScheduledExecutorService timer, Duration maxLifetime) {
+        this.files = files;
         this.page = page;
         this.exec = exec;
         this.teardown = teardown;
@@ -56,6 +61,42 @@ final class WebContainerHandle implements SandboxDriver.Handle {
         }
         stopped = StopOutcome.KILLED;
     }
+
+    @Override
+    public java.util.Set<dev.devs.sandbox.SandboxCapability> capabilities() {
+        return WebContainerFiles.CAPABILITIES;
+    }
+
+    @Override
+    public String workingDirectory() throws InterruptedException {
+        return files.workdir(FILE_CALL_TIMEOUT);
+    }
+
+    @Override
+    public java.io.InputStream openRead(String path, Duration timeout) throws InterruptedException {
+        return files.openRead(path, timeout);
+    }
+
+    @Override
+    public void write(String path, java.io.InputStream content, Duration timeout) throws InterruptedException {
+        files.write(path, content, timeout);
+    }
+
+    @Override
+    public void delete(String path, boolean recursive, Duration timeout) throws InterruptedException {
+        files.delete(path, recursive, timeout);
+    }
+
+    @Override
+    public void mkdirs(String path, Duration timeout) throws InterruptedException {
+        files.mkdirs(path, timeout);
+    }
+
+    @Override
+    public void rename(String from, String to, Duration timeout) throws InterruptedException {
+        files.rename(from, to, timeout);
+    }
+
 
     /** See {@link SpawnExec#run}: stdout and stderr arrive merged in {@link ExecResult#stdout()}. */
     @Override

@@ -66,6 +66,57 @@ async function writeFiles({ files, cwd }) {
   return files.length;
 }
 
+// The working surface's file operations. Paths arrive absolute; contents travel base64-encoded.
+function workdir() {
+  requireBooted();
+  return container.workdir;
+}
+
+async function readFile({ path }) {
+  requireBooted();
+  const bytes = await container.fs.readFile(path);
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+async function mkdir({ path }) {
+  requireBooted();
+  await container.fs.mkdir(path, { recursive: true });
+  return true;
+}
+
+async function rm({ path, recursive }) {
+  requireBooted();
+  await container.fs.rm(path, { recursive: Boolean(recursive) });
+  return true;
+}
+
+async function exists(path) {
+  try {
+    await container.fs.readdir(path);
+    return true;
+  } catch (e) {
+    try {
+      await container.fs.readFile(path);
+      return true;
+    } catch (e2) {
+      return false;
+    }
+  }
+}
+
+async function rename({ from, to }) {
+  requireBooted();
+  if (await exists(to)) {
+    throw new Error(`EEXIST: file already exists, rename '${from}' -> '${to}'`);
+  }
+  await container.fs.rename(from, to);
+  return true;
+}
+
 function kill({ id }) {
   const process = processes.get(id);
   if (process) {
@@ -90,4 +141,4 @@ function requireBooted() {
   }
 }
 
-globalThis.devsHarness = Object.freeze({ boot, roundTrip, exec, writeFiles, kill, teardown });
+globalThis.devsHarness = Object.freeze({ boot, roundTrip, exec, writeFiles, workdir, readFile, mkdir, rm, rename, kill, teardown });

@@ -1,0 +1,161 @@
+package dev.devs.sandbox.docker;
+
+import com.github.dockerjava.api.exception.NotFoundException;
+import dev.devs.sandbox.ExecSpec;
+import dev.devs.sandbox.SandboxCapability;
+import dev.devs.sandbox.SandboxEndpoint;
+import dev.devs.sandbox.SandboxExecException;
+import dev.devs.sandbox.SandboxProcess;
+import dev.devs.sandbox.SandboxTerminal;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The working surface of one Docker sandbox: its processes, terminals, files and port relays. Owned by its
+ * {@link ContainerHandle}, which ends it when the sandbox stops: every process handle then says the sandbox has
+ * ended, every port listener closes.
+ */
+final class ContainerSurface {
+
+    /** Everything: the engine's exec API gives streams, stdin, terminals; files and trees go through /bin/sh tools. */
+    static final Set<SandboxCapability> CAPABILITIES = java.util.Collections.unmodifiableSet(EnumSet.allOf(SandboxCapability.class));
+
+    /** What a surface works with; one per driver. */
+    record Engine(EngineCalls engine, ExecRunner execs, ExecKiller killer, String dockerHost) {
+    }
+
+    private final Engine with;
+    private final String sandboxId;
+    private final String containerId;
+    private final List<Integer> ports;
+    private final Set<DockerProcess> processes = ConcurrentHashMap.newKeySet();
+    private final ContainerFiles files;
+    private final PortRelays relays;
+    private volatile boolean ended;
+
+    ContainerSurface(Engine with, String sandboxId, String containerId, List<Integer> ports) {
+        this.with = with;
+        this.sandboxId = sandboxId;
+        this.containerId = containerId;
+        this.ports = List.copyOf(ports);
+        this.files = new ContainerFiles(this);
+        this.relays = new PortRelays(this);
+    }
+
+    SandboxProcess start(ExecSpec spec) throws InterruptedException {
+        return DockerProcess.start(this, spec, false, 0, 0);
+    }
+
+    SandboxTerminal openTerminal(ExecSpec spec, int columns, int rows) throws InterruptedException {
+        return DockerProcess.start(this, spec, true, columns, rows);
+    }
+
+    ContainerFiles files() {
+        return files;
+    }
+
+    SandboxEndpoint endpoint(int port) {
+        if (!ports.contains(port)) {
+            throw new IllegalArgumentException("port " + port + " is not declared for sandbox " + sandboxId + " (ports " + ports + ")");
+        }
+        return relays.endpoint(port);
+    }
+
+    /** Creates an exec for the spec, attached to all three streams (stdin too, so that it can be written and closed). */
+    String createExec(ExecSpec spec, boolean tty) throws InterruptedException {
+        ensureRunning(spec.command());
+        List<String> vars = spec.env().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+        try {
+            return with.engine().request(c -> {
+                var create = c.execCreateCmd(containerId)
+                        .withCmd(spec.command().toArray(String[]::new))
+                        .withAttachStdout(true)
+                        .withAttachStderr(true)
+                        .withAttachStdin(true)
+                        .withTty(tty);
+                if (!vars.isEmpty()) {
+                    create.withEnv(vars);
+                }
+                if (spec.workingDir() != null) {
+                    create.withWorkingDir(spec.workingDir());
+                }
+                return create.exec().getId();
+            });
+        } catch (NotFoundException e) {
+            throw failed(spec.command(), true, e);
+        } catch (RuntimeException e) {
+            throw failed(spec.command(), EngineErrorClassifier.isNotRunning(e), e);
+        }
+    }
+
+    private void ensureRunning(List<String> command) {
+        if (ended) {
+            throw new SandboxExecException(sandboxId, "sandbox " + sandboxId + " has ended, so " + command + " cannot run in it");
+        }
+    }
+
+    SandboxExecException failed(List<String> command, boolean notRunning, Exception cause) {
+        if (notRunning) {
+            return new SandboxExecException(sandboxId, "sandbox " + sandboxId + " is not running (it has ended), so " + command
+                    + " cannot run in it: " + cause.getMessage(), cause);
+        }
+        return new SandboxExecException(sandboxId, "starting " + command + " in sandbox " + sandboxId + " failed: "
+                + cause.getMessage(), cause);
+    }
+
+    SandboxExecException endedBefore(String execId) {
+        return new SandboxExecException(sandboxId, "sandbox " + sandboxId + " has ended, and process " + execId
+                + " with it, before its exit code was known");
+    }
+
+    void register(DockerProcess p) {
+        processes.add(p);
+        if (ended) {
+            p.sandboxEnded();
+        }
+    }
+
+    void unregister(DockerProcess p) {
+        processes.remove(p);
+    }
+
+    boolean isEnded() {
+        return ended;
+    }
+
+    /** The sandbox has stopped: its processes ended with it; their handles and the port listeners say so now. */
+    void end() {
+        ended = true;
+        relays.close();
+        for (DockerProcess p : processes) {
+            p.sandboxEnded();
+        }
+        processes.clear();
+    }
+
+    EngineCalls engine() {
+        return with.engine();
+    }
+
+    ExecRunner execs() {
+        return with.execs();
+    }
+
+    ExecKiller killer() {
+        return with.killer();
+    }
+
+    String dockerHost() {
+        return with.dockerHost();
+    }
+
+    String sandboxId() {
+        return sandboxId;
+    }
+
+    String containerId() {
+        return containerId;
+    }
+}
