@@ -24,7 +24,7 @@ class SandboxDriverContractTest {
         Events tests = run(Honest.class);
 
         assertThat(tests.failed().count()).as("failures: %s", tests.failed().list()).isZero();
-        assertThat(tests.aborted().count()).as("checks the honest driver opted out of: %s", tests.aborted().list()).isZero();
+        assertThat(lifecycleChecks(tests.aborted()).count()).as("checks the honest driver opted out of: %s", tests.aborted().list()).isZero();
         assertThat(tests.succeeded().count()).isGreaterThanOrEqualTo(20);
     }
 
@@ -33,9 +33,9 @@ class SandboxDriverContractTest {
         Events tests = run(NoSigterm.class);
 
         assertThat(tests.failed().count()).as("failures: %s", tests.failed().list()).isZero();
-        assertThat(tests.aborted().list()).extracting(e -> e.getTestDescriptor().getDisplayName()).containsExactlyInAnyOrder(
+        assertThat(lifecycleChecks(tests.aborted()).toList()).extracting(e -> e.getTestDescriptor().getDisplayName()).containsExactlyInAnyOrder(
                 "aProgramThatIgnoresSigtermIsKilledAfterTheGracePeriod()", "aProgramThatExitsOnSigtermIsStopped()");
-        assertThat(tests.aborted().list()).allSatisfy(e -> assertThat(e.getPayload(org.junit.platform.engine.TestExecutionResult.class)
+        assertThat(lifecycleChecks(tests.aborted()).toList()).allSatisfy(e -> assertThat(e.getPayload(org.junit.platform.engine.TestExecutionResult.class)
                 .flatMap(org.junit.platform.engine.TestExecutionResult::getThrowable).map(Throwable::getMessage).orElse(""))
                 .contains("opts out of this check (SIGTERM): the scripted driver has no signals"));
     }
@@ -82,6 +82,18 @@ class SandboxDriverContractTest {
 
         assertThat(tests.failed().list()).extracting(e -> e.getTestDescriptor().getDisplayName())
                 .containsExactly("interruptedStartFailsKeepsTheInterruptAndLeavesNothing()");
+    }
+
+    /**
+     * The checks of the lifecycle contract itself, without the working-surface checks it inherits: those are skipped,
+     * by design, for the capabilities the scripted driver does not declare (it declares only exec).
+     */
+    private static java.util.stream.Stream<org.junit.platform.testkit.engine.Event> lifecycleChecks(Events events) {
+        return events.stream().filter(e -> e.getTestDescriptor().getSource()
+                .filter(org.junit.platform.engine.support.descriptor.MethodSource.class::isInstance)
+                .map(src -> ((org.junit.platform.engine.support.descriptor.MethodSource) src).getJavaMethod()
+                        .getDeclaringClass() != dev.devs.sandbox.tck.WorkingSurfaceContract.class)
+                .orElse(true));
     }
 
     private static Events run(Class<?> suite) {

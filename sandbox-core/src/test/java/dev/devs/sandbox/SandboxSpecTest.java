@@ -74,7 +74,7 @@ class SandboxSpecTest {
         SandboxSpec b = SandboxSpec.builder("img:1").env("A", "1").cpus(0.5).label("team", "x").build();
         assertThat(a).isEqualTo(b).hasSameHashCodeAs(b).isNotEqualTo(a.toBuilder().cpus(0.25).build());
         assertThat(a.toString()).startsWith("SandboxSpec[image=img:1, command=[], env={A=1}, cpus=0.5,")
-                .endsWith(", labels={team=x}, runtime=, maxLifetime=PT1H]");
+                .endsWith(", labels={team=x}, runtime=, maxLifetime=PT1H, minimumRunningTime=PT0S, ports=[]]");
     }
 
     @Test

@@ -179,7 +179,7 @@ public final class ScriptedDriver implements SandboxDriver {
                         if (execTimeoutKillsSandbox) {
                             alive.remove(id);
                         }
-                        throw new SandboxTimeoutException(id, timeout, "command " + command + " did not finish within " + timeout);
+                        throw new SandboxExecTimeoutException(id, timeout, "command " + command + " did not finish within " + timeout);
                     }
                     case "print-env" -> {
                         StringBuilder out = new StringBuilder();

@@ -19,6 +19,7 @@ import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
+import dev.devs.sandbox.SandboxExecTimeoutException;
 import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.spi.StartContext;
 import dev.devs.sandbox.StopOutcome;
@@ -422,7 +423,7 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
         Sandbox sandbox = provider.start(runningSpec());
 
         assertThatThrownBy(() -> sandbox.exec(hangingExecCommand(), Duration.ofSeconds(2)))
-                .isInstanceOf(SandboxTimeoutException.class);
+                .isInstanceOf(SandboxExecTimeoutException.class);
 
         assertThat(sandbox.isAlive()).as("alive after an exec timed out").isTrue();
         ExecResult after = sandbox.exec(execCommand(), patience());

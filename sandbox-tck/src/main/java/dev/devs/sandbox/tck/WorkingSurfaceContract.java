@@ -124,21 +124,22 @@ public abstract class WorkingSurfaceContract {
 
     @Test
     void undeclaredCapabilitiesAreRefusedBeforeAnythingIsDone() throws Exception {
-        SandboxProvider recording = SandboxProvider.of(new RecordingDriver(newDriver(), reached));
-        own.add(recording);
-        Sandbox s = recording.start(runningSpec().toBuilder().port(serverPort()).build());
-        Set<SandboxCapability> missing = EnumSet.allOf(SandboxCapability.class);
-        missing.removeAll(s.capabilities());
-        assumeThat(missing).as("the %s driver declares every capability: nothing to refuse", s.driver()).isNotEmpty();
-        for (SandboxCapability c : missing) {
-            assertThatThrownBy(() -> call(s, c)).as("calling %s", c).isInstanceOfSatisfying(SandboxCapabilityException.class, e -> {
-                assertThat(e.driver()).isEqualTo(s.driver());
-                assertThat(e.capability()).isEqualTo(c);
-                assertThat(e.getMessage()).contains(s.driver()).contains(c.name());
-            });
+        // Closed within the check, so that a subclass's own after-each leak checks find this sandbox gone too.
+        try (SandboxProvider recording = SandboxProvider.of(new RecordingDriver(newDriver(), reached))) {
+            Sandbox s = recording.start(runningSpec().toBuilder().port(serverPort()).build());
+            Set<SandboxCapability> missing = EnumSet.allOf(SandboxCapability.class);
+            missing.removeAll(s.capabilities());
+            assumeThat(missing).as("the %s driver declares every capability: nothing to refuse", s.driver()).isNotEmpty();
+            for (SandboxCapability c : missing) {
+                assertThatThrownBy(() -> call(s, c)).as("calling %s", c).isInstanceOfSatisfying(SandboxCapabilityException.class, e -> {
+                    assertThat(e.driver()).isEqualTo(s.driver());
+                    assertThat(e.capability()).isEqualTo(c);
+                    assertThat(e.getMessage()).contains(s.driver()).contains(c.name());
+                });
+            }
+            assertThat(reached).as("calls that reached the driver's handle although refused").isEmpty();
+            assertThat(s.isAlive()).isTrue();
         }
-        assertThat(reached).as("calls that reached the driver's handle although refused").isEmpty();
-        assertThat(s.isAlive()).isTrue();
     }
 
     /** One call needing exactly {@code c} (and the capabilities every sandbox has). */
