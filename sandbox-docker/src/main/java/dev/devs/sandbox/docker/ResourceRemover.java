@@ -126,7 +126,7 @@ final class ResourceRemover {
      * error: the stream's callback keeps it rather than logging it, as docker-java's own callbacks would at ERROR);
      * false when it could not say so in time.
      */
-    private boolean awaitRemoved(String container) {
+    boolean awaitRemoved(String container) {
         StreamCallback<WaitResponse> removed = new StreamCallback<>(status -> { });
         try {
             engine.streams().waitContainerCmd(container).withCondition(WaitContainerCondition.REMOVED).exec(removed);
