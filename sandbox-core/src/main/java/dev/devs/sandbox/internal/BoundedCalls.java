@@ -9,7 +9,11 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The library's one way to bound a blocking call: it runs on threads this object owns, and the caller waits
@@ -33,6 +37,7 @@ import java.util.function.Supplier;
  */
 public final class BoundedCalls implements AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(BoundedCalls.class);
     private final ThreadPoolExecutor threads;
     private final String closedMessage;
 
@@ -73,13 +78,35 @@ public final class BoundedCalls implements AutoCloseable {
      * @throws RuntimeException      what the call threw, as it threw it
      */
     public <T> T call(Supplier<T> call, Duration bound) throws InterruptedException {
+        return call(call, bound, null);
+    }
+
+    /**
+     * Like {@link #call}, for a call that makes the server create something (a container): when the bound passes,
+     * the call is <em>abandoned</em>, not cancelled. Cancelling it would only stop this side from reading the answer;
+     * a server that has the request carries on and creates the thing unseen, after the caller's clean-up has found
+     * nothing. So the call runs on on its owned thread, and when it ends (answered, failed, or cut by
+     * {@link #close()}) {@code afterAbandoned} gets what it returned (or null) and what it threw (or null), on that
+     * owned thread, to undo it. Exactly one of the caller and {@code afterAbandoned} sees the call's outcome.
+     * An abandoned call holds its thread until the server answers or this object is closed.
+     *
+     * @throws TimedOut the bound passed first; the call was abandoned to {@code afterAbandoned}
+     */
+    public <T> T callAbandoning(Supplier<T> call, Duration bound, BiConsumer<? super T, ? super Throwable> afterAbandoned)
+            throws InterruptedException {
+        return call(call, bound, afterAbandoned);
+    }
+
+    private <T> T call(Supplier<T> call, Duration bound, BiConsumer<? super T, ? super Throwable> afterAbandoned)
+            throws InterruptedException {
         if (Thread.currentThread().isInterrupted()) {
             throw new InterruptedException("interrupted before the call was made");
         }
         boolean[] interrupted = {false};
         T result;
         try {
-            result = await(submit(call), bound, interrupted);
+            result = afterAbandoned == null ? await(submit(call), bound, interrupted)
+                    : awaitOrAbandon(call, bound, afterAbandoned, interrupted);
             // get() returns a finished call's result without looking at the interrupt status: an interrupt that
             // came while the result arrived counts as one that came while waiting.
             interrupted[0] |= Thread.interrupted();
@@ -106,6 +133,54 @@ public final class BoundedCalls implements AutoCloseable {
         } finally {
             if (interrupted[0]) {
                 Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Runs {@code call} and waits for it as {@link #await(Future, Duration, boolean[])} does, but at the bound hands it
+     * to {@code afterAbandoned} instead of cancelling it. Whichever of the call's end and the bound claims the outcome
+     * first decides who gets it.
+     */
+    private <T> T awaitOrAbandon(Supplier<T> call, Duration bound, BiConsumer<? super T, ? super Throwable> afterAbandoned,
+                                 boolean[] interrupted) {
+        AtomicBoolean claimed = new AtomicBoolean();
+        Future<T> f = submit(() -> {
+            T value = null;
+            RuntimeException thrown = null;
+            try {
+                value = call.get();
+            } catch (RuntimeException e) {
+                thrown = e;
+            }
+            if (!claimed.compareAndSet(false, true)) { // the caller gave up first: the outcome is afterAbandoned's
+                try {
+                    afterAbandoned.accept(value, thrown);
+                } catch (RuntimeException e) {
+                    log.warn("undoing an abandoned call failed", e);
+                }
+            }
+            if (thrown != null) {
+                throw thrown;
+            }
+            return value;
+        });
+        long deadline = System.nanoTime() + bound.toNanos();
+        boolean mine = false; // once claimed, the call has ended and its future completes at once
+        while (true) {
+            try {
+                return mine ? f.get() : f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                interrupted[0] = true; // get() cleared the status; the caller restores it
+            } catch (TimeoutException e) {
+                if (claimed.compareAndSet(false, true)) {
+                    throw new TimedOut(bound); // not cancelled: it runs on, and its outcome goes to afterAbandoned
+                }
+                mine = true; // it ended just now: its outcome is the caller's
+            } catch (ExecutionException e) {
+                throw rethrow(e.getCause());
+            } catch (CancellationException e) {
+                throw new IllegalStateException(closedMessage, e); // close() cancelled it
             }
         }
     }

@@ -87,7 +87,9 @@ import org.slf4j.LoggerFactory;
  * that deadline, so a busy but healthy engine that answers late fails no start that still has time, and a frozen
  * engine, or a server that accepts connections and never answers, fails it by its deadline with a
  * {@link SandboxTimeoutException} naming the call. An engine that is not there fails a start at once (a refused
- * connection, or the connect timeout on TCP) with a {@link SandboxRuntimeUnavailableException}.
+ * connection, or the connect timeout on TCP) with a {@link SandboxRuntimeUnavailableException}. A {@code create}
+ * that the deadline overtakes is not cut but abandoned: when the engine answers it later, the driver removes the
+ * container and volumes it made, on its own thread, so a start that failed leaves nothing behind.
  *
  * <p>The driver has at most {@link Builder#maxEngineOperations(int)} engine operations in flight (default
  * {@link #DEFAULT_MAX_ENGINE_OPERATIONS}): a start from its first engine call until its container runs (a readiness
@@ -374,13 +376,34 @@ public final class DockerDriver implements SandboxDriver {
     private String createContainer(ContainerSpecMapper.Plan plan, List<String> command, StartContext ctx) throws InterruptedException {
         SandboxSpec spec = plan.spec();
         String id = ctx.sandboxId();
-        return engine.requestForStart(ctx, "create container " + plan.name() + " from image '" + spec.image() + "'", c -> {
+        return engine.createForStart(ctx, "create container " + plan.name() + " from image '" + spec.image() + "'", c -> {
             try {
                 return plan.applyTo(c.createContainerCmd(spec.image()), command).exec().getId();
             } catch (NotFoundException e) {
                 throw missingNetworkOr(spec, id, e);
             }
-        });
+        }, (lateId, lateFailure) -> removeAbandoned(id, plan.name(), lateId, lateFailure));
+    }
+
+    /**
+     * Runs on the driver's thread when a create that its start gave up on (its deadline passed) has ended: the
+     * engine may have made the container, and its anonymous volumes, after the start's clean-up found nothing.
+     * Removed by the id the engine answered, or by the container's name when the answer was a failure (which a
+     * transport error after the engine acted can be), then every volume labelled with the sandbox id.
+     */
+    private void removeAbandoned(String id, String name, String lateId, Throwable lateFailure) {
+        try {
+            handles.remover().removeAll(id, lateId != null ? lateId : name);
+            if (lateId != null) {
+                log.info("sandbox {}: the engine created container {} after the start had given up on it; removed it", id, lateId);
+            }
+        } catch (RuntimeException e) {
+            if (lateFailure != null) {
+                e.addSuppressed(lateFailure);
+            }
+            log.warn("sandbox {}: removing what a create abandoned at the start's deadline made failed; the orphan sweep"
+                    + " removes it once this owner is gone (docs/security/sandbox-ownership.md)", id, e);
+        }
     }
 
     private OwnerLink attach(String id, String containerId, StartContext ctx) throws InterruptedException {

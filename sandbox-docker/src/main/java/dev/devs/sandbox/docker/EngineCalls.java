@@ -10,6 +10,7 @@ import java.io.IOException;
 import dev.devs.sandbox.spi.StartContext;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@link #requestForStart}: the calls of a start (inspect image, create, start, inspect), each bounded by
- *       what remains of the start's deadline and nothing else.</li>
+ *       what remains of the start's deadline and nothing else; {@link #createForStart} for the create, which is
+ *       abandoned rather than cut at the deadline, and whose late result is undone.</li>
  *   <li>{@link #request}: the calls outside a start (inspect, remove, volume create and remove, exec create and
  *       inspect), bounded by the response timeout. On a Unix socket the cancelling interrupt ends the blocked read
  *       of a cancelled call and frees its thread; on TCP the thread stays blocked until the engine answers or the
@@ -102,6 +104,24 @@ final class EngineCalls implements AutoCloseable {
         Duration left = ctx.remaining();
         try {
             return calls.call(() -> call.apply(requests), left);
+        } catch (BoundedCalls.TimedOut e) {
+            throw failures.deadlinePassed(ctx, what, e);
+        } catch (RuntimeException e) {
+            throw failures.starting(ctx.sandboxId(), what, e);
+        }
+    }
+
+    /**
+     * {@link #requestForStart} for a call that creates something on the engine (the container, with its anonymous
+     * volumes). When the deadline passes the call is abandoned, not cut: the engine that has the request would finish
+     * it unseen, after the start's clean-up found nothing. It runs on, and when it ends {@code undo} gets what it
+     * returned (or null) and what it threw (or null), on the driver's own thread, to remove what it made.
+     */
+    <T> T createForStart(StartContext ctx, String what, Function<DockerClient, T> call,
+                         BiConsumer<? super T, ? super Throwable> undo) throws InterruptedException {
+        Duration left = ctx.remaining();
+        try {
+            return calls.callAbandoning(() -> call.apply(requests), left, undo);
         } catch (BoundedCalls.TimedOut e) {
             throw failures.deadlinePassed(ctx, what, e);
         } catch (RuntimeException e) {

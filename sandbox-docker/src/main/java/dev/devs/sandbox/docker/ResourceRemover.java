@@ -4,13 +4,10 @@ import com.github.dockerjava.api.command.InspectVolumeResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import dev.devs.sandbox.ResourceLabels;
-import com.github.dockerjava.api.command.InspectVolumeResponse;
-import com.github.dockerjava.api.command.WaitContainerResultCallback;
+import com.github.dockerjava.api.model.WaitResponse;
 import com.github.dockerjava.api.model.WaitContainerCondition;
 import dev.devs.sandbox.SandboxException;
-import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.List;
 
 /**
@@ -124,19 +121,27 @@ final class ResourceRemover {
                 + GONE_WAIT);
     }
 
-    /** True once the engine said the container is removed (or gone already); false when it could not say so in time. */
-    private boolean awaitRemoved(String container) {
-        try (WaitContainerResultCallback removed = engine.streams().waitContainerCmd(container)
-                .withCondition(WaitContainerCondition.REMOVED).exec(new WaitContainerResultCallback())) {
-            removed.awaitStatusCode(GONE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (NotFoundException gone) {
-            return true;
-        } catch (IOException | RuntimeException e) {
-            if (e.getCause() instanceof InterruptedException) {
-                Thread.currentThread().interrupt(); // kept for the caller; the poll below still runs
+    /**
+     * True once the engine said the container is removed, or that it is gone already (a 404 here is success, not an
+     * error: the stream's callback keeps it rather than logging it, as docker-java's own callbacks would at ERROR);
+     * false when it could not say so in time.
+     */
+    boolean awaitRemoved(String container) {
+        StreamCallback<WaitResponse> removed = new StreamCallback<>(status -> { });
+        try {
+            engine.streams().waitContainerCmd(container).withCondition(WaitContainerCondition.REMOVED).exec(removed);
+            if (!removed.await(GONE_WAIT)) {
+                return false;
             }
+            Throwable error = removed.error();
+            return error == null || error instanceof RuntimeException r && EngineErrorClassifier.isGone(r);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // kept for the caller; the poll below still runs
             return false;
+        } catch (RuntimeException e) {
+            return EngineErrorClassifier.isGone(e);
+        } finally {
+            removed.close();
         }
     }
 
