@@ -28,35 +28,18 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The exact lifecycle events of Docker sandboxes, in the manner of OkHttp's EventListenerTest: order,
  * then every field that the contract promises for each event.
  */
 @Timeout(60)
-@ExtendWith(SessionLeakCheck.class)
-class DockerEventSequenceTest {
+class DockerEventSequenceTest extends RecordedDockerProvider {
 
     private static final List<String> WARM_PHASES = List.of("inspect-image", "create", "attach", "start", "ready");
     private static final List<String> STOP_PHASES = List.of("stop", "remove");
-
-    private final RecordingListener events = new RecordingListener();
-    private SandboxProvider provider;
-
-    @BeforeEach
-    void setUp() {
-        provider = SandboxProvider.builder(new DockerDriver()).listener(events).build();
-    }
-
-    @AfterEach
-    void tearDown() {
-        provider.close();
-    }
 
     @Test
     void warmStartEmitsStartingThenReadyWithTimestampsDurationPhasesAndAttributes() {

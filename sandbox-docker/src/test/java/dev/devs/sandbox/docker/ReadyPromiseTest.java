@@ -49,12 +49,7 @@ class ReadyPromiseTest {
     void anImageDefaultShellThatEndsAtOnceIsNeverReadyWithAMinimumRunningTime() {
         // The tiny image's default command is a shell reading its stdin (/dev/null): it ends at once, with status 0.
         SandboxSpec spec = SandboxSpec.builder(DockerTestSupport.TINY_IMAGE).minimumRunningTime(Duration.ofSeconds(3)).build();
-        for (int i = 0; i < 10; i++) {
-            assertThatThrownBy(() -> provider.start(spec)).as("try %d", i)
-                    .isInstanceOf(SandboxStartException.class)
-                    .hasMessageContaining("the image's default command exited with status 0");
-        }
-        assertThat(provider.liveSandboxes()).isEmpty();
+        assertNeverReady(spec, 10, "the image's default command exited with status 0");
     }
 
     @Test
@@ -62,10 +57,15 @@ class ReadyPromiseTest {
     void aProgramEndingWithinItsMinimumRunningTimeIsNeverReady() {
         // Running when the watchdog reports it (so READY without the minimum), but ending a second later.
         SandboxSpec spec = DockerTestSupport.sleeper().command("sleep", "1").minimumRunningTime(Duration.ofSeconds(4)).build();
-        for (int i = 0; i < 3; i++) {
+        assertNeverReady(spec, 3, "command [sleep, 1] exited with status 0");
+    }
+
+    /** Each of {@code tries} starts of {@code spec} fails naming how its program ended, and none leaves a sandbox. */
+    private void assertNeverReady(SandboxSpec spec, int tries, String howItEnded) {
+        for (int i = 0; i < tries; i++) {
             assertThatThrownBy(() -> provider.start(spec)).as("try %d", i)
                     .isInstanceOf(SandboxStartException.class)
-                    .hasMessageContaining("command [sleep, 1] exited with status 0");
+                    .hasMessageContaining(howItEnded);
         }
         assertThat(provider.liveSandboxes()).isEmpty();
     }

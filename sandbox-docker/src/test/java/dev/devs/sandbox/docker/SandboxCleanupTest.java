@@ -31,32 +31,15 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * After a stop nothing of the sandbox exists, asked of the CLI and of the API (docs/design.md, "Docker resources
  * and labels"). How fast a stop is belongs to the benchmark suite; here the {@code @Timeout} only bounds the wait.
  */
 @Timeout(60)
-@ExtendWith(SessionLeakCheck.class)
-class SandboxCleanupTest {
-
-    private final RecordingListener events = new RecordingListener();
-    private SandboxProvider provider;
-
-    @BeforeEach
-    void setUp() {
-        provider = SandboxProvider.builder(new DockerDriver()).listener(events).build();
-    }
-
-    @AfterEach
-    void tearDown() {
-        provider.close();
-    }
+class SandboxCleanupTest extends RecordedDockerProvider {
 
     @Test
     void stopRemovesContainerAndScratchVolumes() {

@@ -19,14 +19,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * STAND-IN for a Kubernetes cluster (none can run here): fabric8's mock API server in CRUD mode with watches, the
  * agent-sandbox resource definitions (test data of this project), the {@link KubeletStandIn} for one node, the
  * {@link ExecStandIn} for exec, and the {@link SandboxControllerStandIn} for claims. The driver talks to it over
  * HTTP with its ordinary client; the stand-ins use a client of their own.
+ *
+ * <p>A test class holds one as {@code @RegisterExtension static final ClusterStandIn cluster = new ClusterStandIn();}:
+ * the cluster starts with the class and is closed after its last test.
  */
-final class ClusterStandIn implements AutoCloseable {
+final class ClusterStandIn implements AutoCloseable, AfterAllCallback {
 
     static final String NAMESPACE = "sandboxes";
 
@@ -129,6 +134,11 @@ final class ClusterStandIn implements AutoCloseable {
                 .pollInterval(java.time.Duration.ofMillis(50)).untilAsserted(() ->
                         assertThat(controller.resourcesOwnedBy(PodManifest.name(sandboxId)))
                                 .as("Sandboxes and Pods of the claim of %s", sandboxId).isEmpty());
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     @Override

@@ -15,28 +15,23 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Claim mode against the agent-sandbox controller stand-in: pooled and cold claims, stop, a missing template. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class KubernetesClaimTest {
 
-    private static ClusterStandIn cluster;
+    @RegisterExtension
+    static final ClusterStandIn cluster = new ClusterStandIn();
 
     @BeforeAll
-    static void startCluster() {
-        cluster = new ClusterStandIn();
+    static void createTemplatesAndPool() {
         cluster.controller().createTemplate("python", "python:3.12-slim", List.of("sleep", "3600"));
         cluster.controller().createTemplate("node", "node:22-slim", List.of("sleep", "3600"));
         cluster.controller().createWarmPool("python-pool", "python", 1);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        cluster.close();
     }
 
     @Test

@@ -13,10 +13,9 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Each way a start fails names the bad value and leaves nothing behind: image pull back-off, unschedulable, missing
@@ -26,17 +25,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class KubernetesErrorsTest {
 
-    private static ClusterStandIn cluster;
-
-    @BeforeAll
-    static void startCluster() {
-        cluster = new ClusterStandIn();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final ClusterStandIn cluster = new ClusterStandIn();
 
     @Test
     void imagePullBackOffNamesTheImageAndTheKubeletsMessage() {

@@ -111,10 +111,7 @@ public record LatencyStats(Instant generatedAt, int windowSize, List<Series> ser
             Objects.requireNonNull(driver, "driver");
             Objects.requireNonNull(startType, "startType");
             Objects.requireNonNull(runtime, "runtime");
-            samples = List.copyOf(samples);
-            Objects.requireNonNull(p50Ms, "p50Ms");
-            Objects.requireNonNull(p95Ms, "p95Ms");
-            Objects.requireNonNull(p99Ms, "p99Ms");
+            samples = window(samples, p50Ms, p95Ms, p99Ms);
             attributes = ordered(attributes);
         }
 
@@ -142,10 +139,7 @@ public record LatencyStats(Instant generatedAt, int windowSize, List<Series> ser
                         OptionalDouble p99Ms, long count, long stopped, long killed, Map<String, String> attributes) {
         public Stops {
             Objects.requireNonNull(driver, "driver");
-            samples = List.copyOf(samples);
-            Objects.requireNonNull(p50Ms, "p50Ms");
-            Objects.requireNonNull(p95Ms, "p95Ms");
-            Objects.requireNonNull(p99Ms, "p99Ms");
+            samples = window(samples, p50Ms, p95Ms, p99Ms);
             attributes = ordered(attributes);
         }
 
@@ -170,6 +164,15 @@ public record LatencyStats(Instant generatedAt, int windowSize, List<Series> ser
                 throw new IllegalArgumentException("failures count " + count + " must be >= 1");
             }
         }
+    }
+
+    /** A series' window of samples, copied, once its three percentiles are known to be there (possibly empty). */
+    private static List<Sample> window(List<Sample> samples, OptionalDouble p50Ms, OptionalDouble p95Ms,
+                                       OptionalDouble p99Ms) {
+        Objects.requireNonNull(p50Ms, "p50Ms");
+        Objects.requireNonNull(p95Ms, "p95Ms");
+        Objects.requireNonNull(p99Ms, "p99Ms");
+        return List.copyOf(samples);
     }
 
     /** An unmodifiable copy that keeps the order (the report writes keys in it); Map.copyOf would not. */

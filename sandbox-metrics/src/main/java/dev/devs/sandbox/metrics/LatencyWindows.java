@@ -58,7 +58,7 @@ final class LatencyWindows {
         if (event instanceof SandboxLifecycleEvent.Ready ready) {
             double ms = millis(ready.duration());
             synchronized (lock) {
-                driver(ready.driver()).series(new Key(ready.startType(), runtime(ready))).ready(ms, ready);
+                driver(ready.driver()).series(new Key(ready.startType(), runtime(ready))).add(ms, ready);
                 changes++;
             }
             return true;
@@ -246,32 +246,47 @@ final class LatencyWindows {
         }
     }
 
-    private static final class SeriesState {
+    /** What a start series and a driver's stops both keep: the rolling window of their latest events' durations. */
+    private abstract static class WindowState<E extends SandboxLifecycleEvent.Timed> {
         final RollingWindow<SandboxLifecycleEvent.Timed> window;
+
+        WindowState(int windowSize) {
+            this.window = new RollingWindow<>(windowSize);
+        }
+
+        /** Adds the event's duration to the window and counts the event. */
+        final void add(double ms, E event) {
+            window.add(ms, event);
+            count(event);
+        }
+
+        abstract void count(E event);
+    }
+
+    private static final class SeriesState extends WindowState<SandboxLifecycleEvent.Ready> {
         long count;
         long failures;
 
         SeriesState(int windowSize) {
-            this.window = new RollingWindow<>(windowSize);
+            super(windowSize);
         }
 
-        void ready(double ms, SandboxLifecycleEvent.Ready event) {
-            window.add(ms, event);
+        @Override
+        void count(SandboxLifecycleEvent.Ready event) {
             count++;
         }
     }
 
-    private static final class StopState {
-        final RollingWindow<SandboxLifecycleEvent.Timed> window;
+    private static final class StopState extends WindowState<SandboxLifecycleEvent.Ended> {
         long stopped;
         long killed;
 
         StopState(int windowSize) {
-            this.window = new RollingWindow<>(windowSize);
+            super(windowSize);
         }
 
-        void add(double ms, SandboxLifecycleEvent.Ended event) {
-            window.add(ms, event);
+        @Override
+        void count(SandboxLifecycleEvent.Ended event) {
             if (event instanceof SandboxLifecycleEvent.Stopped) {
                 stopped++;
             } else {

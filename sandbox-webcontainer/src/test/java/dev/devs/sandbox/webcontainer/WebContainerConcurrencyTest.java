@@ -5,7 +5,6 @@ import static dev.devs.sandbox.SandboxLifecycleEvent.Type.FAILED;
 import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STARTING;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.StopOutcome;
@@ -13,7 +12,6 @@ import dev.devs.sandbox.internal.DaemonThreads;
 import dev.devs.sandbox.spi.PhaseRecorder;
 import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.spi.StartContext;
-import dev.devs.sandbox.tck.RecordingListener;
 import dev.devs.sandbox.tck.TestStartContexts;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,28 +33,17 @@ import org.junit.jupiter.api.Timeout;
  * interrupt before the driver is reached and two threads stopping through the provider.)
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class WebContainerConcurrencyTest extends AgainstStandIn {
+class WebContainerConcurrencyTest extends WithStandInProvider {
 
     private static final Duration CALL = Duration.ofSeconds(5);
     private static final PhaseRecorder NO_PHASES = (name, nanos) -> { };
 
-    private final RecordingListener events = new RecordingListener();
-    private WebContainerDriver driver;
-    private SandboxProvider provider;
-
     @BeforeEach
     void warmDriver() {
-        driver = standInDriver();
-        provider = SandboxProvider.builder(driver).listener(events).build();
         // A warm browser: the starts below spend their time in the page, where an interrupt must clean up.
         provider.start(SandboxSpec.builder().build()).stop();
         leaks.track(driver);
         events.clear();
-    }
-
-    @AfterEach
-    void closeDriver() {
-        provider.close();
     }
 
     @Test

@@ -6,44 +6,30 @@ import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.tck.SandboxDriverContract;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpConnection;
-import dev.devs.sandbox.webcontainer.testing.StandInRuntime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The shared driver contract, run against real Chromium booting the real client against the loopback TEST STAND-IN
  * of the runtime. A WebContainer sandbox's only resource is its browser context; a closed driver leaves no browser.
  */
+@ExtendWith(AgainstStandIn.Fixture.class)
 class WebContainerDriverContractTest extends SandboxDriverContract {
 
-    private static StandInRuntime runtime;
-    private static final BrowserLeakCheck leaks = new BrowserLeakCheck();
     private WebContainerDriver driver;
-
-    @BeforeAll
-    static void startStandIn() {
-        runtime = StandInRuntime.start();
-    }
-
-    @AfterAll
-    static void stopStandInAndCheckLeaks() {
-        runtime.close();
-        leaks.assertNothingLeft();
-    }
 
     /** Runs before the contract's own clean-up closes the provider, while the browser can still be tracked. */
     @AfterEach
     void trackBrowser() {
-        leaks.track(driver);
+        AgainstStandIn.leaks.track(driver);
     }
 
     @Override
     protected SandboxDriver newDriver() {
-        driver = WebContainerDriver.builder().endpoint(runtime.endpoint()).build();
+        driver = AgainstStandIn.standInDriver();
         return driver;
     }
 
@@ -108,13 +94,13 @@ class WebContainerDriverContractTest extends SandboxDriverContract {
      */
     @Override
     protected void assertNothingLeftBehind(String sandboxId) throws Exception {
-        leaks.track(driver);
+        AgainstStandIn.leaks.track(driver);
         Optional<CdpConnection> cdp = driver.browserConnection();
         if (cdp.isPresent()) {
             assertThat(cdp.get().browserContextIds(Duration.ofSeconds(5)))
                     .as("browser contexts once sandbox %s ended", sandboxId).hasSize(provider.liveSandboxes().size());
         } else {
-            leaks.assertNothingLeft();
+            AgainstStandIn.leaks.assertNothingLeft();
         }
     }
 }

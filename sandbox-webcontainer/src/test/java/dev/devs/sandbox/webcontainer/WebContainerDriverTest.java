@@ -16,37 +16,17 @@ import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.StopOutcome;
-import dev.devs.sandbox.tck.RecordingListener;
 import dev.devs.sandbox.webcontainer.internal.cdp.CdpConnection;
 import dev.devs.sandbox.webcontainer.testing.StandInRuntime;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** A real Chromium booting the real client against the loopback stand-in: the happy paths. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class WebContainerDriverTest extends AgainstStandIn {
-
-
-    private final RecordingListener events = new RecordingListener();
-    private WebContainerDriver driver;
-    private SandboxProvider provider;
-
-    @BeforeEach
-    void newDriver() {
-        driver = standInDriver();
-        provider = SandboxProvider.builder(driver).listener(events).build();
-    }
-
-    @AfterEach
-    void closeDriver() {
-        leaks.track(driver);
-        provider.close();
-    }
+class WebContainerDriverTest extends WithStandInProvider {
 
     @Test
     void startBootsAWebContainerWithAFileRoundTripAndStopDisposesItsContext() throws Exception {

@@ -60,13 +60,10 @@ class WebContainerFailureTest {
     void unreachableEndpointFailsOnTheConnectionErrorNotATimerAndLeavesNoPage() throws Exception {
         String endpoint = "http://127.0.0.1:" + closedPort();
         try (WebContainerDriver driver = driver(endpoint, NO_TIMER); SandboxProvider provider = provider(driver)) {
-            Throwable error = catchThrowable(() -> provider.start(SandboxSpec.builder().build()));
-            leaks.track(driver);
-
+            Throwable error = failedStart(driver, provider, endpoint);
             assertThat(error).isInstanceOf(SandboxRuntimeUnavailableException.class)
                     .hasMessageContaining(endpoint)
                     .hasMessageContaining("net::ERR_CONNECTION_REFUSED");
-            assertFailedEventAndNoContextLeft(driver, endpoint);
 
             // The failed page was thrown away: a second start in the same (now warm) browser fails the same way
             // instead of waiting on the first boot.
@@ -84,15 +81,12 @@ class WebContainerFailureTest {
                 "<!doctype html><title>not a runtime</title>");
         String endpoint = "http://127.0.0.1:" + fake.getAddress().getPort();
         try (WebContainerDriver driver = driver(endpoint, BOOT_TIMEOUT); SandboxProvider provider = provider(driver)) {
-            Throwable error = catchThrowable(() -> provider.start(SandboxSpec.builder().build()));
-            leaks.track(driver);
-
+            Throwable error = failedStart(driver, provider, endpoint);
             assertThat(error).isInstanceOf(SandboxTimeoutException.class)
                     .hasMessageContaining(endpoint)
                     .hasMessageContaining("bootTimeout " + BOOT_TIMEOUT)
                     .hasMessageContaining("loaded (HTTP 200) but never answered");
             assertThat(((SandboxTimeoutException) error).timeout()).isEqualTo(BOOT_TIMEOUT);
-            assertFailedEventAndNoContextLeft(driver, endpoint);
             assertThat(driver.browserAlive()).isTrue();
         }
     }
@@ -103,13 +97,10 @@ class WebContainerFailureTest {
         fake = fakeRuntime(404, Map.of(), "no such page");
         String endpoint = "http://127.0.0.1:" + fake.getAddress().getPort();
         try (WebContainerDriver driver = driver(endpoint, NO_TIMER); SandboxProvider provider = provider(driver)) {
-            Throwable error = catchThrowable(() -> provider.start(SandboxSpec.builder().build()));
-            leaks.track(driver);
-
+            Throwable error = failedStart(driver, provider, endpoint);
             assertThat(error).isInstanceOf(SandboxRuntimeUnavailableException.class)
                     .hasMessageContaining(endpoint + "/headless")
                     .hasMessageContaining("HTTP 404");
-            assertFailedEventAndNoContextLeft(driver, endpoint);
         }
     }
 
@@ -118,14 +109,11 @@ class WebContainerFailureTest {
         fake = fakeRuntime(200, Map.of(), "<!doctype html><title>missing CORP and COEP</title>");
         String endpoint = "http://127.0.0.1:" + fake.getAddress().getPort();
         try (WebContainerDriver driver = driver(endpoint, NO_TIMER); SandboxProvider provider = provider(driver)) {
-            Throwable error = catchThrowable(() -> provider.start(SandboxSpec.builder().build()));
-            leaks.track(driver);
-
+            Throwable error = failedStart(driver, provider, endpoint);
             assertThat(error).isInstanceOf(SandboxRuntimeUnavailableException.class)
                     .hasMessageContaining(endpoint)
                     .hasMessageContaining("net::ERR_BLOCKED_BY_RESPONSE")
                     .hasMessageContaining("Cross-Origin-Resource-Policy: cross-origin");
-            assertFailedEventAndNoContextLeft(driver, endpoint);
         }
     }
 
@@ -135,6 +123,14 @@ class WebContainerFailureTest {
 
     private SandboxProvider provider(WebContainerDriver driver) {
         return SandboxProvider.builder(driver).listener(events).build();
+    }
+
+    /** One start's failure, once its FAILED event is checked and no browser context or page is left of it. */
+    private Throwable failedStart(WebContainerDriver driver, SandboxProvider provider, String endpoint) throws InterruptedException {
+        Throwable error = catchThrowable(() -> provider.start(SandboxSpec.builder().build()));
+        leaks.track(driver);
+        assertFailedEventAndNoContextLeft(driver, endpoint);
+        return error;
     }
 
     private void assertFailedEventAndNoContextLeft(WebContainerDriver driver, String endpoint) throws InterruptedException {

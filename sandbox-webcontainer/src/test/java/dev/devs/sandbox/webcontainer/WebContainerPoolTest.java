@@ -7,10 +7,8 @@ import static org.awaitility.Awaitility.await;
 import dev.devs.sandbox.PoolClaim;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.SandboxPool;
-import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
-import dev.devs.sandbox.tck.RecordingListener;
 import dev.devs.sandbox.webcontainer.testing.StandInRuntime;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,33 +26,20 @@ import org.junit.jupiter.api.Timeout;
  * loopback TEST STAND-IN of the runtime.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class WebContainerPoolTest extends AgainstStandIn {
+class WebContainerPoolTest extends WithStandInProvider {
     private static final Duration PATIENCE = Patience.seconds(30);
 
-    private final RecordingListener events = new RecordingListener();
-    private WebContainerDriver driver;
-    private SandboxProvider provider;
     private SandboxPool pool;
 
-    @BeforeEach
-    void provider() {
-        driver = standInDriver();
-        provider = SandboxProvider.builder(driver).listener(events).build();
-    }
-
+    /** Runs before the base class closes the provider, which the pool's checks still need. */
     @AfterEach
-    void close() throws Exception {
-        try {
-            if (pool != null) {
-                pool.close();
-                assertThat(contexts()).as("browser contexts after the pool closed").isEqualTo(provider.liveSandboxes().size());
-                // A closed page may stay listed for a moment after its session detached; a leaked one stays.
-                await().atMost(Patience.seconds(5)).untilAsserted(() -> assertThat(hiddenPagesOutsideOpenContexts())
-                        .as("the driver's pages left after their contexts were disposed").isEmpty());
-            }
-        } finally {
-            leaks.track(driver);
-            provider.close();
+    void closePool() throws Exception {
+        if (pool != null) {
+            pool.close();
+            assertThat(contexts()).as("browser contexts after the pool closed").isEqualTo(provider.liveSandboxes().size());
+            // A closed page may stay listed for a moment after its session detached; a leaked one stays.
+            await().atMost(Patience.seconds(5)).untilAsserted(() -> assertThat(hiddenPagesOutsideOpenContexts())
+                    .as("the driver's pages left after their contexts were disposed").isEmpty());
         }
     }
 

@@ -71,49 +71,57 @@ class CdpConnectionTest {
 
     @Test
     void sessionsGetTheirOwnEventsAndEvaluateResults() throws Exception {
-        try (CdpConnection cdp = CdpConnection.connect(devtools, T)) {
-            String context = cdp.createBrowserContext(T);
-            try {
-                String target = cdp.createTarget("about:blank", context, T);
-                CdpSession page = cdp.attach(target, T);
-                List<String> consoleMessages = new CopyOnWriteArrayList<>();
-                page.on("Runtime.consoleAPICalled", params -> consoleMessages.add(params.path("args").path(0).path("value").asText()));
-                page.call("Runtime.enable", null, T);
+        inNewPage((cdp, context, target) -> {
+            CdpSession page = cdp.attach(target, T);
+            List<String> consoleMessages = new CopyOnWriteArrayList<>();
+            page.on("Runtime.consoleAPICalled", params -> consoleMessages.add(params.path("args").path(0).path("value").asText()));
+            page.call("Runtime.enable", null, T);
 
-                CdpSession.EvaluateResult r = page.evaluate("console.log('hello from the page'); Promise.resolve(6 * 7)").get(5, TimeUnit.SECONDS);
-                assertThat(r.threw()).isFalse();
-                assertThat(r.value().asInt()).isEqualTo(42);
+            CdpSession.EvaluateResult r = page.evaluate("console.log('hello from the page'); Promise.resolve(6 * 7)").get(5, TimeUnit.SECONDS);
+            assertThat(r.threw()).isFalse();
+            assertThat(r.value().asInt()).isEqualTo(42);
 
-                CdpSession.EvaluateResult thrown = page.evaluate("Promise.reject(new Error('boom'))").get(5, TimeUnit.SECONDS);
-                assertThat(thrown.threw()).isTrue();
-                assertThat(thrown.exception()).contains("boom");
+            CdpSession.EvaluateResult thrown = page.evaluate("Promise.reject(new Error('boom'))").get(5, TimeUnit.SECONDS);
+            assertThat(thrown.threw()).isTrue();
+            assertThat(thrown.exception()).contains("boom");
 
-                org.awaitility.Awaitility.await().atMost(T).until(() -> consoleMessages.contains("hello from the page"));
-                assertThat(cdp.browserContextIds(T)).contains(context);
-                cdp.closeTarget(target).get(5, TimeUnit.SECONDS); // a hidden page outlives its context
-            } finally {
-                cdp.disposeBrowserContext(context, T);
-            }
-            assertThat(cdp.browserContextIds(T)).doesNotContain(context);
-        }
+            org.awaitility.Awaitility.await().atMost(T).until(() -> consoleMessages.contains("hello from the page"));
+            assertThat(cdp.browserContextIds(T)).contains(context);
+        });
     }
 
     @Test
     void aNewPageGetsNoBrowserWindow() throws Exception {
         // A window per page cost Chromium's UI thread 50-100 ms and held back every other page's DevTools answers.
+        inNewPage((cdp, context, target) -> {
+            assertThatThrownBy(() -> cdp.call("Browser.getWindowForTarget", Map.of("targetId", target), T))
+                    .isInstanceOf(CdpException.class).hasMessageContaining("window not found");
+            CdpSession page = cdp.attach(target, T);
+            CdpSession.EvaluateResult r = page.evaluate("document.visibilityState").get(5, TimeUnit.SECONDS);
+            assertThat(r.value().asText()).as("a hidden page's document stays visible (timers not throttled)").isEqualTo("visible");
+        });
+    }
+
+    /** What a test does with a blank page in a browser context of its own. */
+    private interface InPage {
+        void run(CdpConnection cdp, String context, String target) throws Exception;
+    }
+
+    /**
+     * Runs {@code body} on a new blank page in a new browser context, then closes the page (a hidden page outlives its
+     * context) and disposes of the context, and checks that the browser no longer lists it.
+     */
+    private static void inNewPage(InPage body) throws Exception {
         try (CdpConnection cdp = CdpConnection.connect(devtools, T)) {
             String context = cdp.createBrowserContext(T);
             try {
                 String target = cdp.createTarget("about:blank", context, T);
-                assertThatThrownBy(() -> cdp.call("Browser.getWindowForTarget", Map.of("targetId", target), T))
-                        .isInstanceOf(CdpException.class).hasMessageContaining("window not found");
-                CdpSession page = cdp.attach(target, T);
-                CdpSession.EvaluateResult r = page.evaluate("document.visibilityState").get(5, TimeUnit.SECONDS);
-                assertThat(r.value().asText()).as("a hidden page's document stays visible (timers not throttled)").isEqualTo("visible");
+                body.run(cdp, context, target);
                 cdp.closeTarget(target).get(5, TimeUnit.SECONDS);
             } finally {
                 cdp.disposeBrowserContext(context, T);
             }
+            assertThat(cdp.browserContextIds(T)).doesNotContain(context);
         }
     }
 
