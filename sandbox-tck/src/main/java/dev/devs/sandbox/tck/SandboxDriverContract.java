@@ -15,6 +15,7 @@ import dev.devs.sandbox.spi.PhaseRecorder;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxException;
+import dev.devs.sandbox.SandboxExecTimeoutException;
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
@@ -414,7 +415,7 @@ public abstract class SandboxDriverContract {
         Sandbox sandbox = provider.start(runningSpec());
 
         assertThatThrownBy(() -> sandbox.exec(hangingExecCommand(), Duration.ofSeconds(2)))
-                .isInstanceOf(SandboxTimeoutException.class);
+                .isInstanceOf(SandboxExecTimeoutException.class);
 
         assertThat(sandbox.isAlive()).as("alive after an exec timed out").isTrue();
         ExecResult after = sandbox.exec(execCommand(), patience());
