@@ -1,5 +1,7 @@
 package dev.devs.sandbox.docker;
 
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.InternalServerErrorException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import dev.devs.sandbox.ImageNotFoundException;
 import dev.devs.sandbox.ResourceLabels;
@@ -379,7 +381,7 @@ public final class DockerDriver implements SandboxDriver {
         return engine.createForStart(ctx, "create container " + plan.name() + " from image '" + spec.image() + "'", c -> {
             try {
                 return plan.applyTo(c.createContainerCmd(spec.image()), command).exec().getId();
-            } catch (NotFoundException e) {
+            } catch (NotFoundException | InternalServerErrorException e) { // Podman answers a missing network with a 500
                 throw missingNetworkOr(spec, id, e);
             }
         }, (lateId, lateFailure) -> removeAbandoned(id, plan.name(), lateId, lateFailure));
@@ -410,19 +412,45 @@ public final class DockerDriver implements SandboxDriver {
         try {
             return OwnerLink.attach(engine, containerId, ctx.remaining());
         } catch (RuntimeException e) {
-            throw handles.failures().starting(id, "attach to container " + containerId, e);
+            String answer = EngineErrorClassifier.refusedStream(e);
+            if (answer == null) {
+                throw handles.failures().starting(id, "attach to container " + containerId, e);
+            }
+            throw whyAttachWasRefused(id, containerId, ctx, answer, e);
         }
+    }
+
+    /**
+     * Podman prepares a created container when it is attached (its user, its mounts) and answers 409 if it cannot; the
+     * HTTP client keeps only the status line, not the engine's reason. The start the driver would ask for next is refused
+     * for the same reason, with it in the error body: asked for here, it makes the failure say what the engine refused,
+     * as dockerd's refusal at start does. A container that starts after all is removed with the failed start.
+     */
+    private SandboxStartException whyAttachWasRefused(String id, String containerId, StartContext ctx, String answer,
+            RuntimeException attachFailure) throws InterruptedException {
+        try {
+            engine.requestForStart(ctx, "start container " + containerId, c -> c.startContainerCmd(containerId).exec());
+        } catch (SandboxStartException refusal) {
+            refusal.addSuppressed(attachFailure);
+            return refusal;
+        }
+        return new SandboxStartException(id, "the Docker engine at " + address.dockerHost() + " refused to attach to container "
+                + containerId + " for sandbox " + id + ": it answered " + answer + " instead of opening the stream, without"
+                + " saying why (its log may)", attachFailure);
     }
 
     private static Duration minimum(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
-    private RuntimeException missingNetworkOr(SandboxSpec spec, String id, NotFoundException e) {
-        String m = EngineErrorClassifier.engineMessage(e);
-        if (m.toLowerCase(Locale.ROOT).contains("network " + spec.network().toLowerCase(Locale.ROOT))) {
+    private RuntimeException missingNetworkOr(SandboxSpec spec, String id, DockerException e) {
+        String said = EngineErrorClassifier.engineMessage(e);
+        String m = said.toLowerCase(Locale.ROOT);
+        String network = spec.network().toLowerCase(Locale.ROOT);
+        // dockerd: "network <name> not found"; Podman: "unable to find network with name or ID <name>: network not found".
+        if (m.contains("network " + network) || (m.contains("network") && m.contains(" " + network + ":"))) {
             return new SandboxStartException(id, "network '" + spec.network() + "' does not exist on the Docker engine at "
-                    + address.dockerHost() + " (the engine said: " + m + "): use none, bridge, host, or create it with"
+                    + address.dockerHost() + " (the engine said: " + said + "): use none, bridge, host, or create it with"
                     + " 'docker network create " + spec.network() + "'", e);
         }
         return e;

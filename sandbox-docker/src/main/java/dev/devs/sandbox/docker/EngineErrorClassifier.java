@@ -20,12 +20,36 @@ final class EngineErrorClassifier {
     private EngineErrorClassifier() {
     }
 
+    private static final String NOT_UPGRADED = "Expected 101 Switching Protocols, got: ";
+
+    /**
+     * The status line the engine answered to a stream request (attach) instead of opening the stream, e.g.
+     * {@code HTTP/1.1 409 Conflict}, or null if {@code t} is not such an answer. The HTTP client reports only the
+     * status line, not the engine's error body; Podman answers an attach so when it cannot prepare the container.
+     */
+    static String refusedStream(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            String m = c.getMessage();
+            int at = m == null ? -1 : m.indexOf(NOT_UPGRADED);
+            if (at >= 0) {
+                return m.substring(at + NOT_UPGRADED.length()).strip();
+            }
+            if (c.getCause() == c) {
+                break;
+            }
+        }
+        return null;
+    }
+
     /**
      * Whether {@code t} means the engine could not be reached (connect refused, socket missing, connection
      * dropped) rather than that it answered with an error. docker-java wraps transport failures in a plain
      * {@link RuntimeException} around an {@link IOException}; answers are {@link DockerException}s.
      */
     static boolean isUnreachable(Throwable t) {
+        if (refusedStream(t) != null) {
+            return false; // the engine answered, with a status instead of the stream
+        }
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof DockerException) {
                 return false;

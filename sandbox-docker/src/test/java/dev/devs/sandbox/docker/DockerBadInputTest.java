@@ -22,6 +22,7 @@ import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.spi.StartContext;
+import dev.devs.sandbox.tck.Patience;
 import dev.devs.sandbox.tck.RecordingListener;
 import dev.devs.sandbox.tck.TestStartContexts;
 import java.net.InetAddress;
@@ -110,7 +111,7 @@ class DockerBadInputTest {
     }
 
     @Test
-    @Timeout(10)
+    @Timeout(30) // the start fails at once; the leak checks' CLI and API calls took over 10 s on a loaded machine
     void engineUnreachableOverAMissingUnixSocket() {
         String host = "unix:///tmp/devs-no-such-docker-" + UUID.randomUUID().toString().substring(0, 8) + ".sock";
         DockerDriver driver = DockerDriver.builder().dockerHost(host).build();
@@ -233,9 +234,9 @@ class DockerBadInputTest {
     @Test
     @Timeout(60)
     void readinessProbeThatNeverSucceedsTimesOutWithItsExitCodeOutputStateAndLog() {
-        // Generous, so that on a loaded machine the timeout still runs out in the probe, the failure tested here,
-        // and not while the container is being created or started.
-        Duration startupTimeout = Duration.ofSeconds(5);
+        // Generous, and scaled by the patience factor, so that on a loaded machine the timeout still runs out in the
+        // probe, the failure tested here, and not while the container is being created or started (seen with 5 s).
+        Duration startupTimeout = Patience.seconds(15);
         SandboxSpec spec = SandboxSpec.builder(TINY_IMAGE)
                 .command("sh", "-c", "echo main-says-hello; echo main-warns >&2; sleep 600")
                 .readinessProbe("sh", "-c", "echo probe-says-no; exit 7")

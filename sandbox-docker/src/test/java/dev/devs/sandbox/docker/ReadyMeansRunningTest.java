@@ -2,12 +2,14 @@ package dev.devs.sandbox.docker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxStartException;
+import dev.devs.sandbox.StopOutcome;
 import dev.devs.sandbox.tck.Patience;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * READY means the sandbox is running its command: a command that does not exist never returns READY (50
- * tries), and fails with the exit status and the last lines it wrote. A sandbox whose maximum lifetime passes is ended and removed by the engine, with no stop().
+ * tries), and fails with the exit status and the last lines it wrote. A command that ends soon always fails
+ * its start when the spec sets a minimumRunningTime, and otherwise fails or ends its sandbox by itself. A sandbox whose maximum lifetime passes is ended and removed by the engine, with no stop().
  */
 class ReadyMeansRunningTest {
 
@@ -81,35 +84,55 @@ class ReadyMeansRunningTest {
 
     @Test
     @Timeout(240)
-    void aCommandThatEndsAtOnceFailsWithItsStatusAndOutputOrEndsItsSandboxByItself() throws InterruptedException {
-        // Whether the driver hears of the end before it returns is a race it cannot always win (the end may come a
-        // moment after its last look); what must hold either way: a failed start carries the status and the last
-        // output lines, and a sandbox that was returned ends and is removed without any stop().
-        endsAtOnce(SandboxSpec.builder(DockerTestSupport.TINY_IMAGE).command("sh", "-c", "echo boom-$$ >&2; exit 3").build(),
-                "exited with status 3", "boom-");
+    void withAMinimumRunningTimeACommandThatEndsWithinItAlwaysFailsNamingItsExit() {
+        // The opt-in leaves no race: the program must outlive the minimum, and one that ends soon never does. This one
+        // ends a second after it starts, after the driver's last look in almost every try, so without the minimum it
+        // would be READY (seen with the minimum ignored in the driver: READY at try 1).
+        Duration minimum = Patience.seconds(10);
+        alwaysFails(SandboxSpec.builder(DockerTestSupport.TINY_IMAGE).command("sh", "-c", "sleep 1; echo boom-$$ >&2; exit 3")
+                .minimumRunningTime(minimum).build(), "exited with status 3", "boom-");
         // No command: the image's default, a shell, reads its stdin (/dev/null) and ends at once with status 0.
-        endsAtOnce(SandboxSpec.builder(DockerTestSupport.TINY_IMAGE).build(), "the image's default command exited with status 0", null);
+        alwaysFails(SandboxSpec.builder(DockerTestSupport.TINY_IMAGE).minimumRunningTime(minimum).build(),
+                "the image's default command exited with status 0", null);
     }
 
-    private void endsAtOnce(SandboxSpec spec, String status, String output) throws InterruptedException {
-        int failed = 0;
+    @Test
+    @Timeout(240)
+    void withoutAMinimumRunningTimeACommandThatEndsAtOnceFailsNamingItsExitOrEndsItsSandboxByItself() {
+        // docs/design.md, "What READY promises": without the opt-in, the program was running when READY was decided
+        // and nothing more; it may end a moment after the driver's last look. So each start either fails naming the
+        // exit and the last output, or returns a sandbox that ends by itself, leaves nothing, and whose stop() says
+        // it ended by itself (KILLED). Both outcomes are checked strictly; which one comes is the race.
+        SandboxSpec spec = SandboxSpec.builder(DockerTestSupport.TINY_IMAGE).command("sh", "-c", "echo boom-$$ >&2; exit 3").build();
         for (int i = 0; i < 15; i++) {
+            int attempt = i;
+            Sandbox sb;
             try {
-                Sandbox sb = provider.start(spec);
-                int attempt = i;
-                // Podman removes an ended container a moment after it stops running.
-                await().atMost(Patience.seconds(10)).pollInterval(Duration.ofMillis(20))
-                        .untilAsserted(() -> assertThat(sb.isAlive() || !DockerTestSupport.cliContainersOf(sb.id()).isEmpty())
-                                .as("try %d: a sandbox whose command ended is alive or left", attempt).isFalse());
-                DockerTestSupport.assertNothingLeftOf(sb.id());
+                sb = provider.start(spec);
             } catch (SandboxStartException e) {
-                failed++;
-                assertThat(e).as("try %d", i).hasMessageContaining(status);
-                if (output != null) { // null: the command writes nothing, so there is no output to find
-                    assertThat(e).as("try %d", i).hasMessageContaining(output);
-                }
+                assertThat(e).as("try %d", i).hasMessageContaining("exited with status 3").hasMessageContaining("boom-");
+                DockerTestSupport.assertNothingLeftOf(e.sandboxId());
+                continue;
             }
+            // Podman removes an ended container a moment after it stops running.
+            await().atMost(Patience.seconds(10)).pollInterval(Duration.ofMillis(20))
+                    .untilAsserted(() -> assertThat(sb.isAlive() || !DockerTestSupport.cliContainersOf(sb.id()).isEmpty())
+                            .as("try %d: a sandbox whose command ended is alive or left", attempt).isFalse());
+            DockerTestSupport.assertNothingLeftOf(sb.id());
+            assertThat(sb.stop()).as("try %d: stop() of a sandbox whose program ended by itself", i).isEqualTo(StopOutcome.KILLED);
         }
-        System.out.printf("[ready-means-running] %s failed its start %d times of 15%n", spec.command(), failed);
+    }
+
+    private void alwaysFails(SandboxSpec spec, String status, String output) {
+        for (int i = 0; i < 10; i++) {
+            Throwable thrown = catchThrowable(() -> provider.start(spec));
+            // Caught by the driver's last look ("not running right after start") or while the minimum runs ("ended
+            // within its minimumRunningTime"): either way the start fails, naming the exit.
+            assertThat(thrown).as("try %d", i).isInstanceOf(SandboxStartException.class).hasMessageContaining(status);
+            if (output != null) { // null: the command writes nothing, so there is no output to find
+                assertThat(thrown).as("try %d", i).hasMessageContaining(output);
+            }
+            DockerTestSupport.assertNothingLeftOf(((SandboxStartException) thrown).sandboxId());
+        }
     }
 }

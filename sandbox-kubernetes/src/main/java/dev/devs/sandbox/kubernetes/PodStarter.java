@@ -26,6 +26,9 @@ import java.util.stream.Collectors;
 final class PodStarter {
 
     private static final Duration DIAGNOSIS_TIMEOUT = Duration.ofSeconds(5);
+    private static final int HTTP_GONE = 410;
+    /** Watches of one start answered 410 Gone that are started again before the start fails. */
+    private static final int MAX_WATCHES_GONE = 3;
 
     private final KubernetesDriver driver;
     private final KubernetesClient client;
@@ -64,13 +67,21 @@ final class PodStarter {
             }
             Milestones seen = new Milestones();
             ctx.checkDeadline("schedule");
-            List<Pod> last;
-            try {
-                last = Watches.awaitStart(
-                        client.pods().inNamespace(namespace).withName(name).informOnCondition(pods -> seen.observe(pods)),
-                        ctx, seen::phaseAt, "Pod " + namespace + "/" + name + " to become Ready", seen::describe);
-            } catch (KubernetesClientException e) {
-                throw driver.errors().starting(id, "watch", "pods", e);
+            List<Pod> last = null;
+            for (int gone = 0; last == null; gone++) {
+                try {
+                    last = Watches.awaitStart(
+                            client.pods().inNamespace(namespace).withName(name).informOnCondition(pods -> seen.observe(pods)),
+                            ctx, seen::phaseAt, "Pod " + namespace + "/" + name + " to become Ready", seen::describe);
+                } catch (KubernetesClientException e) {
+                    // 410 Gone: the API server no longer has the version the watch was to start from (compacted). The
+                    // informer fails its start on it instead of listing again; a fresh one lists and watches anew. A few
+                    // times, so that a server that answers nothing else fails the start, naming the watch, at once.
+                    if (e.getCode() != HTTP_GONE || gone >= MAX_WATCHES_GONE) {
+                        throw driver.errors().starting(id, "watch", "pods", e);
+                    }
+                    ctx.checkDeadline("schedule");
+                }
             }
             if (last.isEmpty()) {
                 // Seen, then gone: deleted by someone else (or by the node) while it started.

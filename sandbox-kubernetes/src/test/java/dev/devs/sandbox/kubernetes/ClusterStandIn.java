@@ -82,6 +82,21 @@ final class ClusterStandIn implements AutoCloseable, AfterAllCallback {
         return exec.execs;
     }
 
+    /** Makes the next watches of one Pod (a start's) disrupted as given, one each, in order. */
+    void disruptNextPodWatches(ExecStandIn.WatchDisruption... disruptions) {
+        exec.watchDisruptions.addAll(List.of(disruptions));
+    }
+
+    /** The watch disruptions made so far, oldest first. */
+    List<ExecStandIn.WatchDisruption> disruptedWatches() {
+        return List.copyOf(exec.disruptedWatches);
+    }
+
+    /** Drops the disruptions not made yet. */
+    void clearWatchDisruptions() {
+        exec.watchDisruptions.clear();
+    }
+
     SandboxControllerStandIn controller() {
         return controller;
     }

@@ -30,11 +30,15 @@ import java.util.regex.Pattern;
  * runs as a local process of the test JVM. It checks what a real API server checks before it upgrades: the
  * {@code container} is one of the Pod's, and the stream flags are ones the driver may ask for (stdout and stderr on,
  * no stdin, no tty: a tty would merge stderr into stdout). Every answer it makes itself says it is a stand-in. It also applies the {@code involvedObject.name} field selector on events,
- * which the CRUD mock ignores. Every other request goes to fabric8's CRUD mock, expectations first.
+ * which the CRUD mock ignores, and disrupts watches of one Pod when a test asks it to ({@link #watchDisruptions}: 410
+ * Gone, or a dropped connection). Every other request goes to fabric8's CRUD mock, expectations first.
  */
 final class ExecStandIn extends KubernetesMixedDispatcher {
 
     private static final Pattern EXEC = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/exec\\?(.*)");
+
+    /** A watch of one Pod by name, as the driver's start makes (the stand-ins' own informers watch all Pods). */
+    private static final Pattern WATCH_OF_ONE_POD = Pattern.compile("/api/v1/namespaces/[^/]+/pods\\?(?:.*&)?fieldSelector=metadata\\.name%3D[^&]+.*");
 
     private static final Pattern EVENTS_OF = Pattern.compile("(/api/v1/namespaces/[^/]+/events)\\?(?:.*&)?fieldSelector=involvedObject\\.name%3D([^&]+).*");
 
@@ -52,6 +56,14 @@ final class ExecStandIn extends KubernetesMixedDispatcher {
         Matcher events = EVENTS_OF.matcher(request.getPath());
         if (events.matches() && request.method() == HttpMethod.GET) {
             return eventsOf(request, events.group(1), URLDecoder.decode(events.group(2), StandardCharsets.UTF_8));
+        }
+        if (request.method() == HttpMethod.GET && request.getPath().contains("watch=true")
+                && WATCH_OF_ONE_POD.matcher(request.getPath()).matches()) {
+            WatchDisruption disruption = watchDisruptions.poll();
+            if (disruption != null) {
+                disruptedWatches.add(disruption);
+                return disrupt(disruption);
+            }
         }
         Matcher m = EXEC.matcher(request.getPath());
         if (!m.matches()) {
@@ -88,6 +100,32 @@ final class ExecStandIn extends KubernetesMixedDispatcher {
         }
         execs.add(new Exec(container, Map.copyOf(flags), List.copyOf(command)));
         return new MockResponse().withWebSocketUpgrade(new Session(command));
+    }
+
+    /** How the stand-in disrupts the next watch of one Pod. */
+    enum WatchDisruption {
+        /** Answers 410 Gone, as an API server does for a resourceVersion it no longer has: the client must list again. */
+        GONE,
+        /** Accepts the watch and closes it at once, as a restarting API server or a load balancer's idle cut does. */
+        DROP
+    }
+
+    /** The disruptions still to make, one per watch of one Pod, in order. */
+    final Queue<WatchDisruption> watchDisruptions = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** The disruptions made, oldest first. */
+    final Queue<WatchDisruption> disruptedWatches = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    private static MockResponse disrupt(WatchDisruption disruption) {
+        if (disruption == WatchDisruption.GONE) {
+            return refusal(410, "Expired", "too old resource version: 1 (2)");
+        }
+        return new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
+            @Override
+            public void onOpen(WebSocket ws, Response response) {
+                ws.close(1000, "watch dropped by the Kubernetes API test stand-in");
+            }
+        });
     }
 
     /** What an exec that was let through asked for. */

@@ -19,6 +19,8 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a cluster does to a sandbox that the driver does not ask for, on the API mock with the kubelet stand-in: a
@@ -151,6 +154,48 @@ class KubernetesFailurePathsTest {
             assertThat(e).isNotInstanceOf(SandboxTimeoutException.class);
             assertThat(e.getMessage()).contains(name, "disappeared before it was ready");
             cluster.assertNothingLeftOf(e.sandboxId());
+        }
+    }
+
+    @Test
+    void aWatchAnsweredGoneDuringAStartIsResumedAndTheStartSeesThePodReady(@TempDir Path dir) throws Exception {
+        startSeesReadyAfterItsWatchIsDisrupted(ExecStandIn.WatchDisruption.GONE, dir);
+    }
+
+    @Test
+    void aWatchDroppedDuringAStartIsResumedAndTheStartSeesThePodReady(@TempDir Path dir) throws Exception {
+        startSeesReadyAfterItsWatchIsDisrupted(ExecStandIn.WatchDisruption.DROP, dir);
+    }
+
+    /**
+     * The Pod becomes Ready only after the start's watch was disrupted (its readiness probe waits for a file the test
+     * creates then), so only a start that lists and watches again sees it; one that does not would run into its
+     * startupTimeout and fail this test.
+     */
+    private static void startSeesReadyAfterItsWatchIsDisrupted(ExecStandIn.WatchDisruption disruption, Path dir) throws Exception {
+        Path ready = dir.resolve("ready");
+        int before = cluster.disruptedWatches().size();
+        cluster.disruptNextPodWatches(disruption);
+        try (SandboxProvider provider = SandboxProvider.builder(cluster.podDriver().build()).build()) {
+            SandboxSpec spec = SandboxSpec.builder("busybox:1.36").readinessProbe("test", "-e", ready.toString())
+                    .startupTimeout(Patience.seconds(30)).build();
+            CompletableFuture<Sandbox> start = CompletableFuture.supplyAsync(() -> provider.start(spec));
+
+            await().atMost(Patience.seconds(20)).until(() -> cluster.disruptedWatches().size() > before || start.isDone());
+            assertThat(cluster.disruptedWatches()).as("watches the stand-in disrupted").hasSize(before + 1).last().isEqualTo(disruption);
+            assertThat(start).as("the start, before its Pod can be Ready").isNotDone();
+            Files.createFile(ready);
+
+            Sandbox sandbox = start.get(Patience.seconds(30).toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(sandbox.isAlive()).isTrue();
+            assertThat(pod(sandbox).getStatus().getConditions()).anySatisfy(c -> {
+                assertThat(c.getType()).isEqualTo("Ready");
+                assertThat(c.getStatus()).isEqualTo("True");
+            });
+            assertThat(sandbox.stop()).isEqualTo(StopOutcome.STOPPED);
+            cluster.assertNothingLeftOf(sandbox.id());
+        } finally {
+            cluster.clearWatchDisruptions();
         }
     }
 

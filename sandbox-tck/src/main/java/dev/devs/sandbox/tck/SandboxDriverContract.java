@@ -15,6 +15,7 @@ import dev.devs.sandbox.spi.PhaseRecorder;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.spi.SandboxDriver;
 import dev.devs.sandbox.SandboxException;
+import dev.devs.sandbox.SandboxExecTimeoutException;
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
