@@ -58,7 +58,16 @@ final class ResourceRemover {
                     failure = awaitGone(sandboxId, container);
                 }
             } catch (RuntimeException e) {
-                if (!EngineErrorClassifier.isGone(e)) { // Podman: a 500 "no such container" while its auto-removal races this one
+                if (EngineErrorClassifier.isGone(e)) {
+                    // Podman: a 500 "no such container" while its auto-removal races this one.
+                } else if (String.valueOf(e.getMessage()).contains("state improper")) {
+                    // Podman: a 500 "container state improper" while its own clean-up of the exited container (AutoRemove)
+                    // holds it; wait for that removal, then force ours once more if the container is still there.
+                    failure = awaitGone(sandboxId, container);
+                    if (failure != null) {
+                        failure = removeOnceMore(sandboxId, container);
+                    }
+                } else {
                     failure = failures.afterStart(sandboxId, "remove container " + container, e);
                 }
             }
@@ -98,6 +107,15 @@ final class ResourceRemover {
      * asked to say when it has removed it ({@code wait?condition=removed}), which answers the moment it is done; an
      * engine that cannot say so is polled instead.
      */
+    private RuntimeException removeOnceMore(String sandboxId, String container) {
+        try {
+            engine.requestUninterruptibly(c -> c.removeContainerCmd(container).withForce(true).withRemoveVolumes(true).exec());
+            return null;
+        } catch (RuntimeException e) {
+            return EngineErrorClassifier.isGone(e) ? null : failures.afterStart(sandboxId, "remove container " + container, e);
+        }
+    }
+
     private RuntimeException awaitGone(String sandboxId, String container) {
         if (awaitRemoved(container)) {
             return null;
