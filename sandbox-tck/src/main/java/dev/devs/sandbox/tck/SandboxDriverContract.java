@@ -619,6 +619,11 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
         }
 
         @Override
+        public java.util.Set<dev.devs.sandbox.SandboxCapability> capabilities() {
+            return delegate.capabilities();
+        }
+
+        @Override
         public void close() {
             delegate.close();
         }
@@ -671,6 +676,108 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
                 @Override
                 public boolean isAlive() {
                     return h.isAlive();
+                }
+
+                // Everything else passes straight through, so that the checks see the driver's own handle.
+                @Override
+                public java.util.Set<dev.devs.sandbox.SandboxCapability> capabilities() {
+                    return h.capabilities();
+                }
+
+                @Override
+                public @org.jspecify.annotations.Nullable String workingDirectory() throws InterruptedException {
+                    return h.workingDirectory();
+                }
+
+                @Override
+                public dev.devs.sandbox.SandboxProcess start(dev.devs.sandbox.ExecSpec spec) throws InterruptedException {
+                    return h.start(spec);
+                }
+
+                @Override
+                public dev.devs.sandbox.SandboxTerminal openTerminal(dev.devs.sandbox.ExecSpec spec, int columns, int rows)
+                        throws InterruptedException {
+                    return h.openTerminal(spec, columns, rows);
+                }
+
+                @Override
+                public java.io.InputStream openRead(String path, Duration timeout) throws InterruptedException {
+                    return h.openRead(path, timeout);
+                }
+
+                @Override
+                public void write(String path, java.io.InputStream content, Duration timeout) throws InterruptedException {
+                    h.write(path, content, timeout);
+                }
+
+                @Override
+                public List<dev.devs.sandbox.FileInfo> list(String dir, Duration timeout) throws InterruptedException {
+                    return h.list(dir, timeout);
+                }
+
+                @Override
+                public dev.devs.sandbox.FileInfo stat(String path, Duration timeout) throws InterruptedException {
+                    return h.stat(path, timeout);
+                }
+
+                @Override
+                public void delete(String path, boolean recursive, Duration timeout) throws InterruptedException {
+                    h.delete(path, recursive, timeout);
+                }
+
+                @Override
+                public void mkdirs(String path, Duration timeout) throws InterruptedException {
+                    h.mkdirs(path, timeout);
+                }
+
+                @Override
+                public void rename(String from, String to, Duration timeout) throws InterruptedException {
+                    h.rename(from, to, timeout);
+                }
+
+                @Override
+                public void untar(String dir, java.io.InputStream tar, Duration timeout) throws InterruptedException {
+                    h.untar(dir, tar, timeout);
+                }
+
+                @Override
+                public java.io.InputStream openTar(String path, Duration timeout) throws InterruptedException {
+                    return h.openTar(path, timeout);
+                }
+
+                @Override
+                public dev.devs.sandbox.SandboxEndpoint endpoint(int port) throws InterruptedException {
+                    return h.endpoint(port);
+                }
+
+                @Override
+                public boolean canPause() {
+                    return h.canPause();
+                }
+
+                @Override
+                public void pause(Duration timeout) throws InterruptedException {
+                    h.pause(timeout);
+                }
+
+                @Override
+                public void resume(Duration timeout) throws InterruptedException {
+                    h.resume(timeout);
+                }
+
+                @Override
+                public boolean isPaused() {
+                    return h.isPaused();
+                }
+
+                @Override
+                public boolean canCheckpoint() {
+                    return h.canCheckpoint();
+                }
+
+                @Override
+                public Checkpoint checkpoint(String snapshotId, Duration timeout) throws InterruptedException {
+                    return h.checkpoint(snapshotId, timeout);
                 }
             };
         }
