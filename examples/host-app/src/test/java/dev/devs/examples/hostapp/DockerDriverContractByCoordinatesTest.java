@@ -42,12 +42,22 @@ class DockerDriverContractByCoordinatesTest extends SandboxDriverContract {
 
     @Override
     protected void assertNothingLeftBehind(String sandboxId) throws IOException, InterruptedException {
+        assertNothingLabelled("dev.devs.sandbox.id=" + sandboxId);
+    }
+
+    @Override
+    protected void assertNothingLeftOfSession(String sessionId) throws Exception {
+        assertNothingLabelled("dev.devs.sandbox.session=" + sessionId);
+    }
+
+    /** Asks the engine, as a user would, for containers and volumes with the label. */
+    private static void assertNothingLabelled(String label) throws IOException, InterruptedException {
         for (String kind : new String[] {"container", "volume"}) {
             Process p = new ProcessBuilder("docker", kind, "ls", "-q", kind.equals("container") ? "-a" : "--quiet",
-                    "--filter", "label=dev.devs.sandbox.id=" + sandboxId).redirectErrorStream(true).start();
+                    "--filter", "label=" + label).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             assertThat(p.waitFor()).as("docker %s ls: %s", kind, out).isZero();
-            assertThat(out).as("%ss of sandbox %s left behind", kind, sandboxId).isEmpty();
+            assertThat(out).as("%ss labelled %s left behind", kind, label).isEmpty();
         }
     }
 }
