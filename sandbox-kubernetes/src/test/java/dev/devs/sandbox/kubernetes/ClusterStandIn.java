@@ -78,6 +78,11 @@ final class ClusterStandIn implements AutoCloseable, AfterAllCallback {
     }
 
     /** The execs the exec stand-in let through, oldest first. */
+    /** Makes the Pods' image one without {@code /bin/sh} (true) or with one (false), as the exec stand-in answers. */
+    void imageWithoutShell(boolean without) {
+        exec.withoutShell = without;
+    }
+
     Queue<ExecStandIn.Exec> execs() {
         return exec.execs;
     }
@@ -160,6 +165,7 @@ final class ClusterStandIn implements AutoCloseable, AfterAllCallback {
     public void close() {
         controller.close();
         kubelet.close();
+        exec.close();
         client.close();
         control.close();
         server.destroy();

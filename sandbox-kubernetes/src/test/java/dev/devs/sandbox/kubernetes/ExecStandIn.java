@@ -98,8 +98,21 @@ final class ExecStandIn extends KubernetesMixedDispatcher {
         if (command.isEmpty()) {
             return refusal(400, "BadRequest", "you must specify at least one command for the container");
         }
+        if (withoutShell && command.get(0).equals("/bin/sh")) {
+            execs.add(new Exec(container, Map.copyOf(flags), List.copyOf(command)));
+            return new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
+                @Override
+                public void onOpen(WebSocket ws, Response response) {
+                    // What a container runtime answers for a program the image lacks.
+                    Session.send(ws, 3, ("{\"metadata\":{},\"status\":\"Failure\",\"message\":\"OCI runtime exec failed: exec failed:"
+                            + " exec: \\\"/bin/sh\\\": stat /bin/sh: no such file or directory: unknown [Kubernetes exec test stand-in]\","
+                            + "\"reason\":\"InternalError\"}").getBytes(StandardCharsets.UTF_8));
+                    ws.close(1000, "");
+                }
+            });
+        }
         execs.add(new Exec(container, Map.copyOf(flags), List.copyOf(command)));
-        return new MockResponse().withWebSocketUpgrade(new Session(command));
+        return new MockResponse().withWebSocketUpgrade(new Session(command, processes));
     }
 
     /** How the stand-in disrupts the next watch of one Pod. */
@@ -127,6 +140,9 @@ final class ExecStandIn extends KubernetesMixedDispatcher {
             }
         });
     }
+
+    /** Whether the Pods' image is one without {@code /bin/sh}: an exec of it fails as a container runtime's would. */
+    volatile boolean withoutShell;
 
     /** What an exec that was let through asked for. */
     record Exec(String container, Map<String, String> flags, List<String> command) {
@@ -160,13 +176,29 @@ final class ExecStandIn extends KubernetesMixedDispatcher {
         return new MockResponse().setResponseCode(200).setBody(json.asJson(list));
     }
 
-    /** One exec: runs the command when the socket opens, streams its output, sends the status, closes. */
+    /** The processes the execs started, until they end; what {@link #close} kills. */
+    private final java.util.Set<Process> processes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Kills what the execs started and still runs, with its descendants: the stand-in's processes are this JVM's. */
+    void close() {
+        for (Process p : List.copyOf(processes)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+    }
+
+    /**
+     * One exec: runs the command when the socket opens, streams its output, sends the status, closes. As a real
+     * kubelet, it does not end the process when the client closes the connection: the process runs on, as it would
+     * in the container, until it ends or the stand-in is closed.
+     */
     private static final class Session extends WebSocketListener {
         private final List<String> command;
-        private volatile Process process;
+        private final java.util.Set<Process> processes;
 
-        Session(List<String> command) {
+        Session(List<String> command, java.util.Set<Process> processes) {
             this.command = command;
+            this.processes = processes;
         }
 
         @Override
@@ -177,37 +209,18 @@ final class ExecStandIn extends KubernetesMixedDispatcher {
             t.start();
         }
 
-        @Override
-        public void onClosing(WebSocket ws, int code, String reason) {
-            destroy();
-        }
-
-        @Override
-        public void onClosed(WebSocket ws, int code, String reason) {
-            destroy();
-        }
-
-        @Override
-        public void onFailure(WebSocket ws, Throwable t, Response response) {
-            destroy();
-        }
-
-        private void destroy() {
-            Process p = process;
-            if (p != null) {
-                p.destroyForcibly();
-            }
-        }
-
         private void run(WebSocket ws) {
+            Process process = null;
             try {
-                process = new ProcessBuilder(command).start();
-                process.getOutputStream().close();
-                CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
-                byte[] out = readAll(process.getInputStream());
-                int exit = process.waitFor();
-                send(ws, 1, out);
-                send(ws, 2, err.join());
+                Process started = new ProcessBuilder(command).start();
+                process = started;
+                processes.add(started);
+                started.getOutputStream().close();
+                // Streamed as produced, as an API server does: a client sees output before the command ends.
+                CompletableFuture<Void> err = CompletableFuture.runAsync(() -> pump(started.getErrorStream(), ws, 2));
+                pump(started.getInputStream(), ws, 1);
+                int exit = started.waitFor();
+                err.join();
                 send(ws, 3, status(exit).getBytes(StandardCharsets.UTF_8));
             } catch (IOException e) {
                 send(ws, 3, ("{\"metadata\":{},\"status\":\"Failure\",\"message\":\"" + e.getMessage().replace("\"", "'")
@@ -215,6 +228,9 @@ final class ExecStandIn extends KubernetesMixedDispatcher {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
+                if (process != null) {
+                    processes.remove(process);
+                }
                 ws.close(1000, "");
             }
         }
@@ -228,20 +244,30 @@ final class ExecStandIn extends KubernetesMixedDispatcher {
         }
 
         private static void send(WebSocket ws, int channel, byte[] data) {
-            if (channel != 3 && data.length == 0) {
-                return;
-            }
-            byte[] frame = new byte[data.length + 1];
-            frame[0] = (byte) channel;
-            System.arraycopy(data, 0, frame, 1, data.length);
-            ws.send(frame);
+            send(ws, channel, data, data.length);
         }
 
-        private static byte[] readAll(java.io.InputStream in) {
+        private static void send(WebSocket ws, int channel, byte[] data, int length) {
+            if (channel != 3 && length == 0) {
+                return;
+            }
+            byte[] frame = new byte[length + 1];
+            frame[0] = (byte) channel;
+            System.arraycopy(data, 0, frame, 1, length);
+            synchronized (ws) {
+                ws.send(frame);
+            }
+        }
+
+        private static void pump(java.io.InputStream in, WebSocket ws, int channel) {
+            byte[] buf = new byte[8192];
             try (in) {
-                return in.readAllBytes();
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    send(ws, channel, buf, n);
+                }
             } catch (IOException e) {
-                return new byte[0];
+                // the process is gone; what it wrote has been sent
             }
         }
     }

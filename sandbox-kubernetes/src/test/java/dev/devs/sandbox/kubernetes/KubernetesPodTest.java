@@ -11,6 +11,7 @@ import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.StartType;
+import dev.devs.sandbox.tck.Patience;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -128,6 +129,50 @@ class KubernetesPodTest {
             assertThat(r.stderr()).isEqualTo("err\n");
             assertThatThrownBy(() -> sandbox.exec(List.of("sleep", "30"), Duration.ofMillis(500)))
                     .isInstanceOf(SandboxExecTimeoutException.class).hasMessageContaining("[sleep, 30]").hasMessageContaining("PT0.5S");
+        }
+    }
+
+    /**
+     * The exec stand-in, like a kubelet, lets a command run on when its connection is closed: only the driver's kill
+     * ends it. The command's background child writes its pid where this test (whose JVM runs the stand-in's processes)
+     * can read it.
+     */
+    @Test
+    void anExecTimeoutEndsTheCommandAndTheChildrenItStarted(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path childPid = dir.resolve("child.pid");
+        try (SandboxProvider provider = SandboxProvider.builder(cluster.podDriver().build()).build();
+             Sandbox sandbox = provider.start(SandboxSpec.builder("busybox:1.36").build())) {
+            List<String> command = List.of("sh", "-c", "sleep 600 & echo $! > " + childPid + ".tmp; mv " + childPid + ".tmp " + childPid + "; wait");
+
+            assertThatThrownBy(() -> sandbox.exec(command, Patience.seconds(3)))
+                    .isInstanceOf(SandboxExecTimeoutException.class).hasMessageContaining("it and its children were killed");
+            org.awaitility.Awaitility.await().atMost(Patience.seconds(10)).until(() -> java.nio.file.Files.exists(childPid));
+            long pid = Long.parseLong(java.nio.file.Files.readString(childPid).trim());
+            try {
+                org.awaitility.Awaitility.await().atMost(Patience.seconds(10))
+                        .until(() -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
+            } finally {
+                // Had the driver not ended it, the stand-in could not: the child was re-parented away from its process.
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            assertThat(sandbox.exec("echo", "still usable").stdout()).isEqualTo("still usable\n");
+        }
+    }
+
+    @Test
+    void anImageWithoutAShellStillRunsCommandsAsGiven() {
+        try (SandboxProvider provider = SandboxProvider.builder(cluster.podDriver().build()).build();
+             Sandbox sandbox = provider.start(SandboxSpec.builder("busybox:1.36").build())) {
+            cluster.imageWithoutShell(true);
+            try {
+                ExecResult r = sandbox.exec("echo", "no shell needed");
+
+                assertThat(r.exitCode()).isZero();
+                assertThat(r.stdout()).isEqualTo("no shell needed\n");
+                assertThat(List.copyOf(cluster.execs()).get(cluster.execs().size() - 1).command()).containsExactly("echo", "no shell needed");
+            } finally {
+                cluster.imageWithoutShell(false);
+            }
         }
     }
 
