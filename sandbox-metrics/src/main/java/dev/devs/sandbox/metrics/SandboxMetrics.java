@@ -147,14 +147,16 @@ public final class SandboxMetrics implements MeterBinder, SandboxLifecycleListen
             return new SandboxMetrics(this);
         }
 
-        private static List<Duration> checked(String name, Duration... bounds) {
-            for (Duration d : List.of(bounds)) {
-                if (d.isNegative() || d.isZero()) {
-                    throw new IllegalArgumentException(name + " " + d + " is not positive: a bucket bound is a duration above zero");
-                }
+    }
+
+    /** {@code bounds} as a list, each checked to be positive; the message names the builder method ({@code name}). */
+    static List<Duration> checked(String name, Duration... bounds) {
+        for (Duration d : List.of(bounds)) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " " + d + " is not positive: a bucket bound is a duration above zero");
             }
-            return List.of(bounds);
         }
+        return List.of(bounds);
     }
 
     /** Registers the meters of every series known so far into {@code registry}, and of later ones as they appear. */

@@ -23,8 +23,8 @@ import java.util.function.ToIntFunction;
  *       scrape time;</li>
  *   <li>timer {@code sandbox.pool.handout.duration} ({@code sandbox_pool_handout_duration_seconds}, tags
  *       {@code pool}, {@code driver}) with a percentile histogram and extra buckets at
- *       {@link SandboxMetrics#DEFAULT_BUCKETS}: the time from {@code acquire} to the hand-out, waiting included, as on
- *       the pooled READY event.</li>
+ *       {@link Builder#handoutBuckets} ({@link SandboxMetrics#DEFAULT_BUCKETS} unless set): the time from
+ *       {@code acquire} to the hand-out, waiting included, as on the pooled READY event.</li>
  * </ul>
  * Register it as a listener on the pools' provider (for the timer) and bind it to the registries (for both).
  * Thread-safe; {@link #onEvent} does no I/O.
@@ -36,14 +36,50 @@ public final class SandboxPoolMetrics implements MeterBinder, SandboxLifecycleLi
     /** Timer (histogram) of hand-outs; Prometheus adds {@code _seconds}. */
     public static final String HANDOUT_TIMER = "sandbox.pool.handout.duration";
 
-    private static final Duration[] HANDOUT_BOUNDARIES = SandboxMetrics.DEFAULT_BUCKETS.toArray(Duration[]::new);
-
     private final List<SandboxPool> pools;
+    private final Duration[] handoutBuckets;
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
 
-    /** Meters for these pools. */
+    /** Meters for these pools, with the {@link SandboxMetrics#DEFAULT_BUCKETS}. */
     public SandboxPoolMetrics(SandboxPool... pools) {
-        this.pools = List.of(pools);
+        this(builder(pools));
+    }
+
+    private SandboxPoolMetrics(Builder builder) {
+        this.pools = builder.pools;
+        this.handoutBuckets = builder.handoutBuckets.toArray(Duration[]::new);
+    }
+
+    /** A builder of meters for these pools. */
+    public static Builder builder(SandboxPool... pools) {
+        return new Builder(List.of(pools));
+    }
+
+    /** Configures {@link SandboxPoolMetrics}; not thread-safe. */
+    public static final class Builder {
+        private final List<SandboxPool> pools;
+        private List<Duration> handoutBuckets = SandboxMetrics.DEFAULT_BUCKETS;
+
+        private Builder(List<SandboxPool> pools) {
+            this.pools = pools;
+        }
+
+        /**
+         * Extra bucket bounds of the hand-out timer, beside Micrometer's percentile-histogram buckets: a pool's
+         * hand-out takes well under a millisecond when a sandbox is idle, so a host watching that may want bounds
+         * below the defaults' 5 ms.
+         *
+         * @throws IllegalArgumentException if a bound is not positive
+         */
+        public Builder handoutBuckets(Duration... bounds) {
+            this.handoutBuckets = SandboxMetrics.checked("handoutBuckets", bounds);
+            return this;
+        }
+
+        /** The meters; bind them to registries and register them as a listener on the pools' provider. */
+        public SandboxPoolMetrics build() {
+            return new SandboxPoolMetrics(this);
+        }
     }
 
     @Override
@@ -74,7 +110,7 @@ public final class SandboxPoolMetrics implements MeterBinder, SandboxLifecycleLi
                         .description("Time from acquire to hand-out of a pooled sandbox, waiting and customisation included")
                         .tags("pool", pool, "driver", ready.driver())
                         .publishPercentileHistogram()
-                        .serviceLevelObjectives(HANDOUT_BOUNDARIES)
+                        .serviceLevelObjectives(handoutBuckets)
                         .register(registry)
                         .record(ready.duration());
             }

@@ -46,4 +46,31 @@ class SandboxPoolMetricsTest {
                     .contains("sandbox_pool_sandboxes{pool=\"py\",state=\"in_use\"} 0.0"));
         }
     }
+
+    @Test
+    void theHandOutBucketsAreTheOnesTheBuilderSets() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (SandboxProvider provider = SandboxProvider.of(new ScriptedDriver());
+             SandboxPool pool = SandboxPool.builder(provider, SandboxSpec.builder("img:1").build()).name("quick")
+                     .minIdle(1).maxSize(1).build()) {
+            SandboxPoolMetrics metrics = SandboxPoolMetrics.builder(pool).handoutBuckets(Duration.ofMillis(3), Duration.ofMillis(1))
+                    .build();
+            metrics.bindTo(registry);
+            provider.addListener(metrics);
+            await().atMost(Patience.seconds(10)).until(() -> pool.stats().idle() == 1);
+
+            pool.acquire(Duration.ofSeconds(5)).stop();
+            String scrape = registry.scrape();
+
+            assertThat(scrape).contains("sandbox_pool_handout_duration_seconds_bucket{driver=\"scripted\",pool=\"quick\",le=\"0.001\"}")
+                    .contains("sandbox_pool_handout_duration_seconds_bucket{driver=\"scripted\",pool=\"quick\",le=\"0.003\"}")
+                    .doesNotContain("sandbox_pool_handout_duration_seconds_bucket{driver=\"scripted\",pool=\"quick\",le=\"0.005\"}");
+        }
+    }
+
+    @Test
+    void aBucketBoundThatIsNotPositiveIsRefusedNamingIt() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SandboxPoolMetrics.builder().handoutBuckets(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("handoutBuckets PT0S is not positive");
+    }
 }
