@@ -79,6 +79,13 @@ public interface SandboxDriver extends AutoCloseable {
         String location();
 
         /**
+         * Detaches it from its owner: no sweep of what dead owners left may remove it now, only {@link #remove()}.
+         * Idempotent. The default does nothing, for a driver whose sweeps never look at checkpoints.
+         */
+        default void keep() {
+        }
+
+        /**
          * Deletes it. Idempotent: what is already gone counts as removed.
          *
          * @throws RuntimeException when it could not be deleted (a later call tries again)
