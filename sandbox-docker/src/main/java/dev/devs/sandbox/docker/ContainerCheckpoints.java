@@ -50,6 +50,8 @@ final class ContainerCheckpoints {
     /** The one runtime that can checkpoint here: runc would need CRIU, which fails its own check on these kernels. */
     static final String RUNTIME = "runsc";
     static final Pattern NAME = Pattern.compile("snap-[0-9a-f]{12}");
+    /** A file of each fork's copy of a checkpoint, naming its container; see {@link #prepare}. */
+    private static final String FORK_MARKER = "devs-fork";
 
     /** Suffix of the file beside a checkpoint's folder that names its owner, {@code <directory>/<name>.owner}. */
     static final String OWNER_SUFFIX = ".owner";
@@ -214,6 +216,12 @@ final class ContainerCheckpoints {
                     Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
                 }
             }
+            // The engine uploads the folder to containerd as a tar (mtimes in whole seconds) before the restore, and
+            // containerd refuses a blob it already holds: the checkpoint's own blob, which it keeps after writing our
+            // folder until its garbage collection, or a concurrent fork's copy made in the same second ("commit failed:
+            // content sha256:...: already exists", seen in forks right after their checkpoint). A file naming this
+            // container makes every fork's tar its own; runsc reads only its image files.
+            Files.writeString(target.resolve(FORK_MARKER), containerId + "\n");
         } catch (NoSuchFileException e) {
             throw new SandboxStartException(sandboxId, "snapshot " + files.name() + " is gone from " + files.dir() + ": " + e.getFile(), e);
         } catch (IOException e) {
@@ -221,22 +229,17 @@ final class ContainerCheckpoints {
         }
     }
 
-    /** {@code docker start --checkpoint <name>} of the prepared container. */
+    /**
+     * {@code docker start --checkpoint <name>} of the prepared container. Not asked twice: when the engine refuses the
+     * start it has already removed the container (AutoRemove, which every sandbox has, applies to a failed start too),
+     * so a second ask can only answer "No such container" (seen: the engine's "failed to upload checkpoint to
+     * containerd: commit failed: content sha256:...: already exists", then 404 on the second ask). The start fails
+     * with the engine's own answer, and the provider removes what is left; a new fork creates a new container.
+     */
     void start(String sandboxId, String containerId, SandboxDriver.Checkpoint checkpoint) throws InterruptedException {
         String name = ours(sandboxId, checkpoint).name();
         String path = "/containers/" + containerId + "/start?checkpoint=" + URLEncoder.encode(name, StandardCharsets.UTF_8);
-        String what = "start container " + containerId + " from checkpoint " + name;
-        try {
-            post(sandboxId, path, null, what);
-        } catch (SandboxException e) {
-            // Seen once (the first fork of a benchmark's second snapshot): "failed to upload checkpoint to containerd:
-            // commit failed: content sha256:...: already exists", the engine's upload racing a blob of the same
-            // digest; nothing was started. Asked once more; anything else is the engine's answer.
-            if (e.getMessage() == null || !e.getMessage().contains("already exists")) {
-                throw e;
-            }
-            post(sandboxId, path, null, what);
-        }
+        post(sandboxId, path, null, "start container " + containerId + " from checkpoint " + name);
     }
 
     private static StoredCheckpoint ours(String sandboxId, SandboxDriver.Checkpoint checkpoint) {
