@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.devs.sandbox.ExecResult;
 import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxCapability;
+import dev.devs.sandbox.SandboxCapabilityException;
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSnapshot;
@@ -205,7 +207,8 @@ class DockerForkTest {
     void aRuncSandboxIsRefusedNamingItsRuntimeAndRunsOn() {
         try (SandboxProvider provider = provider(new RecordingListener());
              Sandbox sb = provider.start(DockerTestSupport.sleeper().build())) {
-            assertThatThrownBy(sb::checkpoint).isInstanceOf(UnsupportedOperationException.class)
+            assertThatThrownBy(sb::checkpoint).isInstanceOfSatisfying(SandboxCapabilityException.class,
+                    e -> assertThat(e.capability()).isEqualTo(SandboxCapability.SNAPSHOT))
                     .hasMessageContaining(sb.id()).hasMessageContaining("runtime 'runc'").hasMessageContaining("runsc");
             assertThat(sb.isAlive()).isTrue();
             assertThat(provider.snapshots()).isEmpty();
@@ -218,7 +221,8 @@ class DockerForkTest {
         assumeThat(IsolationImages.engineRuntimes()).as("the shared engine has runsc").contains("runsc");
         try (SandboxProvider provider = SandboxProvider.of(new DockerDriver());
              Sandbox sb = provider.start(template().build())) {
-            assertThatThrownBy(sb::checkpoint).isInstanceOf(UnsupportedOperationException.class)
+            assertThatThrownBy(sb::checkpoint).isInstanceOfSatisfying(SandboxCapabilityException.class,
+                    e -> assertThat(e.capability()).isEqualTo(SandboxCapability.SNAPSHOT))
                     .hasMessageContaining("experimental features off").hasMessageContaining("\"experimental\": true");
             assertThat(sb.isAlive()).isTrue();
         }
@@ -228,7 +232,8 @@ class DockerForkTest {
     void aSandboxWithScratchVolumesIsRefused() {
         try (SandboxProvider provider = provider(new RecordingListener());
              Sandbox sb = provider.start(template().scratchVolume("/scratch").build())) {
-            assertThatThrownBy(sb::checkpoint).isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("/scratch");
+            assertThatThrownBy(sb::checkpoint).isInstanceOfSatisfying(SandboxCapabilityException.class,
+                    e -> assertThat(e.capability()).isEqualTo(SandboxCapability.SNAPSHOT)).hasMessageContaining("/scratch");
             assertThat(sb.isAlive()).isTrue();
         }
     }

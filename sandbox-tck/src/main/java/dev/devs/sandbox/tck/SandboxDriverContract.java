@@ -751,11 +751,6 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
                 }
 
                 @Override
-                public boolean canPause() {
-                    return h.canPause();
-                }
-
-                @Override
                 public void pause(Duration timeout) throws InterruptedException {
                     h.pause(timeout);
                 }
@@ -768,11 +763,6 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
                 @Override
                 public boolean isPaused() {
                     return h.isPaused();
-                }
-
-                @Override
-                public boolean canCheckpoint() {
-                    return h.canCheckpoint();
                 }
 
                 @Override
