@@ -408,7 +408,7 @@ public final class Sandbox implements AutoCloseable {
      * <p>Programs see it as job control: their processes receive SIGSTOP and, on resume, SIGCONT (see
      * docs/guide/snapshots.md for why this, and not the engine's freezer).
      *
-     * @throws UnsupportedOperationException naming the driver, if its driver cannot pause sandboxes (nothing is done)
+     * @throws SandboxCapabilityException if its driver has no {@link SandboxCapability#PAUSE} (nothing is done)
      * @throws IllegalStateException         if the sandbox was stopped
      * @throws SandboxTimeoutException       if the sandbox did not confirm in time (it may be partly paused:
      *                                       {@link #resume()} or {@link #stop()} it)
@@ -420,7 +420,7 @@ public final class Sandbox implements AutoCloseable {
     /**
      * Lets a paused sandbox run on from where it was paused. Resuming a sandbox that is not paused does nothing.
      *
-     * @throws UnsupportedOperationException naming the driver, if its driver cannot pause sandboxes
+     * @throws SandboxCapabilityException if its driver has no {@link SandboxCapability#PAUSE}
      * @throws IllegalStateException         if the sandbox was stopped
      * @throws SandboxTimeoutException       if the sandbox did not confirm in time
      */
@@ -443,48 +443,51 @@ public final class Sandbox implements AutoCloseable {
      * <p>Docker driver: needs runtime {@code runsc}, an engine with experimental features on, and this JVM on the
      * engine's host with write access to its data root (a fork copies the checkpoint there).
      *
-     * @throws UnsupportedOperationException naming the driver, runtime or engine setting that cannot checkpoint; the
-     *                                       sandbox was not touched and runs on
+     * @throws SandboxCapabilityException   with {@link SandboxCapability#SNAPSHOT}, naming the driver, runtime, engine
+     *                                       setting or scratch volumes that cannot be checkpointed; the sandbox was not
+     *                                       touched and runs on
      * @throws IllegalStateException         if the sandbox was stopped or is paused
      * @throws SandboxException              if the checkpoint failed (the sandbox is stopped)
      */
     public SandboxSnapshot checkpoint() {
-        if (!handle.canCheckpoint()) {
-            throw new UnsupportedOperationException("driver '" + driver + "' cannot checkpoint sandbox " + id
-                    + " (capability 'checkpoint' is not supported by the " + driver + " driver)");
-        }
-        if (stopClaimed.get()) {
-            throw new IllegalStateException("sandbox " + id + " is stopped: checkpoint is no longer possible");
-        }
+        require(SandboxCapability.SNAPSHOT);
         requireNotPaused("taking a checkpoint");
         if (!spec.scratchVolumes().isEmpty()) {
-            throw new UnsupportedOperationException("sandbox " + id + " has scratch volumes " + spec.scratchVolumes()
+            throw refused(SandboxCapability.SNAPSHOT, "it has scratch volumes " + spec.scratchVolumes()
                     + ", whose contents a checkpoint does not hold: checkpoint a sandbox without scratch volumes (its work"
-                    + " directory and /tmp are kept)");
+                    + " directory and /tmp are kept)", null);
         }
         return provider.checkpoint(this);
     }
 
     private void pauseOrResume(boolean pause) {
         String what = pause ? "pause" : "resume";
-        if (!handle.canPause()) {
-            throw new UnsupportedOperationException("driver '" + driver + "' cannot " + what + " sandbox " + id
-                    + " (capability 'pause' is not supported by the " + driver + " driver): stop it instead, or use a"
-                    + " driver that can pause, such as docker");
-        }
-        if (stopClaimed.get()) {
-            throw new IllegalStateException("sandbox " + id + " is stopped: " + what + " is no longer possible");
-        }
+        require(SandboxCapability.PAUSE);
         try {
             if (pause) {
                 handle.pause(PAUSE_TIMEOUT);
             } else {
                 handle.resume(PAUSE_TIMEOUT);
             }
+        } catch (UnsupportedOperationException e) {
+            throw refused(SandboxCapability.PAUSE, e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SandboxException(what + " of sandbox " + id + " was interrupted", e);
         }
+    }
+
+    /**
+     * A refusal of this sandbox's driver (an {@link UnsupportedOperationException} of the SPI, or a reason of the core's)
+     * as the one exception the API throws for what cannot be done here, naming the driver and the capability.
+     */
+    SandboxCapabilityException refused(SandboxCapability capability, String reason, Throwable cause) {
+        SandboxCapabilityException e = new SandboxCapabilityException(driver, capability, "the " + driver + " driver cannot do "
+                + capability + " for sandbox " + id + ": " + reason);
+        if (cause != null) {
+            e.initCause(cause);
+        }
+        return e;
     }
 
     private void requireNotPaused(String what) {

@@ -30,5 +30,14 @@ public enum SandboxCapability {
     /** Trees in and out as tar streams, modes kept: {@link SandboxFiles#copyIn}, {@link SandboxFiles#copyOut}. */
     TREE_COPY,
     /** {@link Sandbox#endpoint(int)}: a declared port reachable from the host. */
-    PORTS
+    PORTS,
+    /** {@link Sandbox#pause()} and {@link Sandbox#resume()}: processes stopped where they are, memory kept. */
+    PAUSE,
+    /**
+     * {@link Sandbox#checkpoint()} and {@link SandboxProvider#fork(SandboxSnapshot)}. A driver that declares it may still
+     * refuse one sandbox whose runtime, engine or spec cannot be checkpointed (the Docker driver: only runtime
+     * {@code runsc} on an engine with experimental features, no scratch volumes), with the same exception naming what
+     * is missing.
+     */
+    SNAPSHOT
 }

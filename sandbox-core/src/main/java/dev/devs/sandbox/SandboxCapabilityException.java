@@ -1,8 +1,10 @@
 package dev.devs.sandbox;
 
 /**
- * A call that needs a {@link SandboxCapability} the sandbox's driver does not have. Thrown before anything is sent
- * to the sandbox, so the sandbox is as it was; {@link Sandbox#capabilities()} tells in advance.
+ * A call that needs a {@link SandboxCapability} the sandbox's driver does not have, or that the driver cannot use for
+ * this sandbox (for {@link SandboxCapability#SNAPSHOT}: its runtime, its engine's settings or its spec; the message
+ * names which, and what would do). Thrown before anything is sent to the sandbox, so the sandbox is as it was;
+ * {@link Sandbox#capabilities()} tells in advance what the driver lacks.
  */
 public class SandboxCapabilityException extends SandboxException {
     private static final long serialVersionUID = 1L;

@@ -149,7 +149,8 @@ public final class SandboxProvider implements AutoCloseable {
      * start type {@link StartType#FORKED} on its events. Emits STARTING, then READY or FAILED.
      *
      * @throws IllegalArgumentException      the snapshot was made by another provider, or has been removed
-     * @throws UnsupportedOperationException the driver cannot fork (nothing was done)
+     * @throws SandboxCapabilityException   the driver has no {@link SandboxCapability#SNAPSHOT}, or cannot fork this
+     *                                       snapshot here (nothing was done)
      * @throws SandboxStartException         the fork failed; FAILED was emitted and nothing is left behind
      * @throws IllegalStateException         the provider is closed
      */
@@ -161,6 +162,11 @@ public final class SandboxProvider implements AutoCloseable {
         }
         if (snapshot.isRemoved()) {
             throw new IllegalArgumentException("snapshot " + snapshot.id() + " has been removed: take a new checkpoint");
+        }
+        if (!driver.capabilities().contains(SandboxCapability.SNAPSHOT)) {
+            throw new SandboxCapabilityException(driver.name(), SandboxCapability.SNAPSHOT, "the " + driver.name()
+                    + " driver cannot do " + SandboxCapability.SNAPSHOT + ": it cannot fork snapshot " + snapshot.id()
+                    + " (its capabilities are " + driver.capabilities() + ")");
         }
         CompletableFuture<Void> inFlight = starts.register();
         try {
@@ -299,8 +305,10 @@ public final class SandboxProvider implements AutoCloseable {
         SandboxDriver.Checkpoint checkpoint;
         try {
             checkpoint = sandbox.handle.checkpoint(snapshotId, Sandbox.CHECKPOINT_TIMEOUT);
-        } catch (UnsupportedOperationException refused) {
+        } catch (SandboxCapabilityException refused) {
             throw refused; // nothing was done: the sandbox runs on
+        } catch (UnsupportedOperationException refused) {
+            throw sandbox.refused(SandboxCapability.SNAPSHOT, refused.getMessage(), refused); // as above
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stopQuietly(sandbox);

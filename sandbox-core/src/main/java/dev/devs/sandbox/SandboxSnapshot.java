@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <h2>Who removes it</h2>
  * Its owner, by {@link #remove()} (or {@link #close()}, the same); otherwise the provider that made it, when that
  * provider closes, unless {@link #keep()} was called, in which case only {@link #remove()} does. Forks do not need it
- * once they are ready: removing it ends none of them. After a {@code kill -9} of the owning JVM its files stay where
- * {@link #location()} says (see docs/guide/snapshots.md).
+ * once they are ready: removing it ends none of them. After a {@code kill -9} of the owning JVM, the orphan sweep of
+ * the next provider on that host removes it (see docs/guide/snapshots.md), unless it was kept.
  */
 public final class SandboxSnapshot implements AutoCloseable {
 
@@ -87,9 +87,17 @@ public final class SandboxSnapshot implements AutoCloseable {
         return checkpoint.location();
     }
 
-    /** Keeps it when its provider closes: only {@link #remove()} removes it then. Returns this snapshot. */
+    /**
+     * Keeps it when its provider closes, and when its owning JVM dies: only {@link #remove()} removes it then. Returns
+     * this snapshot.
+     *
+     * @throws SandboxException when the driver could not detach it from its owner (it is not kept then)
+     */
     public SandboxSnapshot keep() {
-        kept.set(true);
+        if (!kept.get()) {
+            checkpoint.keep();
+            kept.set(true);
+        }
         return this;
     }
 

@@ -83,7 +83,6 @@ public final class SandboxSpec {
     /** The name of the {@code runtime} attribute on READY, FAILED and stop events: the runtime the sandbox ran on. */
     public static final String RUNTIME_ATTRIBUTE = "runtime";
     // The Docker engine's runtime names are its daemon.json keys; this is what they can sensibly be.
-    private static final java.util.regex.Pattern RUNTIME_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
     private final @Nullable String image;
     private final List<String> command;
@@ -106,125 +105,26 @@ public final class SandboxSpec {
     private final List<Integer> ports;
 
     private SandboxSpec(Builder b) {
-        @Nullable String image = b.image;
-        List<String> command = b.command;
-        Map<String, String> env = b.env;
-        double cpus = b.cpus;
-        long memoryBytes = b.memoryBytes;
-        long pidsLimit = b.pidsLimit;
-        String network = b.network;
-        String user = b.user;
-        boolean readOnlyRootFs = b.readOnlyRootFs;
-        String workDir = b.workDir;
-        List<String> scratchVolumes = b.scratchVolumes;
-        List<String> readinessProbe = b.readinessProbe;
-        Duration startupTimeout = b.startupTimeout;
-        Duration stopGracePeriod = b.stopGracePeriod;
-        Map<String, String> labels = b.labels;
-        String runtime = b.runtime;
-        Duration maxLifetime = b.maxLifetime;
-        Duration minimumRunningTime = b.minimumRunningTime;
-        if (image != null && (image.isBlank() || containsWhitespace(image))) {
-            throw new IllegalArgumentException("image '" + image
-                    + "' is not a valid image reference: it must be non-blank and contain no whitespace, e.g. 'debian:bookworm' or 'localhost:5000/app:1'");
-        }
-        command = copyOf("command", command);
-        env = copyOf("env", env);
-        for (String key : env.keySet()) {
-            if (key.isEmpty() || key.indexOf('=') >= 0 || containsWhitespace(key)) {
-                throw new IllegalArgumentException("env key '" + key
-                        + "' is not a valid variable name: it must be non-empty and contain neither '=' nor whitespace");
-            }
-        }
-        if (!(cpus >= 0) || Double.isInfinite(cpus) || cpus > 1024) {
-            throw new IllegalArgumentException("cpus " + cpus + " is out of range: use 0 for no limit or a value in (0, 1024]");
-        }
-        if (memoryBytes < 0 || (memoryBytes > 0 && memoryBytes < MIN_MEMORY_BYTES)) {
-            throw new IllegalArgumentException("memoryBytes " + memoryBytes
-                    + " is out of range: use 0 for no limit or at least " + MIN_MEMORY_BYTES + " (6 MiB)");
-        }
-        if (pidsLimit < 0) {
-            throw new IllegalArgumentException("pidsLimit " + pidsLimit + " is negative: use 0 for no limit or a positive count");
-        }
-        Objects.requireNonNull(network, "network");
-        if (network.isBlank() || containsWhitespace(network)) {
-            throw new IllegalArgumentException("network '" + network + "' is not valid: use none, bridge, host or a network name");
-        }
-        user = user == null ? "" : user;
-        if (containsWhitespace(user)) {
-            throw new IllegalArgumentException("user '" + user + "' is not valid: use uid[:gid], a user name, or empty for the image's default");
-        }
-        requireAbsolutePath("workDir", workDir);
-        scratchVolumes = copyOf("scratchVolumes", scratchVolumes);
-        for (String path : scratchVolumes) {
-            requireAbsolutePath("scratchVolumes", path);
-            if (path.equals(workDir)) {
-                throw new IllegalArgumentException("scratchVolumes path '" + path + "' is the workDir, which is already a tmpfs: choose another path");
-            }
-        }
-        if (scratchVolumes.stream().distinct().count() != scratchVolumes.size()) {
-            throw new IllegalArgumentException("scratchVolumes " + scratchVolumes + " names a path twice: each path can hold one volume");
-        }
-        readinessProbe = copyOf("readinessProbe", readinessProbe);
-        requirePositive("startupTimeout", startupTimeout);
-        Objects.requireNonNull(stopGracePeriod, "stopGracePeriod");
-        if (stopGracePeriod.isNegative() || stopGracePeriod.compareTo(Duration.ofMinutes(5)) > 0) {
-            throw new IllegalArgumentException("stopGracePeriod " + stopGracePeriod + " is out of range: use 0 (kill at once) to PT5M");
-        }
-        labels = copyOf("labels", labels);
-        for (String key : labels.keySet()) {
-            if (key.startsWith(ResourceLabels.PREFIX)) {
-                throw new IllegalArgumentException("label '" + key + "' uses the reserved prefix '" + ResourceLabels.PREFIX
-                        + "': the library sets those itself; choose another key");
-            }
-        }
-        runtime = runtime == null ? "" : runtime;
-        if (!runtime.isEmpty() && !RUNTIME_NAME.matcher(runtime).matches()) {
-            throw new IllegalArgumentException("runtime '" + runtime + "' is not a valid runtime name: use empty for the"
-                    + " driver's default, or a name of letters, digits, '.', '_' and '-' such as runc or runsc");
-        }
-        if (maxLifetime == null) {
-            maxLifetime = DEFAULT_MAX_LIFETIME;
-        }
-        if (maxLifetime.compareTo(Duration.ofSeconds(1)) < 0 || maxLifetime.compareTo(MAX_MAX_LIFETIME) > 0) {
-            throw new IllegalArgumentException("maxLifetime " + maxLifetime + " is out of range: use PT1S to " + MAX_MAX_LIFETIME
-                    + " (default " + DEFAULT_MAX_LIFETIME + ")");
-        }
-        if (minimumRunningTime == null) {
-            minimumRunningTime = Duration.ZERO;
-        }
-        if (minimumRunningTime.isNegative() || minimumRunningTime.compareTo(startupTimeout) >= 0) {
-            throw new IllegalArgumentException("minimumRunningTime " + minimumRunningTime + " is out of range: use PT0S (none)"
-                    + " up to less than startupTimeout " + startupTimeout + ", within which the start waits for it");
-        }
-        this.image = image;
-        this.command = command;
-        this.env = env;
-        this.cpus = cpus;
-        this.memoryBytes = memoryBytes;
-        this.pidsLimit = pidsLimit;
-        this.network = network;
-        this.user = user;
-        this.readOnlyRootFs = readOnlyRootFs;
-        this.workDir = workDir;
-        this.scratchVolumes = scratchVolumes;
-        this.readinessProbe = readinessProbe;
-        this.startupTimeout = startupTimeout;
-        this.stopGracePeriod = stopGracePeriod;
-        this.labels = labels;
-        this.runtime = runtime;
-        this.maxLifetime = maxLifetime;
-        this.minimumRunningTime = minimumRunningTime;
-        List<Integer> ports = List.copyOf(b.ports);
-        for (Integer port : ports) {
-            if (port < 1 || port > 65535) {
-                throw new IllegalArgumentException("port " + port + " is not a TCP port: use 1..65535");
-            }
-        }
-        if (ports.stream().distinct().count() != ports.size()) {
-            throw new IllegalArgumentException("ports " + ports + " names a port twice: declare each once");
-        }
-        this.ports = ports;
+        // Each value checked and copied by SpecValidation, which names the field, the value and what is valid.
+        this.image = SpecValidation.image(b.image);
+        this.command = SpecValidation.copyOf("command", b.command);
+        this.env = SpecValidation.env(b.env);
+        this.cpus = SpecValidation.cpus(b.cpus);
+        this.memoryBytes = SpecValidation.memoryBytes(b.memoryBytes);
+        this.pidsLimit = SpecValidation.pidsLimit(b.pidsLimit);
+        this.network = SpecValidation.network(b.network);
+        this.user = SpecValidation.user(b.user);
+        this.readOnlyRootFs = b.readOnlyRootFs;
+        this.workDir = SpecValidation.absolutePath("workDir", b.workDir);
+        this.scratchVolumes = SpecValidation.scratchVolumes(b.scratchVolumes, workDir);
+        this.readinessProbe = SpecValidation.copyOf("readinessProbe", b.readinessProbe);
+        this.startupTimeout = SpecValidation.positive("startupTimeout", b.startupTimeout);
+        this.stopGracePeriod = SpecValidation.stopGracePeriod(b.stopGracePeriod);
+        this.labels = SpecValidation.labels(b.labels);
+        this.runtime = SpecValidation.runtime(b.runtime);
+        this.maxLifetime = SpecValidation.maxLifetime(b.maxLifetime, DEFAULT_MAX_LIFETIME, MAX_MAX_LIFETIME);
+        this.minimumRunningTime = SpecValidation.minimumRunningTime(b.minimumRunningTime, startupTimeout);
+        this.ports = SpecValidation.ports(b.ports);
     }
 
     /** A builder with the secure defaults, for a driver that needs no image (WebContainer). */
@@ -461,51 +361,6 @@ public final class SandboxSpec {
                 + ", maxLifetime=" + maxLifetime
                 + ", minimumRunningTime=" + minimumRunningTime
                 + ", ports=" + ports + "]";
-    }
-
-    private static boolean containsWhitespace(String s) {
-        return s.chars().anyMatch(Character::isWhitespace);
-    }
-
-    private static void requireAbsolutePath(String field, String path) {
-        if (path == null || !path.startsWith("/") || path.contains("..") || containsWhitespace(path)) {
-            throw new IllegalArgumentException(field + " '" + path
-                    + "' is not an absolute path: it must start with '/' and contain neither '..' nor whitespace");
-        }
-    }
-
-    private static void requirePositive(String field, Duration d) {
-        Objects.requireNonNull(d, field);
-        if (d.isZero() || d.isNegative()) {
-            throw new IllegalArgumentException(field + " " + d + " must be positive");
-        }
-    }
-
-    private static List<String> copyOf(String field, List<String> list) {
-        if (list == null) {
-            return List.of();
-        }
-        for (int i = 0; i < list.size(); i++) {
-            if (list.get(i) == null) {
-                throw new IllegalArgumentException(field + " element " + i + " is null");
-            }
-        }
-        return List.copyOf(list);
-    }
-
-    private static Map<String, String> copyOf(String field, Map<String, String> map) {
-        if (map == null) {
-            return Map.of();
-        }
-        // Keeps insertion order (Map.copyOf would not) so that specs print and compare predictably.
-        LinkedHashMap<String, String> copy = new LinkedHashMap<>();
-        map.forEach((k, v) -> {
-            if (k == null || v == null) {
-                throw new IllegalArgumentException(field + " entry " + k + "=" + v + " has a null key or value");
-            }
-            copy.put(k, v);
-        });
-        return java.util.Collections.unmodifiableMap(copy);
     }
 
     /** Mutable builder for {@link SandboxSpec}; {@link #build()} validates. Not thread-safe. */

@@ -92,6 +92,19 @@ public final class ScriptedDriver implements SandboxDriver {
         return "scripted";
     }
 
+    /** EXEC, and PAUSE and SNAPSHOT as {@link #canPause} and {@link #canCheckpoint} say. */
+    @Override
+    public java.util.Set<SandboxCapability> capabilities() {
+        java.util.Set<SandboxCapability> c = java.util.EnumSet.of(SandboxCapability.EXEC);
+        if (canPause) {
+            c.add(SandboxCapability.PAUSE);
+        }
+        if (canCheckpoint) {
+            c.add(SandboxCapability.SNAPSHOT);
+        }
+        return c;
+    }
+
     @Override
     public void validate(SandboxSpec spec) {
         if (rejectSpecs) {
@@ -246,13 +259,8 @@ public final class ScriptedDriver implements SandboxDriver {
             private volatile boolean paused;
 
             @Override
-            public boolean canPause() {
-                return canPause;
-            }
-
-            @Override
-            public boolean canCheckpoint() {
-                return canCheckpoint;
+            public java.util.Set<dev.devs.sandbox.SandboxCapability> capabilities() {
+                return ScriptedDriver.this.capabilities();
             }
 
             @Override

@@ -57,8 +57,10 @@ class SnapshotPoolTest {
     void aDriverThatCannotCheckpointIsRefusedNamingItAndTheSandboxRunsOn() {
         try (SandboxProvider provider = SandboxProvider.builder(new ScriptedDriver()).sweepOrphans(false).build();
              Sandbox sb = provider.start(SandboxSpec.builder("busybox:local").build())) {
-            assertThatThrownBy(sb::checkpoint).isInstanceOf(UnsupportedOperationException.class)
-                    .hasMessageContaining("driver 'scripted' cannot checkpoint").hasMessageContaining("capability 'checkpoint'");
+            assertThatThrownBy(sb::checkpoint).isInstanceOfSatisfying(SandboxCapabilityException.class, e -> {
+                assertThat(e.driver()).isEqualTo("scripted");
+                assertThat(e.capability()).isEqualTo(SandboxCapability.SNAPSHOT);
+            }).hasMessageContaining("the scripted driver cannot do SNAPSHOT").hasMessageContaining(sb.id());
             assertThat(sb.isAlive()).isTrue();
         }
     }

@@ -63,7 +63,9 @@ public interface SandboxDriver extends AutoCloseable {
      * contract as {@link #start}: returns once ready, respects {@link StartContext#remaining()}, removes what it
      * created when it fails. The provider marks it {@link dev.devs.sandbox.StartType#FORKED}.
      *
-     * @throws UnsupportedOperationException naming what is missing, if this driver cannot fork (the default)
+     * Only called when {@link #capabilities()} lists {@link SandboxCapability#SNAPSHOT}.
+     *
+     * @throws UnsupportedOperationException if this driver cannot fork (the default)
      */
     default Handle fork(SandboxSpec spec, Checkpoint checkpoint, StartContext context) throws InterruptedException {
         throw new UnsupportedOperationException("driver " + name() + " cannot start a sandbox from a checkpoint");
@@ -77,6 +79,13 @@ public interface SandboxDriver extends AutoCloseable {
 
         /** Where it is stored (a directory, a URL), for people and logs. */
         String location();
+
+        /**
+         * Detaches it from its owner: no sweep of what dead owners left may remove it now, only {@link #remove()}.
+         * Idempotent. The default does nothing, for a driver whose sweeps never look at checkpoints.
+         */
+        default void keep() {
+        }
 
         /**
          * Deletes it. Idempotent: what is already gone counts as removed.
@@ -267,34 +276,28 @@ public interface SandboxDriver extends AutoCloseable {
         boolean isAlive();
 
         /**
-         * Whether {@link #pause} and {@link #resume} work for this sandbox. The default says no; a driver that can
-         * pause overrides all four pause methods. {@code Sandbox.pause()} asks this first and refuses, naming the
-         * driver, without calling {@link #pause}.
-         */
-        default boolean canPause() {
-            return false;
-        }
-
-        /**
          * Stops every process of the sandbox (no CPU used) while keeping its memory, its files and everything that
          * ends it: it still dies with its owner and at its maximum lifetime while paused. Returns once every
-         * process is stopped. A paused sandbox can be stopped without resuming it first.
+         * process is stopped. A paused sandbox can be stopped without resuming it first. Only called when
+         * {@link #capabilities()} lists {@link SandboxCapability#PAUSE}; a driver that lists it overrides
+         * {@link #pause}, {@link #resume} and {@link #isPaused}.
          *
-         * @throws UnsupportedOperationException if {@link #canPause()} is false (the default)
+         * @throws UnsupportedOperationException if not implemented (the default); the caller sees it as a
+         *                                       {@link dev.devs.sandbox.SandboxCapabilityException}
          * @throws SandboxTimeoutException       when the sandbox did not confirm within {@code timeout}
          */
         default void pause(Duration timeout) throws InterruptedException {
-            throw new UnsupportedOperationException("pause");
+            throw refused(SandboxCapability.PAUSE);
         }
 
         /**
          * Lets the processes {@link #pause} stopped run again, from where they were. Returns once they run.
          *
-         * @throws UnsupportedOperationException if {@link #canPause()} is false (the default)
+         * @throws UnsupportedOperationException if not implemented (the default)
          * @throws SandboxTimeoutException       when the sandbox did not confirm within {@code timeout}
          */
         default void resume(Duration timeout) throws InterruptedException {
-            throw new UnsupportedOperationException("resume");
+            throw refused(SandboxCapability.PAUSE);
         }
 
         /** Whether the sandbox is paused: {@link #pause} returned and {@link #resume} has not since. Default false. */
@@ -302,23 +305,22 @@ public interface SandboxDriver extends AutoCloseable {
             return false;
         }
 
-        /** Whether {@link #checkpoint} may work for this sandbox. The default says no. */
-        default boolean canCheckpoint() {
-            return false;
-        }
-
         /**
          * Writes a checkpoint of the sandbox's processes and in-memory files, from which {@link SandboxDriver#fork} starts
          * new sandboxes. The sandbox may end with it (a runtime that cannot leave it running); the provider stops it
          * afterwards either way. Refusals (this sandbox's runtime or engine cannot checkpoint) come before anything is
-         * done, and leave the sandbox running.
+         * done, and leave the sandbox running. Only called when {@link #capabilities()} lists
+         * {@link SandboxCapability#SNAPSHOT}.
          *
          * @param snapshotId names the checkpoint ({@code snap-} and 12 hex digits)
-         * @throws UnsupportedOperationException naming what is missing, when it cannot be done here (the default)
+         * @throws UnsupportedOperationException naming what is missing (a runtime, an engine setting), when it cannot be
+         *                                       done for this sandbox (the default: never); the caller sees it as a
+         *                                       {@link dev.devs.sandbox.SandboxCapabilityException} with
+         *                                       {@link SandboxCapability#SNAPSHOT}
          * @throws SandboxTimeoutException       when it did not finish within {@code timeout}
          */
         default Checkpoint checkpoint(String snapshotId, Duration timeout) throws InterruptedException {
-            throw new UnsupportedOperationException("checkpoint");
+            throw refused(SandboxCapability.SNAPSHOT);
         }
     }
 }

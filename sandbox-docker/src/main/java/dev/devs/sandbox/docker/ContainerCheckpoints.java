@@ -18,10 +18,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -44,7 +49,21 @@ final class ContainerCheckpoints {
 
     /** The one runtime that can checkpoint here: runc would need CRIU, which fails its own check on these kernels. */
     static final String RUNTIME = "runsc";
-    private static final Pattern NAME = Pattern.compile("snap-[0-9a-f]{12}");
+    static final Pattern NAME = Pattern.compile("snap-[0-9a-f]{12}");
+    /** A file of each fork's copy of a checkpoint, naming its container; see {@link #prepare}. */
+    private static final String FORK_MARKER = "devs-fork";
+
+    /** Suffix of the file beside a checkpoint's folder that names its owner, {@code <directory>/<name>.owner}. */
+    static final String OWNER_SUFFIX = ".owner";
+    /**
+     * The snapshot directories of this JVM's drivers, the default always among them: the orphan sweep of any driver
+     * looks in each for what dead owners left, so that one configured elsewhere is swept by a later JVM configured so.
+     */
+    private static final Set<Path> DIRECTORIES = ConcurrentHashMap.newKeySet();
+
+    static {
+        DIRECTORIES.add(DockerDriver.DEFAULT_SNAPSHOT_DIRECTORY);
+    }
 
     private final EngineCalls engine;
     private final EngineFailureTranslator failures;
@@ -56,9 +75,20 @@ final class ContainerCheckpoints {
         this.failures = failures;
         this.dockerHost = dockerHost;
         this.directory = directory;
+        DIRECTORIES.add(directory);
     }
 
-    /** A checkpoint's files in {@link #directory}: {@code <directory>/<name>/}. */
+    /** Every snapshot directory a driver of this JVM was given (and the default). */
+    static Set<Path> directories() {
+        return Set.copyOf(DIRECTORIES);
+    }
+
+    /**
+     * A checkpoint's files in {@link #directory}: {@code <directory>/<name>/}, and beside them {@code <name>.owner}, the
+     * owner's labels ({@link Owner#labels()}), written before the engine is asked, so that the orphan sweep can tell a
+     * dead owner's snapshot, and only that, at any moment of its life. {@link #keep()} deletes the owner file: a kept
+     * snapshot belongs to no process and only an explicit {@link #remove()} ends it.
+     */
     record StoredCheckpoint(Path dir, String name, long sizeBytes) implements SandboxDriver.Checkpoint {
         @Override
         public String location() {
@@ -66,9 +96,38 @@ final class ContainerCheckpoints {
         }
 
         @Override
+        public void keep() {
+            deleteOwnerFile(dir);
+        }
+
+        @Override
         public void remove() {
             deleteTree(dir);
+            deleteOwnerFile(dir);
         }
+    }
+
+    static Path ownerFile(Path checkpointDir) {
+        return checkpointDir.resolveSibling(checkpointDir.getFileName() + OWNER_SUFFIX);
+    }
+
+    private static void deleteOwnerFile(Path checkpointDir) {
+        try {
+            Files.deleteIfExists(ownerFile(checkpointDir));
+        } catch (IOException e) {
+            throw new SandboxException("removing the owner file " + ownerFile(checkpointDir) + " failed: " + e, e);
+        }
+    }
+
+    /** The owner an owner file names, or empty when it names none legibly. */
+    static Optional<Owner> readOwner(Path ownerFile) throws IOException {
+        Properties p = new Properties();
+        try (var in = Files.newInputStream(ownerFile)) {
+            p.load(in);
+        }
+        Map<String, String> labels = new HashMap<>();
+        p.stringPropertyNames().forEach(k -> labels.put(k, p.getProperty(k)));
+        return Owner.fromLabels(labels);
     }
 
     /**
@@ -91,6 +150,23 @@ final class ContainerCheckpoints {
         } catch (IOException e) {
             throw new UnsupportedOperationException("the snapshot directory " + directory + " cannot be used: " + e, e);
         }
+        Path dir = directory.resolve(name);
+        writeOwnerFile(dir);
+        try {
+            return write(sandboxId, containerId, link, name, timeout, dir, dataRoot);
+        } catch (RuntimeException | InterruptedException e) {
+            // Nothing of a failed checkpoint is anyone's snapshot: its files go with it.
+            try {
+                new StoredCheckpoint(dir, name, 0).remove();
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    private SandboxDriver.Checkpoint write(String sandboxId, String containerId, OwnerLink link, String name, Duration timeout,
+                                           Path dir, Path dataRoot) throws InterruptedException {
         // No lifetime watcher may be in the checkpoint: on a restored clock it could fire before the fork's own starts.
         Map<OwnerLink.Mark, Long> seen = Map.of(OwnerLink.Mark.LIFETIME_SUSPENDED, link.marks(OwnerLink.Mark.LIFETIME_SUSPENDED));
         try {
@@ -104,12 +180,22 @@ final class ContainerCheckpoints {
         }
         String body = "{\"CheckpointID\":\"" + name + "\",\"CheckpointDir\":\"" + json(directory.toString()) + "\",\"Exit\":true}";
         post(sandboxId, "/containers/" + containerId + "/checkpoints", body, "checkpoint container " + containerId);
-        Path dir = directory.resolve(name);
         if (!Files.isRegularFile(dir.resolve("checkpoint.img"))) {
             throw new SandboxException("the engine said it checkpointed sandbox " + sandboxId + " but " + dir
                     + " holds no checkpoint.img (engine data root " + dataRoot + ")");
         }
         return new StoredCheckpoint(dir, name, sizeOf(dir));
+    }
+
+    private static void writeOwnerFile(Path dir) {
+        Properties p = new Properties();
+        p.putAll(Owner.current().labels());
+        Path file = ownerFile(dir);
+        try (var out = Files.newOutputStream(file)) {
+            p.store(out, "the process that owns snapshot " + dir.getFileName() + "; the orphan sweep removes both once it is dead");
+        } catch (IOException e) {
+            throw new UnsupportedOperationException("the snapshot directory " + dir.getParent() + " cannot be used: " + e, e);
+        }
     }
 
     /** Copies the checkpoint under the engine's folder of the created container {@code containerId}. */
@@ -130,6 +216,12 @@ final class ContainerCheckpoints {
                     Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
                 }
             }
+            // The engine uploads the folder to containerd as a tar (mtimes in whole seconds) before the restore, and
+            // containerd refuses a blob it already holds: the checkpoint's own blob, which it keeps after writing our
+            // folder until its garbage collection, or a concurrent fork's copy made in the same second ("commit failed:
+            // content sha256:...: already exists", seen in forks right after their checkpoint). A file naming this
+            // container makes every fork's tar its own; runsc reads only its image files.
+            Files.writeString(target.resolve(FORK_MARKER), containerId + "\n");
         } catch (NoSuchFileException e) {
             throw new SandboxStartException(sandboxId, "snapshot " + files.name() + " is gone from " + files.dir() + ": " + e.getFile(), e);
         } catch (IOException e) {
@@ -137,22 +229,17 @@ final class ContainerCheckpoints {
         }
     }
 
-    /** {@code docker start --checkpoint <name>} of the prepared container. */
+    /**
+     * {@code docker start --checkpoint <name>} of the prepared container. Not asked twice: when the engine refuses the
+     * start it has already removed the container (AutoRemove, which every sandbox has, applies to a failed start too),
+     * so a second ask can only answer "No such container" (seen: the engine's "failed to upload checkpoint to
+     * containerd: commit failed: content sha256:...: already exists", then 404 on the second ask). The start fails
+     * with the engine's own answer, and the provider removes what is left; a new fork creates a new container.
+     */
     void start(String sandboxId, String containerId, SandboxDriver.Checkpoint checkpoint) throws InterruptedException {
         String name = ours(sandboxId, checkpoint).name();
         String path = "/containers/" + containerId + "/start?checkpoint=" + URLEncoder.encode(name, StandardCharsets.UTF_8);
-        String what = "start container " + containerId + " from checkpoint " + name;
-        try {
-            post(sandboxId, path, null, what);
-        } catch (SandboxException e) {
-            // Seen once (the first fork of a benchmark's second snapshot): "failed to upload checkpoint to containerd:
-            // commit failed: content sha256:...: already exists", the engine's upload racing a blob of the same
-            // digest; nothing was started. Asked once more; anything else is the engine's answer.
-            if (e.getMessage() == null || !e.getMessage().contains("already exists")) {
-                throw e;
-            }
-            post(sandboxId, path, null, what);
-        }
+        post(sandboxId, path, null, "start container " + containerId + " from checkpoint " + name);
     }
 
     private static StoredCheckpoint ours(String sandboxId, SandboxDriver.Checkpoint checkpoint) {

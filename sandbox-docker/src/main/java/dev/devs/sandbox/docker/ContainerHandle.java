@@ -283,11 +283,6 @@ final class ContainerHandle implements SandboxDriver.Handle {
 
     /** Pause and resume are carried out by the owner watchdog; see {@link ContainerPause}. */
     @Override
-    public boolean canPause() {
-        return true;
-    }
-
-    @Override
     public void pause(Duration timeout) throws InterruptedException {
         with.engine().ensureOpen();
         pause.pause(timeout);
@@ -304,13 +299,10 @@ final class ContainerHandle implements SandboxDriver.Handle {
         return pause.isPaused();
     }
 
-    /** Checkpoints are refused per sandbox by {@link ContainerCheckpoints} (runtime, engine), before anything is done. */
-    @Override
-    public boolean canCheckpoint() {
-        return true;
-    }
-
-    /** Writes the checkpoint, which ends the container (runsc cannot leave it running); see {@link ContainerCheckpoints}. */
+    /**
+     * Writes the checkpoint, which ends the container (runsc cannot leave it running), or refuses this sandbox (runtime,
+     * engine) before anything is done; see {@link ContainerCheckpoints}.
+     */
     @Override
     public SandboxDriver.Checkpoint checkpoint(String snapshotId, Duration timeout) throws InterruptedException {
         with.engine().ensureOpen();

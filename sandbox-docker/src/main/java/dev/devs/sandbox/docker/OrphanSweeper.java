@@ -4,9 +4,16 @@ import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import dev.devs.sandbox.ResourceLabels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +24,12 @@ import org.slf4j.LoggerFactory;
  * and those of owners on other hosts before their expiry, are never touched. Normally there is nothing to do:
  * the owner watchdog ends a sandbox when its owner dies. What it cannot cover is a container created but never
  * started (its owner died between the two calls) and anything left by a failed removal.
+ *
+ * <p>Snapshots too: a checkpoint's files in a snapshot directory of this JVM's drivers
+ * ({@link ContainerCheckpoints#directories()}) whose owner file names a provably dead owner are removed, owner file
+ * last (so that a sweep cut short is finished by the next). The engine's own copies of a checkpoint (under its folder
+ * of a forked container) go with that container, which the engine or this sweep removes. A snapshot without owner file
+ * was kept on purpose ({@code SandboxSnapshot.keep()}) and is never touched.
  */
 final class OrphanSweeper {
 
@@ -28,10 +41,13 @@ final class OrphanSweeper {
         this.engine = engine;
     }
 
-    /** @return how many containers and volumes were removed */
+    /** @return how many containers, volumes and snapshots were removed */
     int sweep() throws InterruptedException {
         Instant now = Instant.now();
         int removed = 0;
+        for (Path directory : ContainerCheckpoints.directories()) {
+            removed += sweepSnapshots(directory);
+        }
         List<Container> containers = engine.request(c -> c.listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of(ResourceLabels.MANAGED, "true")).exec());
         for (Container container : containers) {
@@ -56,6 +72,47 @@ final class OrphanSweeper {
                     } catch (NotFoundException | ConflictException goneOrInUse) {
                         // Removed meanwhile, or still mounted by a container that is going away.
                     }
+                }
+            }
+        }
+        return removed;
+    }
+
+    /** Removes the snapshots in {@code directory} whose owner is provably dead; returns how many. */
+    static int sweepSnapshots(Path directory) {
+        List<Path> ownerFiles;
+        try (Stream<Path> entries = Files.list(directory)) {
+            ownerFiles = entries.filter(f -> f.getFileName().toString().endsWith(ContainerCheckpoints.OWNER_SUFFIX)).toList();
+        } catch (NoSuchFileException | NotDirectoryException none) {
+            return 0;
+        } catch (IOException e) {
+            log.warn("the snapshot directory {} cannot be listed, so dead owners' snapshots there stay: {}", directory, e.toString());
+            return 0;
+        }
+        int removed = 0;
+        for (Path ownerFile : ownerFiles) {
+            String file = ownerFile.getFileName().toString();
+            String name = file.substring(0, file.length() - ContainerCheckpoints.OWNER_SUFFIX.length());
+            if (!ContainerCheckpoints.NAME.matcher(name).matches()) {
+                continue; // not ours
+            }
+            Optional<Owner> owner;
+            try {
+                owner = ContainerCheckpoints.readOwner(ownerFile);
+            } catch (NoSuchFileException gone) {
+                continue; // removed or kept meanwhile
+            } catch (IOException e) {
+                log.warn("the owner file {} cannot be read, so its snapshot stays: {}", ownerFile, e.toString());
+                continue;
+            }
+            if (owner.isPresent() && owner.get().provablyDead()) {
+                try {
+                    new ContainerCheckpoints.StoredCheckpoint(directory.resolve(name), name, 0).remove();
+                    removed++;
+                    log.info("removed snapshot {} at {}, left by a dead owner (pid {} on {})", name, directory,
+                            owner.get().pid(), owner.get().host());
+                } catch (RuntimeException e) {
+                    log.warn("removing snapshot {} at {}, left by a dead owner, failed; the next sweep tries again", name, directory, e);
                 }
             }
         }

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * What a security reviewer checks in a sandbox, asserted from inside a real one on one OCI runtime; a subclass
- * per runtime ({@link RuncIsolationTest}, {@link RunscIsolationTest}). A runtime the engine has not registered
+ * per runtime ({@link RuncIsolationTest}, {@link RunscIsolationTest}), and one for sandboxes forked from a snapshot
+ * ({@link RunscForkIsolationTest}): the same checks, only the way each sandbox is made differs. A runtime the engine has not registered
  * skips the class with the reason (which runtimes the engine has, and how to get the missing one), never silently.
  *
  * <p>Each check also records what it saw in {@code target/isolation/<runtime>.tsv}: the table published in
@@ -55,6 +56,21 @@ abstract class IsolationSuite {
     /** The runtime under test, as the engine names it. */
     abstract String runtime();
 
+    /** Which table the checks write ({@code target/isolation/<name>.tsv}). */
+    String tableName() {
+        return runtime();
+    }
+
+    /** Every sandbox a check uses comes from here: a fresh start, unless a subclass makes it otherwise. */
+    Sandbox start(SandboxSpec spec) {
+        return provider.start(spec);
+    }
+
+    /** The provider the sandboxes are started with. */
+    SandboxProvider provider() {
+        return provider;
+    }
+
     @BeforeAll
     void startSandbox() {
         if (!IsolationImages.engineRuntimes().contains(runtime())) {
@@ -66,7 +82,7 @@ abstract class IsolationSuite {
             return;
         }
         provider = SandboxProvider.builder(new DockerDriver()).listener(events).build();
-        sandbox = provider.start(spec().build());
+        sandbox = start(spec().build());
     }
 
     @BeforeEach
@@ -82,7 +98,7 @@ abstract class IsolationSuite {
         if (!table.isEmpty()) {
             Path dir = Path.of("target", "isolation");
             Files.createDirectories(dir);
-            Files.write(dir.resolve(runtime() + ".tsv"), table.entrySet().stream()
+            Files.write(dir.resolve(tableName() + ".tsv"), table.entrySet().stream()
                     .map(e -> e.getKey() + "\t" + e.getValue()).collect(Collectors.toList()));
         }
     }
@@ -152,8 +168,8 @@ abstract class IsolationSuite {
      */
     @Test
     void aDeclaredPortIsReachableFromTheHostAndTheSandboxStillReachesNothing() throws Exception {
-        Sandbox a = provider.start(spec().port(8080).build());
-        Sandbox b = provider.start(spec().port(8080).build());
+        Sandbox a = start(spec().port(8080).build());
+        Sandbox b = start(spec().port(8080).build());
         try {
             a.files().write("www/index.html", "served by a\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
             a.start(dev.devs.sandbox.ExecSpec.builder("httpd", "-f", "-p", "127.0.0.1:8080", "-h", "/workspace/www").build());
@@ -198,7 +214,7 @@ abstract class IsolationSuite {
     @Test
     void aSetuidBinaryGainsNothing() {
         IsolationImages.ensureSetuidImage();
-        try (Sandbox s = provider.start(spec().image(IsolationImages.SETUID_IMAGE).build())) {
+        try (Sandbox s = start(spec().image(IsolationImages.SETUID_IMAGE).build())) {
             assertThat(sh(s, "stat -c %a:%u " + IsolationImages.SETUID_PROBE).strip()).as("probe mode and owner").isEqualTo("4755:0");
             int euid = s.exec(IsolationImages.SETUID_PROBE).exitCode();
             // 254 = 65534 mod 256: the effective uid stayed the caller's; 0 would mean the setuid bit made it root.
@@ -238,7 +254,7 @@ abstract class IsolationSuite {
         // gVisor's own threads count against the host's pids limit (docs/security/isolation.md): at 64 the runtime
         // itself sometimes had no room left to start the command. 128 is still far below the loop's 300.
         long limit = runtime().equals("runsc") ? 2 * PIDS_LIMIT : PIDS_LIMIT;
-        try (Sandbox s = provider.start(spec().pidsLimit(limit).build())) {
+        try (Sandbox s = start(spec().pidsLimit(limit).build())) {
             String seen;
             List<String> forkLoop = List.of("sh", "-c", "i=0; while [ $i -lt 300 ]; do sleep 300 & i=$((i+1)); done; ps | wc -l");
             if (runtime().equals("runsc")) {
@@ -272,7 +288,7 @@ abstract class IsolationSuite {
 
     @Test
     void anAllocationOverTheMemoryLimitEndsInKilledWithOomSaid() throws Exception {
-        Sandbox s = provider.start(DockerTestSupport.sleeper().runtime(runtime()).memoryBytes(SMALL_MEMORY)
+        Sandbox s = start(DockerTestSupport.sleeper().runtime(runtime()).memoryBytes(SMALL_MEMORY)
                 .command("sh", "-c", "sleep 1; exec dd if=/dev/zero of=/dev/null bs=256M count=1").build());
         String containerId = s.attributes().get("containerId");
         // The engine removes a sandbox's container as soon as it exits (AutoRemove), so its OOMKilled flag cannot be

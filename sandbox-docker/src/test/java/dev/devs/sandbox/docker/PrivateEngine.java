@@ -76,6 +76,11 @@ final class PrivateEngine implements AutoCloseable {
         return "unix://" + dir.resolve("docker.sock");
     }
 
+    /** Its data root, where it keeps a folder per container (and there, the checkpoints a fork restores). */
+    Path dataRoot() {
+        return dir.resolve("data");
+    }
+
     void start() throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of("dockerd", "--data-root", dir.resolve("data").toString(),
                 "--exec-root", dir.resolve("exec").toString(), "--pidfile", dir.resolve("dockerd.pid").toString(), "-H", host(),

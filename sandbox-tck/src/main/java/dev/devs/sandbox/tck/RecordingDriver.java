@@ -107,6 +107,29 @@ final class RecordingDriver implements SandboxDriver {
         }
 
         @Override
+        public void pause(Duration timeout) throws InterruptedException {
+            note("pause");
+            h.pause(timeout);
+        }
+
+        @Override
+        public void resume(Duration timeout) throws InterruptedException {
+            note("resume");
+            h.resume(timeout);
+        }
+
+        @Override
+        public boolean isPaused() {
+            return h.isPaused();
+        }
+
+        @Override
+        public SandboxDriver.Checkpoint checkpoint(String snapshotId, Duration timeout) throws InterruptedException {
+            note("checkpoint " + snapshotId);
+            return h.checkpoint(snapshotId, timeout);
+        }
+
+        @Override
         public SandboxProcess start(ExecSpec spec) throws InterruptedException {
             note("start " + spec);
             return h.start(spec);

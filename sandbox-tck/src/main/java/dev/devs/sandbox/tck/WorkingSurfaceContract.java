@@ -171,6 +171,8 @@ public abstract class WorkingSurfaceContract {
             case FILE_MANAGE -> s.files().mkdirs("contract-refused-dir");
             case TREE_COPY -> s.files().openTar(".");
             case PORTS -> s.endpoint(8080);
+            case PAUSE -> s.pause();
+            case SNAPSHOT -> s.checkpoint();
         }
     }
 
