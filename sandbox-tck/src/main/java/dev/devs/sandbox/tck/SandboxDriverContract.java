@@ -76,7 +76,33 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
      * A suite that plants a defect may shorten it to see the check fail sooner.
      */
     protected Duration patience() {
-        return Duration.ofSeconds(60);
+        return Patience.seconds(60);
+    }
+
+    /**
+     * The exec timeout {@link #execTimeoutThrowsAndTheSandboxStaysUsable()} lets run out on purpose: long enough for
+     * the driver to have launched the command, so that the check sees a command that ran past it. Two seconds unless
+     * a driver whose exec is in-process shortens it (each check that lets a timeout run out waits it in full).
+     */
+    protected Duration expiringExecTimeout() {
+        return Duration.ofSeconds(2);
+    }
+
+    /**
+     * The startup timeout {@link #aStartThatCannotBecomeReadyFailsWithATimeoutAtItsStartupTimeout()} lets run out on
+     * purpose: long enough for the driver to reach its readiness wait. Three seconds unless a driver shortens it.
+     */
+    protected Duration expiringStartupTimeout() {
+        return Duration.ofSeconds(3);
+    }
+
+    /**
+     * The maxLifetime {@link #aSandboxEndsByItselfAtItsMaxLifetime()} waits out: longer than a start of
+     * {@link #runningSpec()} takes, so that the sandbox becomes ready before it ends. Two seconds unless a driver
+     * shortens it.
+     */
+    protected Duration reachableMaxLifetime() {
+        return Duration.ofSeconds(2);
     }
 
     /** What some checks need of a driver; a driver lacking one says why in {@link #cannot(Ability)}. */
@@ -423,7 +449,7 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
     void execTimeoutThrowsAndTheSandboxStaysUsable() {
         Sandbox sandbox = provider.start(runningSpec());
 
-        assertThatThrownBy(() -> sandbox.exec(hangingExecCommand(), Duration.ofSeconds(2)))
+        assertThatThrownBy(() -> sandbox.exec(hangingExecCommand(), expiringExecTimeout()))
                 .isInstanceOf(SandboxExecTimeoutException.class);
 
         assertThat(sandbox.isAlive()).as("alive after an exec timed out").isTrue();
@@ -434,7 +460,7 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
 
     @Test
     void aStartThatCannotBecomeReadyFailsWithATimeoutAtItsStartupTimeout() throws Exception {
-        Duration startupTimeout = Duration.ofSeconds(3);
+        Duration startupTimeout = expiringStartupTimeout();
         CompletableFuture<Sandbox> start = provider.startAsync(neverReadySpec(startupTimeout));
 
         // The bound is generous: what is checked is that the start ends by itself, and how.
@@ -551,7 +577,7 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
     @Test
     void aSandboxEndsByItselfAtItsMaxLifetime() throws Exception {
         require(Ability.MAX_LIFETIME);
-        Sandbox sandbox = provider.start(runningSpec().toBuilder().maxLifetime(Duration.ofSeconds(2)).build());
+        Sandbox sandbox = provider.start(runningSpec().toBuilder().maxLifetime(reachableMaxLifetime()).build());
 
         Awaitility.await().atMost(patience()).pollInterval(Duration.ofMillis(100)).until(() -> !sandbox.isAlive());
 
