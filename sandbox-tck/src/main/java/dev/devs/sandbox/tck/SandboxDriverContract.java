@@ -264,7 +264,7 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
         assertThat(ready.duration()).isPositive().isEqualTo(sandbox.provisioningDuration());
         assertThat(ready.startType()).isEqualTo(sandbox.startType());
         assertThat(sandbox.isAlive()).isTrue();
-        ExecResult result = sandbox.exec(execCommand(), Duration.ofSeconds(30));
+        ExecResult result = sandbox.exec(execCommand(), Patience.seconds(30));
         assertThat(result.exitCode()).as("exit code of %s", execCommand()).isZero();
         assertThat(result.stdout().trim()).isEqualTo(execOutput());
     }
@@ -321,8 +321,8 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
             }));
         }
 
-        StopOutcome a = stops.get(0).get(60, TimeUnit.SECONDS);
-        StopOutcome b = stops.get(1).get(60, TimeUnit.SECONDS);
+        StopOutcome a = stops.get(0).get(Patience.seconds(60).toMillis(), TimeUnit.MILLISECONDS);
+        StopOutcome b = stops.get(1).get(Patience.seconds(60).toMillis(), TimeUnit.MILLISECONDS);
 
         assertThat(a).isEqualTo(b).isEqualTo(StopOutcome.STOPPED);
         assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY, STOPPED);
@@ -366,14 +366,14 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
         for (int i = 0; i < inFlight; i++) {
             starts.add(provider.startAsync(runningSpec()));
         }
-        assertThat(started.await(60, TimeUnit.SECONDS)).as("all starts began").isTrue();
+        assertThat(started.await(Patience.seconds(60).toMillis(), TimeUnit.MILLISECONDS)).as("all starts began").isTrue();
 
         provider.close();
 
         assertThat(live.isAlive()).isFalse();
         assertThat(starts).hasSize(inFlight);
         // close() waited for the starts themselves; their futures complete right after, on the executor's threads.
-        CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).handle((v, e) -> null).get(60, TimeUnit.SECONDS);
+        CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).handle((v, e) -> null).get(Patience.seconds(60).toMillis(), TimeUnit.MILLISECONDS);
         for (CompletableFuture<Sandbox> start : starts) {
             if (!start.isCompletedExceptionally()) {
                 assertThat(start.join().isAlive()).as("a sandbox that finished starting before close is stopped by it").isFalse();
@@ -403,7 +403,7 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
         assertThatThrownBy(() -> provider.start(runningSpec())).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("closed");
 
-        assertThat(closed.await(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(closed.await(Patience.seconds(60).toMillis(), TimeUnit.MILLISECONDS)).isTrue();
         assertThat(closeFailure.get()).isNull();
         assertEverySandboxEnded(1);
     }
@@ -815,7 +815,7 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
 
     private static void await(CyclicBarrier barrier) {
         try {
-            barrier.await(30, TimeUnit.SECONDS);
+            barrier.await(Patience.seconds(30).toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("the two stops did not line up", e);
         }
