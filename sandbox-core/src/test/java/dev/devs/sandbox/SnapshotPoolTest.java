@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.devs.sandbox.tck.Patience;
 import dev.devs.sandbox.tck.RecordingListener;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -22,8 +23,8 @@ class SnapshotPoolTest {
         try (SandboxProvider provider = SandboxProvider.builder(driver).sweepOrphans(false).listener(events).build()) {
             SandboxSnapshot snapshot = provider.start(SandboxSpec.builder("busybox:local").build()).checkpoint();
             try (SandboxPool pool = SandboxPool.builder(provider, snapshot).minIdle(2).maxSize(3).build()) {
-                await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().idle() == 2);
-                try (Sandbox claimed = pool.acquire(Duration.ofSeconds(10))) {
+                await().atMost(Patience.seconds(10)).until(() -> pool.stats().idle() == 2);
+                try (Sandbox claimed = pool.acquire(Patience.seconds(10))) {
                     assertThat(claimed.startType()).isEqualTo(StartType.POOLED);
                 }
                 assertThat(driver.forks.get()).as("refills that were forks").isGreaterThanOrEqualTo(2);

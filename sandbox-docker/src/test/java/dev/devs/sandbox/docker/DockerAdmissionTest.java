@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import dev.devs.sandbox.tck.Patience;
 import dev.devs.sandbox.tck.RecordingListener;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.SandboxLifecycleEvent;
@@ -50,11 +51,11 @@ class DockerAdmissionTest {
     void aStartQueuedBehindAFullGateSucceedsAndOneWhoseDeadlinePassesInTheQueueFailsSayingSoAndLeavesNothing() throws Exception {
         Sandbox stubborn = provider.start(DockerTestSupport.ignoringSigterm().stopGracePeriod(HOLD).build());
         CompletableFuture<StopOutcome> stopping = CompletableFuture.supplyAsync(stubborn::stop, threads);
-        await().atMost(Duration.ofSeconds(30)).until(() -> driver.gate().inFlight() == 1);
+        await().atMost(Patience.seconds(30)).until(() -> driver.gate().inFlight() == 1);
 
         // Queued first, so that both starts wait behind the stop whatever else the machine is doing.
         CompletableFuture<Sandbox> queued = provider.startAsync(DockerTestSupport.sleeper().startupTimeout(Duration.ofSeconds(60)).build());
-        await().atMost(Duration.ofSeconds(30)).until(() -> driver.gate().queued() == 1);
+        await().atMost(Patience.seconds(30)).until(() -> driver.gate().queued() == 1);
         events.clear();
         Throwable late = catchThrowable(() -> provider.start(DockerTestSupport.sleeper().startupTimeout(Duration.ofMillis(300)).build()));
         String lateId = DockerTestSupport.startedId(events.events());

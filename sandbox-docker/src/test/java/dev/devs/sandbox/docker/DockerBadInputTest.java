@@ -234,9 +234,16 @@ class DockerBadInputTest {
     @Test
     @Timeout(60)
     void readinessProbeThatNeverSucceedsTimesOutWithItsExitCodeOutputStateAndLog() {
-        // Generous, and scaled by the patience factor, so that on a loaded machine the timeout still runs out in the
-        // probe, the failure tested here, and not while the container is being created or started (seen with 5 s).
-        Duration startupTimeout = Patience.seconds(15);
+        // The timeout must run out in the probe, the failure tested here, and not while the container is being created
+        // or started (seen with a fixed 5 s on a loaded machine). So it is set from what a start of the same image
+        // takes here and now: three times that, and at least 3 s scaled by the patience factor. It is let run out in
+        // full, so a fixed generous value would cost its whole length on every machine.
+        Duration plainStart;
+        try (SandboxProvider calibration = SandboxProvider.of(new DockerDriver());
+                var sandbox = calibration.start(SandboxSpec.builder(TINY_IMAGE).command("sleep", "600").build())) {
+            plainStart = sandbox.provisioningDuration();
+        }
+        Duration startupTimeout = Duration.ofSeconds(Math.max(Patience.seconds(3).toSeconds(), plainStart.multipliedBy(3).toSeconds() + 1));
         SandboxSpec spec = SandboxSpec.builder(TINY_IMAGE)
                 .command("sh", "-c", "echo main-says-hello; echo main-warns >&2; sleep 600")
                 .readinessProbe("sh", "-c", "echo probe-says-no; exit 7")

@@ -9,6 +9,7 @@ import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StopOutcome;
+import dev.devs.sandbox.tck.Patience;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,7 +60,7 @@ class DockerPauseTest {
             assertThat(running).as("processes of the paused sandbox not stopped (pid, state, name)").isEmpty();
             long frozen = count(container);
             // No CPU: the count does not move while paused (a condition held for a while, not a sleep).
-            await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(5)).until(() -> count(container) == frozen);
+            await().during(Duration.ofMillis(700)).atMost(Patience.seconds(5)).until(() -> count(container) == frozen);
 
             sb.resume();
 

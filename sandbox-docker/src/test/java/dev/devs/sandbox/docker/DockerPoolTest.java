@@ -155,7 +155,10 @@ class DockerPoolTest {
     }
 
     @Test
-    void concurrentClaimantsGetDistinctSandboxesAndMaxSizeHoldsUnderFiftyThreads() throws Exception {
+    void concurrentClaimantsGetDistinctSandboxesAndMaxSizeHoldsUnderThreeTimesMaxSizeThreads() throws Exception {
+        // Three claimants per slot keep every slot contended on the real engine; each claim costs a container start, so
+        // the fifty-thread interleavings are left to the pool's in-memory test (SandboxPoolTest), where they are cheap.
+        int claimants = 12;
         pool(2, 4);
         AtomicInteger peak = new AtomicInteger();
         Set<String> alive = ConcurrentHashMap.newKeySet();
@@ -168,10 +171,10 @@ class DockerPoolTest {
             peak.accumulateAndGet(alive.size(), Math::max);
         });
         Set<String> ids = ConcurrentHashMap.newKeySet();
-        CyclicBarrier together = new CyclicBarrier(50);
-        ExecutorService threads = Executors.newFixedThreadPool(50);
+        CyclicBarrier together = new CyclicBarrier(claimants);
+        ExecutorService threads = Executors.newFixedThreadPool(claimants);
         List<CompletableFuture<Void>> claims = new ArrayList<>();
-        for (int i = 0; i < 50; i++) {
+        for (int i = 0; i < claimants; i++) {
             claims.add(CompletableFuture.runAsync(() -> {
                 try {
                     together.await(Patience.seconds(30).toMillis(), TimeUnit.MILLISECONDS);
@@ -186,7 +189,7 @@ class DockerPoolTest {
         CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new)).get(Patience.seconds(110).toMillis(), TimeUnit.MILLISECONDS);
         threads.shutdown();
 
-        assertThat(ids).hasSize(50);
+        assertThat(ids).hasSize(claimants);
         assertThat(peak.get()).as("sandboxes at once (idle + starting + in use)").isLessThanOrEqualTo(4);
     }
 

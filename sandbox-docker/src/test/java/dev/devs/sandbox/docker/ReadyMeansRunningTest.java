@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * READY means the sandbox is running its command: a command that does not exist never returns READY (50
+ * READY means the sandbox is running its command: a command that does not exist never returns READY (10
  * tries), and fails with the exit status and the last lines it wrote. A command that ends soon always fails
  * its start when the spec sets a minimumRunningTime, and otherwise fails or ends its sandbox by itself. A sandbox whose maximum lifetime passes is ended and removed by the engine, with no stop().
  */
@@ -41,7 +41,9 @@ class ReadyMeansRunningTest {
     @Timeout(180)
     void aCommandThatDoesNotExistNeverReturnsReady() {
         SandboxSpec spec = SandboxSpec.builder(DockerTestSupport.TINY_IMAGE).command("no-such-program", "x").build();
-        for (int i = 0; i < 50; i++) {
+        // The watchdog refuses a program it cannot find before it launches anything, so there is no race to sample
+        // many times: the tries show the refusal is the same on every start, not a lucky first one.
+        for (int i = 0; i < 10; i++) {
             assertThatThrownBy(() -> provider.start(spec)).as("try %d", i)
                     .isInstanceOf(SandboxStartException.class)
                     .hasMessageContaining("exited with status 127 (not found)")
@@ -57,7 +59,7 @@ class ReadyMeansRunningTest {
         DockerTestSupport.cli("build", "-q", "-t", image, context.toString());
         try {
             SandboxSpec spec = SandboxSpec.builder(image).build();
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < 5; i++) { // refused before anything is launched, as above
                 assertThatThrownBy(() -> provider.start(spec)).as("try %d", i)
                         .isInstanceOf(SandboxStartException.class)
                         .hasMessageContaining("exited with status 127")
@@ -104,7 +106,7 @@ class ReadyMeansRunningTest {
         // exit and the last output, or returns a sandbox that ends by itself, leaves nothing, and whose stop() says
         // it ended by itself (KILLED). Both outcomes are checked strictly; which one comes is the race.
         SandboxSpec spec = SandboxSpec.builder(DockerTestSupport.TINY_IMAGE).command("sh", "-c", "echo boom-$$ >&2; exit 3").build();
-        for (int i = 0; i < 15; i++) {
+        for (int i = 0; i < 10; i++) {
             int attempt = i;
             Sandbox sb;
             try {
@@ -124,7 +126,9 @@ class ReadyMeansRunningTest {
     }
 
     private void alwaysFails(SandboxSpec spec, String status, String output) {
-        for (int i = 0; i < 10; i++) {
+        // Five tries: without the minimum such a start was READY at the first try, so five failures in a row show the
+        // minimum at work, not the race.
+        for (int i = 0; i < 5; i++) {
             Throwable thrown = catchThrowable(() -> provider.start(spec));
             // Caught by the driver's last look ("not running right after start") or while the minimum runs ("ended
             // within its minimumRunningTime"): either way the start fails, naming the exit.

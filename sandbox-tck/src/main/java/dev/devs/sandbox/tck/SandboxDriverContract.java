@@ -71,7 +71,33 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
      * A suite that plants a defect may shorten it to see the check fail sooner.
      */
     protected Duration patience() {
-        return Duration.ofSeconds(60);
+        return Patience.seconds(60);
+    }
+
+    /**
+     * The exec timeout {@link #execTimeoutThrowsAndTheSandboxStaysUsable()} lets run out on purpose: long enough for
+     * the driver to have launched the command, so that the check sees a command that ran past it. Two seconds unless
+     * a driver whose exec is in-process shortens it (each check that lets a timeout run out waits it in full).
+     */
+    protected Duration expiringExecTimeout() {
+        return Duration.ofSeconds(2);
+    }
+
+    /**
+     * The startup timeout {@link #aStartThatCannotBecomeReadyFailsWithATimeoutAtItsStartupTimeout()} lets run out on
+     * purpose: long enough for the driver to reach its readiness wait. Three seconds unless a driver shortens it.
+     */
+    protected Duration expiringStartupTimeout() {
+        return Duration.ofSeconds(3);
+    }
+
+    /**
+     * The maxLifetime {@link #aSandboxEndsByItselfAtItsMaxLifetime()} waits out: longer than a start of
+     * {@link #runningSpec()} takes, so that the sandbox becomes ready before it ends. Two seconds unless a driver
+     * shortens it.
+     */
+    protected Duration reachableMaxLifetime() {
+        return Duration.ofSeconds(2);
     }
 
     /** What some checks need of a driver; a driver lacking one says why in {@link #cannot(Ability)}. */
@@ -233,7 +259,7 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
         assertThat(ready.duration()).isPositive().isEqualTo(sandbox.provisioningDuration());
         assertThat(ready.startType()).isEqualTo(sandbox.startType());
         assertThat(sandbox.isAlive()).isTrue();
-        ExecResult result = sandbox.exec(execCommand(), Duration.ofSeconds(30));
+        ExecResult result = sandbox.exec(execCommand(), Patience.seconds(30));
         assertThat(result.exitCode()).as("exit code of %s", execCommand()).isZero();
         assertThat(result.stdout().trim()).isEqualTo(execOutput());
     }
@@ -290,8 +316,8 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
             }));
         }
 
-        StopOutcome a = stops.get(0).get(60, TimeUnit.SECONDS);
-        StopOutcome b = stops.get(1).get(60, TimeUnit.SECONDS);
+        StopOutcome a = stops.get(0).get(Patience.seconds(60).toMillis(), TimeUnit.MILLISECONDS);
+        StopOutcome b = stops.get(1).get(Patience.seconds(60).toMillis(), TimeUnit.MILLISECONDS);
 
         assertThat(a).isEqualTo(b).isEqualTo(StopOutcome.STOPPED);
         assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY, STOPPED);
@@ -335,14 +361,14 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
         for (int i = 0; i < inFlight; i++) {
             starts.add(provider.startAsync(runningSpec()));
         }
-        assertThat(started.await(60, TimeUnit.SECONDS)).as("all starts began").isTrue();
+        assertThat(started.await(Patience.seconds(60).toMillis(), TimeUnit.MILLISECONDS)).as("all starts began").isTrue();
 
         provider.close();
 
         assertThat(live.isAlive()).isFalse();
         assertThat(starts).hasSize(inFlight);
         // close() waited for the starts themselves; their futures complete right after, on the executor's threads.
-        CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).handle((v, e) -> null).get(60, TimeUnit.SECONDS);
+        CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).handle((v, e) -> null).get(Patience.seconds(60).toMillis(), TimeUnit.MILLISECONDS);
         for (CompletableFuture<Sandbox> start : starts) {
             if (!start.isCompletedExceptionally()) {
                 assertThat(start.join().isAlive()).as("a sandbox that finished starting before close is stopped by it").isFalse();
@@ -372,7 +398,7 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
         assertThatThrownBy(() -> provider.start(runningSpec())).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("closed");
 
-        assertThat(closed.await(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(closed.await(Patience.seconds(60).toMillis(), TimeUnit.MILLISECONDS)).isTrue();
         assertThat(closeFailure.get()).isNull();
         assertEverySandboxEnded(1);
     }
@@ -418,7 +444,7 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
     void execTimeoutThrowsAndTheSandboxStaysUsable() {
         Sandbox sandbox = provider.start(runningSpec());
 
-        assertThatThrownBy(() -> sandbox.exec(hangingExecCommand(), Duration.ofSeconds(2)))
+        assertThatThrownBy(() -> sandbox.exec(hangingExecCommand(), expiringExecTimeout()))
                 .isInstanceOf(SandboxExecTimeoutException.class);
 
         assertThat(sandbox.isAlive()).as("alive after an exec timed out").isTrue();
@@ -429,7 +455,7 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
 
     @Test
     void aStartThatCannotBecomeReadyFailsWithATimeoutAtItsStartupTimeout() throws Exception {
-        Duration startupTimeout = Duration.ofSeconds(3);
+        Duration startupTimeout = expiringStartupTimeout();
         CompletableFuture<Sandbox> start = provider.startAsync(neverReadySpec(startupTimeout));
 
         // The bound is generous: what is checked is that the start ends by itself, and how.
@@ -546,7 +572,7 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
     @Test
     void aSandboxEndsByItselfAtItsMaxLifetime() throws Exception {
         require(Ability.MAX_LIFETIME);
-        Sandbox sandbox = provider.start(runningSpec().toBuilder().maxLifetime(Duration.ofSeconds(2)).build());
+        Sandbox sandbox = provider.start(runningSpec().toBuilder().maxLifetime(reachableMaxLifetime()).build());
 
         Awaitility.await().atMost(patience()).pollInterval(Duration.ofMillis(100)).until(() -> !sandbox.isAlive());
 
@@ -580,7 +606,7 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
 
     private static void await(CyclicBarrier barrier) {
         try {
-            barrier.await(30, TimeUnit.SECONDS);
+            barrier.await(Patience.seconds(30).toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("the two stops did not line up", e);
         }

@@ -49,7 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 public abstract class WorkingSurfaceContract {
 
-    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final Duration PATIENCE = Patience.seconds(30);
 
     /** Providers this class made for one check (the refusal check's recording one); closed after the check. */
     private final List<SandboxProvider> own = new ArrayList<>();

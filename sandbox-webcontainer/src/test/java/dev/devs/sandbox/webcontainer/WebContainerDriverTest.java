@@ -52,13 +52,15 @@ class WebContainerDriverTest extends WithStandInProvider {
 
     @Test
     void theMaximumLifetimeEndsTheWebContainerAndDisposesItsContextWithoutAnyStop() throws Exception {
-        // Long enough for the context to be seen open below even on a loaded machine; the wait for its end is patient.
-        Sandbox sandbox = provider.start(SandboxSpec.builder().maxLifetime(Duration.ofSeconds(10)).build());
+        // Long enough for the context to be seen open right below the start even on a loaded machine (scaled by the
+        // patience factor), but waited out in full, so no longer; the wait for its end is patient.
+        Duration lifetime = Duration.ofSeconds(Patience.seconds(4).toSeconds());
+        Sandbox sandbox = provider.start(SandboxSpec.builder().maxLifetime(lifetime).build());
         leaks.track(driver);
         assertThat(openContexts()).hasSize(1);
 
         org.awaitility.Awaitility.await().atMost(Patience.seconds(40)).pollInterval(Duration.ofMillis(100))
-                .untilAsserted(() -> assertThat(openContexts()).as("contexts after the PT10S lifetime").isEmpty());
+                .untilAsserted(() -> assertThat(openContexts()).as("contexts after the %s lifetime", lifetime).isEmpty());
         assertThat(sandbox.isAlive()).isFalse();
         assertThat(sandbox.stop()).as("it did not end on request").isEqualTo(StopOutcome.KILLED);
     }
