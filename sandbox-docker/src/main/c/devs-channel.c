@@ -10,7 +10,8 @@
  *   'A' credit: u32 output bytes the host has consumed
  * agent -> host
  *   'H' hello (id 0): "devs-channel 1";  'P' started: pid u32;  'F' could not start: message
- *   'O' / 'E' stdout / stderr bytes, length 0: end of that stream;  'X' exit: status u32, shell-like (128+signal)
+ *   'O' / 'E' stdout / stderr bytes, length 0: end of that stream;  'W' the process ended: status u32, shell-like
+ *   (128+signal);  'X' the same status once all its output has been sent: the command is done
  *   'A' credit: u32 stdin bytes the command has taken
  *
  * One thread, one poll loop; each command runs in a process group of its own (setsid), so a signal or a kill
@@ -52,11 +53,31 @@ static unsigned char rbuf[1 << 20];
 static size_t rlen;
 static unsigned char obuf[CHUNK];
 
+/* Every process group started here whose members may still live: a command's leader may exit and leave children. */
+static pid_t *groups;
+static size_t ngroups, cgroups;
+
 static void die_all(void) {
-    for (int i = 0; i < nprocs; i++) {
-        if (procs[i].pid > 0) kill(-procs[i].pid, SIGKILL);
-    }
+    for (size_t i = 0; i < ngroups; i++) kill(-groups[i], SIGKILL);
     _exit(0);
+}
+
+static void remember_group(pid_t pgid) {
+    if (ngroups == cgroups) {
+        size_t kept = 0; /* forget the groups that have no member left */
+        for (size_t i = 0; i < ngroups; i++) {
+            if (kill(-groups[i], 0) == 0 || errno != ESRCH) groups[kept++] = groups[i];
+        }
+        ngroups = kept;
+    }
+    if (ngroups == cgroups) {
+        size_t c = cgroups ? cgroups * 2 : 64;
+        pid_t *g = realloc(groups, c * sizeof *g);
+        if (!g) { kill(-pgid, SIGKILL); return; }
+        groups = g;
+        cgroups = c;
+    }
+    groups[ngroups++] = pgid;
 }
 
 static void write_all(const void *p, size_t n) {
@@ -167,6 +188,7 @@ static void start(uint32_t id, unsigned char *p, uint32_t len) {
     }
     close(in[0]); close(out[1]); close(err[1]);
     free(strs);
+    remember_group(pid);
     fcntl(in[1], F_SETFL, O_NONBLOCK);
     struct proc *pr = &procs[nprocs++];
     memset(pr, 0, sizeof *pr);
@@ -199,6 +221,7 @@ static void reap(void) {
             if (procs[i].pid == pid) {
                 procs[i].exited = 1;
                 procs[i].status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+                send_u32('W', procs[i].id, (uint32_t) procs[i].status); /* ended; its output may still come */
             }
         }
     }

@@ -38,7 +38,7 @@ final class ContainerSurface {
     private final String sandboxId;
     private final String containerId;
     private final List<Integer> ports;
-    private final Set<DockerProcess> processes = ConcurrentHashMap.newKeySet();
+    private final Set<Member> processes = ConcurrentHashMap.newKeySet();
     private final ContainerFiles files;
     private final PortRelays relays;
     private volatile boolean ended;
@@ -147,7 +147,24 @@ final class ContainerSurface {
                 onChannel || c == null ? pathReason : "the command channel ended (" + c.endedWhy() + ")");
     }
 
+    /** A process of this surface, told when the sandbox ends. */
+    interface Member {
+        void sandboxEnded();
+    }
+
+    /** Through the command channel when it is open, else through the engine's exec. */
     SandboxProcess start(ExecSpec spec) throws InterruptedException {
+        ensureRunning(spec.command());
+        ExecChannel ch = channel();
+        if (ch != null) {
+            try {
+                return ChannelProcess.start(this, ch, spec);
+            } catch (java.io.IOException e) {
+                // The channel ended before the start went out: nothing ran, so the engine's exec runs it.
+                log.debug("sandbox {}: the command channel ended before {} started ({}); the engine's exec runs it",
+                        sandboxId, spec.command(), e.getMessage());
+            }
+        }
         return DockerProcess.start(this, spec, false, 0, 0);
     }
 
@@ -213,14 +230,14 @@ final class ContainerSurface {
                 + " with it, before its exit code was known");
     }
 
-    void register(DockerProcess p) {
+    void register(Member p) {
         processes.add(p);
         if (ended) {
             p.sandboxEnded();
         }
     }
 
-    void unregister(DockerProcess p) {
+    void unregister(Member p) {
         processes.remove(p);
     }
 
@@ -236,7 +253,7 @@ final class ContainerSurface {
             c.close(); // the agent kills what it started; the container goes anyway
         }
         relays.close();
-        for (DockerProcess p : processes) {
+        for (Member p : processes) {
             p.sandboxEnded();
         }
         processes.clear();

@@ -55,6 +55,11 @@ final class ExecChannel implements AutoCloseable {
         /** Output; {@code stream} 1 stdout, 2 stderr. Empty {@code len}: that stream has ended. */
         void output(int stream, byte[] b, int off, int len) throws InterruptedException;
 
+        /** The command's process has ended (its output may still come). */
+        default void ended(int status) {
+        }
+
+        /** The command is done: it has ended and all its output has been delivered. */
         void exited(int status);
 
         /** Could not start, or the channel ended before the exit: {@code why} says which. */
@@ -71,6 +76,8 @@ final class ExecChannel implements AutoCloseable {
     private final AtomicInteger ids = new AtomicInteger();
     private final CountDownLatch hello = new CountDownLatch(1);
     private final ByteArrayOutputStream agentStderr = new ByteArrayOutputStream();
+    /** The first bytes of stdout, for the message when no hello came (the engine writes an exec's failure there). */
+    private final ByteArrayOutputStream firstOut = new ByteArrayOutputStream();
     private final Object writeLock = new Object();
     private volatile String endedWhy;
 
@@ -126,8 +133,11 @@ final class ExecChannel implements AutoCloseable {
                 throw new Unavailable("the channel's agent did not answer within " + timeout, null);
             }
         } catch (IOException e) {
+            // The bootstrap ended before taking the agent: the reader says why (the shell's stderr) once the stream ends.
+            ch.hello.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            String ended = ch.endedWhy;
             ch.close();
-            throw new Unavailable("sending the channel's agent failed: " + e.getMessage(), e);
+            throw new Unavailable(ended != null ? ended : "sending the channel's agent failed: " + e, e);
         } catch (InterruptedException e) {
             ch.close();
             throw e;
@@ -261,7 +271,12 @@ final class ExecChannel implements AutoCloseable {
             synchronized (agentStderr) {
                 err = agentStderr.toString(StandardCharsets.UTF_8).trim();
             }
-            end(hello.getCount() > 0 ? "the channel's agent did not start" + (err.isEmpty() ? "" : ": " + err) : why);
+            String said;
+            synchronized (firstOut) {
+                said = firstOut.toString(StandardCharsets.UTF_8).replaceAll("[^\\p{Print}]+", " ").trim();
+            }
+            end(hello.getCount() > 0 ? "the channel's agent did not start" + (err.isEmpty() ? "" : ": " + err)
+                    + (said.isEmpty() ? "" : " (its exec said: " + ContainerDiagnostics.clip(said) + ")") : why);
         }
     }
 
@@ -279,6 +294,7 @@ final class ExecChannel implements AutoCloseable {
             case 'O' -> l.output(1, p, 0, len);
             case 'E' -> l.output(2, p, 0, len);
             case 'A' -> l.stdinTaken(getInt(p, 0));
+            case 'W' -> l.ended(getInt(p, 0));
             case 'X' -> {
                 commands.remove(id);
                 l.exited(getInt(p, 0));
@@ -350,6 +366,11 @@ final class ExecChannel implements AutoCloseable {
             int r = raw.read(b, off, (int) Math.min(len, left));
             if (r < 0) {
                 throw new EOFException("the engine ended the channel's stream inside a frame");
+            }
+            if (hello.getCount() > 0) {
+                synchronized (firstOut) {
+                    firstOut.write(b, off, Math.min(r, Math.max(0, 512 - firstOut.size())));
+                }
             }
             left -= r;
             return r;

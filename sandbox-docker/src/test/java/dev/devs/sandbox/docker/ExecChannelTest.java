@@ -9,9 +9,11 @@ import static org.awaitility.Awaitility.await;
 import dev.devs.sandbox.ExecResult;
 import dev.devs.sandbox.ExecSpec;
 import dev.devs.sandbox.Sandbox;
+import dev.devs.sandbox.SandboxExecException;
 import dev.devs.sandbox.SandboxExecTimeoutException;
 import dev.devs.sandbox.SandboxProcess;
 import dev.devs.sandbox.SandboxProvider;
+import dev.devs.sandbox.SandboxSpec;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -123,7 +125,7 @@ class ExecChannelTest {
 
     @Test
     void aTimeoutKillsTheCommandsChildrenAndTheSandboxStaysUsable() {
-        String marker = "devs-channel-timeout-" + System.nanoTime();
+        String marker = "timeout-marker-" + System.nanoTime();
         assertThatThrownBy(() -> sandbox.exec(List.of("sh", "-c", "sleep 300 & echo $! > /tmp/" + marker + "; wait"),
                 Duration.ofMillis(500)))
                 .isInstanceOf(SandboxExecTimeoutException.class)
@@ -146,6 +148,88 @@ class ExecChannelTest {
             p.destroy();
             assertThat(p.waitFor(PATIENCE)).isTrue();
             assertThat(p.exitValue()).isEqualTo(143);
+        }
+    }
+
+    @Test
+    void streamedOutputArrivesWholeInBoundedMemory() {
+        // 64 MiB, far more than the channel lets wait unread (a window per process), counted as it streams.
+        long[] count = new long[1];
+        java.io.OutputStream counter = new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                count[0]++;
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                count[0] += len;
+            }
+        };
+        int code = sandbox.exec(ExecSpec.builder("sh", "-c", "head -c 67108864 /dev/zero; echo done >&2").build(), counter,
+                new ByteArrayOutputStream());
+        assertThat(code).isZero();
+        assertThat(count[0]).isEqualTo(64L * 1024 * 1024);
+    }
+
+    @Test
+    void theAgentLeavesNoFileToReplace() {
+        // The agent unlinks the file it ran from: a command cannot overwrite what runs the channel.
+        ExecResult r = sandbox.exec("sh", "-c", "ls -a /tmp | grep .devs-channel; exit 0");
+        assertThat(r.stdout()).isEmpty();
+    }
+
+    @Test
+    void closingTheChannelKillsEveryCommandItStarted() throws Exception {
+        try (SandboxProvider own = SandboxProvider.of(new DockerDriver())) {
+            Sandbox sb = own.start(sleeper().build());
+            awaitChannel(sb);
+            String pid = sb.exec("sh", "-c", "sleep 300 >/dev/null 2>&1 & echo $!").stdout().trim();
+            assertThat(sb.exec("sh", "-c", "kill -0 " + pid).exitCode()).as("the background command runs").isZero();
+            // What the owner's death does to the channel's connection: the agent reads end of file.
+            surfaceOf(sb).channel().close();
+            assertThat(sb.attributes()).containsEntry("exec.path", "engine");
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(sb.exec("sh", "-c", "kill -0 " + pid).exitCode())
+                    .as("the agent killed the process group it started").isNotZero());
+        }
+    }
+
+    @Test
+    void aCommandThatKillsTheAgentCannotOutliveMaxLifetime() {
+        try (SandboxProvider own = SandboxProvider.of(new DockerDriver())) {
+            Sandbox sb = own.start(sleeper().maxLifetime(Duration.ofSeconds(15)).build());
+            awaitChannel(sb);
+            // A command that kills the channel's agent (its parent) and leaves a child behind.
+            assertThatThrownBy(() -> sb.exec(List.of("sh", "-c", "sleep 600 >/dev/null 2>&1 & kill -9 $PPID"), Duration.ofSeconds(30)))
+                    .isInstanceOf(SandboxExecException.class).hasMessageContaining("cut off");
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(sb.attributes()).containsEntry("exec.path", "engine")
+                    .hasEntrySatisfying("exec.path.reason", why -> assertThat(why).contains("ended")));
+            // The sandbox, and the child with it, still ends at maxLifetime: the watchdog is out of the channel's reach.
+            await().atMost(Duration.ofSeconds(15).plus(PATIENCE)).untilAsserted(() ->
+                    assertThat(DockerTestSupport.containersLabelled(dev.devs.sandbox.ResourceLabels.SANDBOX_ID, sb.id()))
+                            .as("the sandbox is gone at maxLifetime").isEmpty());
+        }
+    }
+
+    /** The surface behind a sandbox, to end its channel as the owner's death would. */
+    static ContainerSurface surfaceOf(Sandbox sb) throws ReflectiveOperationException {
+        java.lang.reflect.Field handle = Sandbox.class.getDeclaredField("handle");
+        handle.setAccessible(true);
+        java.lang.reflect.Field surface = ContainerHandle.class.getDeclaredField("surface");
+        surface.setAccessible(true);
+        return (ContainerSurface) surface.get(handle.get(sb));
+    }
+
+    @Test
+    void whenTheAgentCannotStartTheEngineRunsCommandsAndSaysWhy() {
+        try (SandboxProvider own = SandboxProvider.of(new DockerDriver())) {
+            // A sandbox whose PATH leads to no shell: the channel's bootstrap cannot run.
+            Sandbox sb = own.start(SandboxSpec.builder(DockerTestSupport.TINY_IMAGE).command("/bin/sleep", "600")
+                    .env("PATH", "/nowhere").build());
+            assertThat(sb.exec("/bin/true").exitCode()).isZero();
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(sb.attributes()).containsEntry("exec.path", "engine")
+                    .hasEntrySatisfying("exec.path.reason", why -> assertThat(why).contains("could not start").contains("sh")));
+            assertThat(sb.exec("/bin/echo", "by the engine").stdout()).isEqualTo("by the engine\n");
         }
     }
 
