@@ -138,6 +138,32 @@ class ExecChannelTest {
     }
 
     @Test
+    void anInterruptedCommandFailsKeepsTheInterruptAndIsKilled() throws Exception {
+        String marker = "/tmp/interrupt-marker-" + System.nanoTime();
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean interruptedAfter = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread caller = new Thread(() -> {
+            try {
+                sandbox.exec(List.of("sh", "-c", "echo $$ > " + marker + "; exec sleep 29"), Duration.ofSeconds(25));
+            } catch (RuntimeException e) {
+                thrown.set(e);
+            }
+            interruptedAfter.set(Thread.currentThread().isInterrupted());
+        }, "exec-caller");
+        caller.start();
+        await().atMost(PATIENCE).until(() -> sandbox.exec("cat", marker).exitCode() == 0
+                && !sandbox.exec("cat", marker).stdout().isBlank());
+        String pid = sandbox.exec("cat", marker).stdout().trim();
+        caller.interrupt();
+        caller.join();
+        assertThat(thrown.get()).isInstanceOf(dev.devs.sandbox.SandboxException.class)
+                .hasMessageContaining("was interrupted").hasCauseInstanceOf(InterruptedException.class);
+        assertThat(interruptedAfter).as("caller's interrupt status after the exec failed").isTrue();
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(sandbox.exec("sh", "-c", "kill -0 " + pid).exitCode())
+                .as("the interrupted command was killed").isNotZero());
+    }
+
+    @Test
     void aBackgroundProcessTakesStdinAndSignals() throws Exception {
         try (SandboxProcess p = sandbox.start(ExecSpec.builder("cat").build())) {
             p.stdin().write("hello\n".getBytes(StandardCharsets.UTF_8));
