@@ -101,13 +101,32 @@ static uint32_t get32(const unsigned char *b) {
     return ((uint32_t) b[0] << 24) | ((uint32_t) b[1] << 16) | ((uint32_t) b[2] << 8) | b[3];
 }
 
+/*
+ * Frames to the host are gathered and written once per turn of the loop: each write is a frame of the engine's
+ * stream and a wake-up of its copier, and a command's started, end-of-output and exit frames usually come together.
+ */
+static unsigned char wbuf[4 * CHUNK];
+static size_t wlen;
+
+static void flush_frames(void) {
+    write_all(wbuf, wlen);
+    wlen = 0;
+}
+
 static void send_frame(char type, uint32_t id, const void *payload, uint32_t len) {
-    unsigned char head[9];
+    if (wlen + 9 + len > sizeof wbuf) flush_frames();
+    unsigned char *head = wbuf + wlen;
     head[0] = (unsigned char) type;
     put32(head + 1, id);
     put32(head + 5, len);
-    write_all(head, 9);
-    if (len) write_all(payload, len);
+    wlen += 9;
+    if (len > sizeof wbuf - wlen) {
+        flush_frames(); /* larger than the buffer: straight through */
+        write_all(payload, len);
+        return;
+    }
+    if (len) memcpy(wbuf + wlen, payload, len);
+    wlen += len;
 }
 
 static void send_u32(char type, uint32_t id, uint32_t v) {
@@ -312,6 +331,7 @@ int main(int argc, char **argv) {
     sigaction(SIGCHLD, &sa, NULL);
     fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
     send_frame('H', 0, "devs-channel 1", 14);
+    flush_frames();
 
     struct pollfd fds[1 + 3 * MAX_PROCS];
     struct proc *owner[1 + 3 * MAX_PROCS];
@@ -331,6 +351,7 @@ int main(int argc, char **argv) {
             struct proc *pr = &procs[i];
             if (pr->in >= 0 && pr->npending) { fds[n].fd = pr->in; fds[n].events = POLLOUT; owner[n] = pr; kinds[n] = 'I'; n++; }
         }
+        flush_frames();
         int r = poll(fds, (nfds_t) n, -1);
         if (r < 0) {
             if (errno == EINTR) continue;
