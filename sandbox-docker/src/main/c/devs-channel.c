@@ -48,6 +48,8 @@ struct proc {
 };
 
 static struct proc procs[MAX_PROCS];
+/* The signal mask outside ppoll (SIGCHLD blocked) and inside it, as the agent started with (commands get this one). */
+static sigset_t waiting_mask;
 static int nprocs;
 static unsigned char rbuf[1 << 20];
 static size_t rlen;
@@ -184,6 +186,7 @@ static void start(uint32_t id, unsigned char *p, uint32_t len) {
         return;
     }
     if (pid == 0) {
+        sigprocmask(SIG_SETMASK, &waiting_mask, NULL);
         setsid();
         signal(SIGPIPE, SIG_DFL);
         dup2(in[0], 0);
@@ -329,6 +332,12 @@ int main(int argc, char **argv) {
     sa.sa_handler = sigchld;
     sa.sa_flags = SA_NOCLDSTOP;
     sigaction(SIGCHLD, &sa, NULL);
+    /* SIGCHLD is let in only while ppoll waits: a child that ends between reap() and the wait still wakes it. */
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &waiting_mask);
+    sigdelset(&waiting_mask, SIGCHLD);
     fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
     send_frame('H', 0, "devs-channel 1", 14);
     flush_frames();
@@ -352,7 +361,7 @@ int main(int argc, char **argv) {
             if (pr->in >= 0 && pr->npending) { fds[n].fd = pr->in; fds[n].events = POLLOUT; owner[n] = pr; kinds[n] = 'I'; n++; }
         }
         flush_frames();
-        int r = poll(fds, (nfds_t) n, -1);
+        int r = ppoll(fds, (nfds_t) n, NULL, &waiting_mask);
         if (r < 0) {
             if (errno == EINTR) continue;
             die_all();
