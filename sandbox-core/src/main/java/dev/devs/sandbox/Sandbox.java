@@ -111,6 +111,11 @@ public final class Sandbox implements AutoCloseable {
     /** Per-phase provisioning durations in order, as on the READY event. */
     public Map<String, Duration> phases() { return phases; }
 
+    /** The attributes as on the READY event: what the stop's event carries, so that both events say the same. */
+    Map<String, String> readyAttributes() {
+        return attributes;
+    }
+
     /**
      * Driver facts (container id, endpoint...), as on the READY event, plus those that change during the sandbox's
      * life (for the Docker driver, {@code exec.path}: which path its commands take now). A snapshot: read it again to

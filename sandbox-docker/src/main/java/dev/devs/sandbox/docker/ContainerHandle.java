@@ -350,6 +350,9 @@ final class ContainerHandle implements SandboxDriver.Handle {
     @Override
     public SandboxDriver.Checkpoint checkpoint(String snapshotId, Duration timeout) throws InterruptedException {
         with.engine().ensureOpen();
+        // The channel's exec would be part of the checkpoint, and gVisor cannot restore a process attached to the host's
+        // streams: end it first (the checkpoint ends the sandbox's processes anyway).
+        surface.closeChannel();
         SandboxDriver.Checkpoint written = with.checkpoints().checkpoint(sandboxId, containerId, link, snapshotId, timeout);
         checkpointed = true;
         return written;

@@ -32,6 +32,8 @@ final class ContainerSurface {
     static final String EXEC_PATH_REASON = "exec.path.reason";
     /** How long the channel's agent may take to start (off every caller's path, or on a pool's refill thread). */
     private static final java.time.Duration CHANNEL_OPEN_TIMEOUT = java.time.Duration.ofSeconds(20);
+    /** How long a closed channel's agent may take to end (it kills its commands and exits at end of file). */
+    private static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(5);
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ContainerSurface.class);
 
     private final Engine with;
@@ -137,6 +139,17 @@ final class ContainerSurface {
             pathReason = why;
         }
         log.debug("sandbox {}: commands take the {}: {}", sandboxId, opened == null ? "engine's exec" : "command channel", why);
+    }
+
+    /** Ends the channel and waits (bounded) until its agent has gone; a later command opens it again. */
+    void closeChannel() throws InterruptedException {
+        ExecChannel c;
+        synchronized (this) {
+            c = channel;
+        }
+        if (c != null) {
+            c.closeAndAwait(CLOSE_WAIT);
+        }
     }
 
     /** {@value #EXEC_PATH} and {@value #EXEC_PATH_REASON} as they are now. */

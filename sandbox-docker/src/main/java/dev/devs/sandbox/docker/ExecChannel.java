@@ -75,6 +75,7 @@ final class ExecChannel implements AutoCloseable {
     private final Map<Integer, Listener> commands = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final CountDownLatch hello = new CountDownLatch(1);
+    private final CountDownLatch readerDone = new CountDownLatch(1);
     private final ByteArrayOutputStream agentStderr = new ByteArrayOutputStream();
     /** The first bytes of stdout, for the message when no hello came (the engine writes an exec's failure there). */
     private final ByteArrayOutputStream firstOut = new ByteArrayOutputStream();
@@ -277,6 +278,7 @@ final class ExecChannel implements AutoCloseable {
             }
             end(hello.getCount() > 0 ? "the channel's agent did not start" + (err.isEmpty() ? "" : ": " + err)
                     + (said.isEmpty() ? "" : " (its exec said: " + ContainerDiagnostics.clip(said) + ")") : why);
+            readerDone.countDown();
         }
     }
 
@@ -327,6 +329,22 @@ final class ExecChannel implements AutoCloseable {
     @Override
     public void close() {
         end("the channel was closed");
+    }
+
+    /**
+     * Ends the channel by closing the agent's stdin only, then waits up to {@code timeout} for the engine to end its
+     * stream, which it does once the agent has killed its commands and exited.
+     */
+    void closeAndAwait(Duration timeout) throws InterruptedException {
+        try {
+            synchronized (writeLock) {
+                connection.output().close();
+            }
+        } catch (IOException e) {
+            // Already gone.
+        }
+        readerDone.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        close();
     }
 
     /** The engine's stdout payloads as one stream; stderr payloads are kept (bounded) for diagnostics. */

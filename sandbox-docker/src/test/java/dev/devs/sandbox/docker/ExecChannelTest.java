@@ -164,6 +164,18 @@ class ExecChannelTest {
     }
 
     @Test
+    void aKilledBackgroundProcessEndsWithItsChildren() throws Exception {
+        try (SandboxProcess p = sandbox.start(ExecSpec.builder("sh", "-c", "sleep 287 & echo started; wait").build())) {
+            assertThat(p.id()).startsWith("channel-");
+            assertThat(new String(p.stdout().readNBytes(8), StandardCharsets.UTF_8)).isEqualTo("started\n");
+            p.destroyForcibly();
+            assertThat(p.waitFor(PATIENCE)).isTrue();
+            assertThat(p.exitValue()).isEqualTo(137);
+            await().atMost(PATIENCE).until(() -> sandbox.exec("ps", "-o", "args").stdout(), ps -> !ps.contains("sleep 287"));
+        }
+    }
+
+    @Test
     void aBackgroundProcessTakesStdinAndSignals() throws Exception {
         try (SandboxProcess p = sandbox.start(ExecSpec.builder("cat").build())) {
             p.stdin().write("hello\n".getBytes(StandardCharsets.UTF_8));
