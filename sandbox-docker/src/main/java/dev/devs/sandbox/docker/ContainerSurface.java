@@ -168,8 +168,10 @@ final class ContainerSurface {
     /** Through the command channel when it is open, else through the engine's exec. */
     SandboxProcess start(ExecSpec spec) throws InterruptedException {
         ensureRunning(spec.command());
-        ExecChannel ch = channel();
-        if (ch != null) {
+        // Only a channel already open: a process's start does not open one (a command's does), so that the engine path's
+        // process, its signals and its kill run alone, as before the channel existed.
+        ExecChannel ch = channel;
+        if (ch != null && ch.isOpen()) {
             try {
                 return ChannelProcess.start(this, ch, spec);
             } catch (java.io.IOException e) {
