@@ -35,7 +35,7 @@ final class PoolHandOuts {
         }
         subscribers.onEvent(new SandboxLifecycleEvent.Starting(claimed.id(), provider.driverName(), acquiredAt));
         subscribers.onEvent(new SandboxLifecycleEvent.Ready(claimed.id(), provider.driverName(), StartType.POOLED, acquiredAt, readyAt,
-                duration, claimed.phases(), claimed.attributes()));
+                duration, claimed.phases(), claimed.readyAttributes()));
         if (provider.isClosed()) {
             provider.stop(claimed);
             throw new IllegalStateException("provider was closed while sandbox " + claimed.id() + " was handed out; it has been stopped");

@@ -111,8 +111,25 @@ public final class Sandbox implements AutoCloseable {
     /** Per-phase provisioning durations in order, as on the READY event. */
     public Map<String, Duration> phases() { return phases; }
 
-    /** Driver facts (container id, endpoint...), as on the READY event. */
-    public Map<String, String> attributes() { return attributes; }
+    /** The attributes as on the READY event: what the stop's event carries, so that both events say the same. */
+    Map<String, String> readyAttributes() {
+        return attributes;
+    }
+
+    /**
+     * Driver facts (container id, endpoint...), as on the READY event, plus those that change during the sandbox's
+     * life (for the Docker driver, {@code exec.path}: which path its commands take now). A snapshot: read it again to
+     * see a change.
+     */
+    public Map<String, String> attributes() {
+        Map<String, String> live = handle.liveAttributes();
+        if (live.isEmpty()) {
+            return attributes;
+        }
+        Map<String, String> all = new java.util.LinkedHashMap<>(attributes);
+        all.putAll(live);
+        return java.util.Collections.unmodifiableMap(all);
+    }
 
     /** Runs a command with {@link #DEFAULT_EXEC_TIMEOUT}. */
     public ExecResult exec(String... command) {

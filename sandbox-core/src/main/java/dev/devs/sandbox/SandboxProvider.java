@@ -222,7 +222,7 @@ public final class SandboxProvider implements AutoCloseable {
                 ctx.phases(), ctx.attributes(), handle);
         live.put(id, sandbox);
         subscribers.onEvent(new SandboxLifecycleEvent.Ready(id, driver.name(), ctx.startType(), startedAt, readyAt, duration,
-                sandbox.phases(), sandbox.attributes()));
+                sandbox.phases(), sandbox.readyAttributes()));
         if (starts.isClosed()) {
             // close() ran while this start was in flight and is waiting for it: stop what it made.
             stop(sandbox, subscribers == SandboxLifecycleListener.NONE ? subscribers : null);

@@ -194,6 +194,15 @@ public interface SandboxDriver extends AutoCloseable {
         }
 
         /**
+         * Driver facts that change during the sandbox's life (for example which path its commands take now), added to
+         * the start's attributes by {@link dev.devs.sandbox.Sandbox#attributes()}. Read on the caller's thread; fast,
+         * no engine call. The default has none.
+         */
+        default Map<String, String> liveAttributes() {
+            return Map.of();
+        }
+
+        /**
          * The absolute directory against which the sandbox resolves a relative path of its working surface, or null
          * (the default) for the spec's {@link SandboxSpec#workDir()}; a driver whose sandboxes choose their own
          * (a WebContainer's workdir) says which.

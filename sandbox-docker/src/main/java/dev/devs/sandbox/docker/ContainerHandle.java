@@ -137,10 +137,20 @@ final class ContainerHandle implements SandboxDriver.Handle {
         return sb.toString();
     }
 
-    /** Opens the {@link ClaimChannel} of an idle pooled sandbox (on the pool's refill thread). */
+    /**
+     * Opens the {@link ClaimChannel} of an idle pooled sandbox (on the pool's refill thread), and its command channel, so
+     * that a claim's first command takes it.
+     */
     @Override
     public void prepareForClaim() throws InterruptedException {
         channel = ClaimChannel.open(with.engine(), containerId);
+        surface.openChannelNow();
+    }
+
+    /** {@code exec.path} and {@code exec.path.reason}: see {@link DockerDriver.ExecPath}. */
+    @Override
+    public Map<String, String> liveAttributes() {
+        return surface.pathAttributes();
     }
 
     /** Closes the claim channel: the claimant's sandbox runs no process of ours. */
@@ -164,6 +174,32 @@ final class ContainerHandle implements SandboxDriver.Handle {
     private ExecResult exec(List<String> command, Map<String, String> env, String workingDir, byte[] stdin, Duration timeout)
             throws InterruptedException {
         with.engine().ensureOpen();
+        ExecChannel ch = surface.channel();
+        if (ch != null) {
+            try {
+                return ChannelExec.run(ch, command, env, workingDir == null ? null : absolute(workingDir), stdin, timeout);
+            } catch (ChannelExec.TimedOut t) {
+                throw new SandboxExecTimeoutException(sandboxId, timeout, "command " + command + " in sandbox " + sandboxId
+                        + " did not finish within " + timeout + (t.killed ? "; it was killed with its process group"
+                        : "; its process group was sent SIGKILL")
+                        + " (output so far: stdout '" + ContainerDiagnostics.clip(t.partial.stdout()) + "', stderr '"
+                        + ContainerDiagnostics.clip(t.partial.stderr()) + "')");
+            } catch (java.io.IOException e) {
+                if (surface.isEnded() || !isAlive()) {
+                    throw new SandboxExecException(sandboxId, "sandbox " + sandboxId + " is not running (it has ended), so "
+                            + command + " cannot run in it: " + e.getMessage(), e);
+                }
+                if (ch.isOpen()) {
+                    // The channel is up and the command could not start (fork failed): say so, as the engine would.
+                    throw new SandboxExecException(sandboxId, "starting " + command + " in sandbox " + sandboxId + " failed: "
+                            + e.getMessage(), e);
+                }
+                // The channel ended under the command (a command killed the agent). The command may have run in part, so
+                // it is not run again; the next command takes the engine's exec until the channel is open again.
+                throw new SandboxExecException(sandboxId, "command " + command + " in sandbox " + sandboxId
+                        + " was cut off: " + e.getMessage(), e);
+            }
+        }
         try {
             return with.execs().run(containerId, command, env, workingDir == null ? null : absolute(workingDir), stdin, timeout);
         } catch (ExecRunner.ExecTimedOut t) {
@@ -306,6 +342,9 @@ final class ContainerHandle implements SandboxDriver.Handle {
     @Override
     public SandboxDriver.Checkpoint checkpoint(String snapshotId, Duration timeout) throws InterruptedException {
         with.engine().ensureOpen();
+        // The channel's exec would be part of the checkpoint, and gVisor cannot restore a process attached to the host's
+        // streams: end it first (the checkpoint ends the sandbox's processes anyway).
+        surface.closeChannel();
         SandboxDriver.Checkpoint written = with.checkpoints().checkpoint(sandboxId, containerId, link, snapshotId, timeout);
         checkpointed = true;
         return written;

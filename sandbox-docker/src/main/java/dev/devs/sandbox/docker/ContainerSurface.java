@@ -23,17 +23,33 @@ final class ContainerSurface {
     static final Set<SandboxCapability> CAPABILITIES = java.util.Collections.unmodifiableSet(EnumSet.allOf(SandboxCapability.class));
 
     /** What a surface works with; one per driver. */
-    record Engine(EngineCalls engine, ExecRunner execs, ExecKiller killer, String dockerHost) {
+    record Engine(EngineCalls engine, ExecRunner execs, ExecKiller killer, String dockerHost, DockerDriver.ExecPath execPath) {
     }
+
+    /** The sandbox attribute naming the path commands take now: {@code channel} or {@code engine}. */
+    static final String EXEC_PATH = "exec.path";
+    /** The sandbox attribute saying why commands take that path. */
+    static final String EXEC_PATH_REASON = "exec.path.reason";
+    /** How long the channel's agent may take to start (off every caller's path, or on a pool's refill thread). */
+    private static final java.time.Duration CHANNEL_OPEN_TIMEOUT = java.time.Duration.ofSeconds(20);
+    /** How long a closed channel's agent may take to end (it kills its commands and exits at end of file). */
+    private static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(5);
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ContainerSurface.class);
 
     private final Engine with;
     private final String sandboxId;
     private final String containerId;
     private final List<Integer> ports;
-    private final Set<DockerProcess> processes = ConcurrentHashMap.newKeySet();
+    private final Set<Member> processes = ConcurrentHashMap.newKeySet();
     private final ContainerFiles files;
     private final PortRelays relays;
     private volatile boolean ended;
+    /** The command channel once open; null before, and after it ended until it is opened again. */
+    private volatile ExecChannel channel;
+    private volatile String pathReason;
+    /** Whether an open is under way or has failed for good (guarded by this). */
+    private boolean opening;
+    private boolean unavailable;
 
     ContainerSurface(Engine with, String sandboxId, String containerId, List<Integer> ports) {
         this.with = with;
@@ -42,9 +58,128 @@ final class ContainerSurface {
         this.ports = List.copyOf(ports);
         this.files = new ContainerFiles(this);
         this.relays = new PortRelays(this);
+        if (with.execPath() == DockerDriver.ExecPath.ENGINE) {
+            unavailable = true;
+            pathReason = "the host chose DockerDriver.ExecPath.ENGINE";
+        } else if (ExecChannel.unavailableReason() != null) {
+            unavailable = true;
+            pathReason = ExecChannel.unavailableReason();
+        } else {
+            pathReason = "the command channel opens after the first command";
+        }
     }
 
+    /**
+     * The open command channel, or null: then the caller uses the engine's exec, and (unless the channel cannot be
+     * had) an open starts in the background, so that a later command takes the channel.
+     */
+    ExecChannel channel() {
+        ExecChannel c = channel;
+        if (c != null && c.isOpen()) {
+            return c;
+        }
+        synchronized (this) {
+            if (channel != null && !channel.isOpen()) {
+                pathReason = "the command channel ended (" + channel.endedWhy() + "); it opens again after the next command";
+                log.debug("sandbox {}: commands take the engine's exec: {}", sandboxId, pathReason);
+                channel = null;
+            }
+            if (unavailable || opening || ended) {
+                return null;
+            }
+            opening = true;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                openChannel();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "devs-channel-open-" + sandboxId);
+        t.setDaemon(true);
+        t.start();
+        return null;
+    }
+
+    /** Opens the channel now, on the caller's thread (a pool's refill thread); never throws for a channel that cannot open. */
+    void openChannelNow() throws InterruptedException {
+        synchronized (this) {
+            if (unavailable || opening || ended || (channel != null && channel.isOpen())) {
+                return;
+            }
+            opening = true;
+        }
+        openChannel();
+    }
+
+    private void openChannel() throws InterruptedException {
+        ExecChannel opened = null;
+        String why;
+        try {
+            opened = ExecChannel.open(with.engine(), with.dockerHost(), sandboxId, containerId, CHANNEL_OPEN_TIMEOUT);
+            why = "the command channel is open";
+        } catch (ExecChannel.Unavailable e) {
+            why = "the command channel could not start: " + e.getMessage();
+        } catch (InterruptedException e) {
+            synchronized (this) {
+                opening = false;
+            }
+            throw e;
+        }
+        synchronized (this) {
+            opening = false;
+            if (opened == null) {
+                unavailable = true;
+            } else if (ended) {
+                opened.close();
+                return;
+            } else {
+                channel = opened;
+            }
+            pathReason = why;
+        }
+        log.debug("sandbox {}: commands take the {}: {}", sandboxId, opened == null ? "engine's exec" : "command channel", why);
+    }
+
+    /** Ends the channel and waits (bounded) until its agent has gone; a later command opens it again. */
+    void closeChannel() throws InterruptedException {
+        ExecChannel c;
+        synchronized (this) {
+            c = channel;
+        }
+        if (c != null) {
+            c.closeAndAwait(CLOSE_WAIT);
+        }
+    }
+
+    /** {@value #EXEC_PATH} and {@value #EXEC_PATH_REASON} as they are now. */
+    java.util.Map<String, String> pathAttributes() {
+        ExecChannel c = channel;
+        boolean onChannel = c != null && c.isOpen();
+        return java.util.Map.of(EXEC_PATH, onChannel ? "channel" : "engine", EXEC_PATH_REASON,
+                onChannel || c == null ? pathReason : "the command channel ended (" + c.endedWhy() + ")");
+    }
+
+    /** A process of this surface, told when the sandbox ends. */
+    interface Member {
+        void sandboxEnded();
+    }
+
+    /** Through the command channel when it is open, else through the engine's exec. */
     SandboxProcess start(ExecSpec spec) throws InterruptedException {
+        ensureRunning(spec.command());
+        // Only a channel already open: a process's start does not open one (a command's does), so that the engine path's
+        // process, its signals and its kill run alone, as before the channel existed.
+        ExecChannel ch = channel;
+        if (ch != null && ch.isOpen()) {
+            try {
+                return ChannelProcess.start(this, ch, spec);
+            } catch (java.io.IOException e) {
+                // The channel ended before the start went out: nothing ran, so the engine's exec runs it.
+                log.debug("sandbox {}: the command channel ended before {} started ({}); the engine's exec runs it",
+                        sandboxId, spec.command(), e.getMessage());
+            }
+        }
         return DockerProcess.start(this, spec, false, 0, 0);
     }
 
@@ -110,14 +245,14 @@ final class ContainerSurface {
                 + " with it, before its exit code was known");
     }
 
-    void register(DockerProcess p) {
+    void register(Member p) {
         processes.add(p);
         if (ended) {
             p.sandboxEnded();
         }
     }
 
-    void unregister(DockerProcess p) {
+    void unregister(Member p) {
         processes.remove(p);
     }
 
@@ -128,8 +263,12 @@ final class ContainerSurface {
     /** The sandbox has stopped: its processes ended with it; their handles and the port listeners say so now. */
     void end() {
         ended = true;
+        ExecChannel c = channel;
+        if (c != null) {
+            c.close(); // the agent kills what it started; the container goes anyway
+        }
         relays.close();
-        for (DockerProcess p : processes) {
+        for (Member p : processes) {
             p.sandboxEnded();
         }
         processes.clear();

@@ -170,7 +170,7 @@ public final class DockerDriver implements SandboxDriver {
         this.checkpoints = new ContainerCheckpoints(engine, failures, address.dockerHost(), b.snapshotDirectory);
         this.handles = new ContainerHandle.Collaborators(engine, execs, new ExecKiller(execs), diagnostics, failures,
                 new ResourceRemover(engine, failures), gate, checkpoints);
-        this.surfaces = new ContainerSurface.Engine(engine, execs, handles.killer(), address.dockerHost());
+        this.surfaces = new ContainerSurface.Engine(engine, execs, handles.killer(), address.dockerHost(), b.execPath);
     }
 
     /** A builder for a driver with a chosen name, engine address, connect timeout or response timeout. */
@@ -479,6 +479,23 @@ public final class DockerDriver implements SandboxDriver {
         OwnerLink link;
     }
 
+    /**
+     * The path a sandbox's commands ({@code exec}, streaming exec, background processes) take. Terminals always take
+     * the engine's exec.
+     */
+    public enum ExecPath {
+        /** Every command through the engine's exec API: one exec (create, start, inspect) per command. */
+        ENGINE,
+        /**
+         * Through the sandbox's command channel (docs/design.md, "Command channel") once it is open: a small program
+         * the driver puts into the sandbox, started once per sandbox through one engine exec that stays open, which
+         * starts each command with one message. It opens in the background after the sandbox's first command, or while
+         * a pooled sandbox sits idle; until then, or when it cannot start (no agent in this build, no {@code /bin/sh}
+         * or {@code head} in the image, an engine of another machine type), commands take the engine's exec.
+         */
+        CHANNEL_IF_AVAILABLE
+    }
+
     /** Builder for {@link DockerDriver}. Not thread-safe. */
     public static final class Builder {
         private static final java.util.regex.Pattern NAME_FORM = java.util.regex.Pattern.compile("[a-z][a-z0-9-]{0,31}");
@@ -488,8 +505,19 @@ public final class DockerDriver implements SandboxDriver {
         private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
         private int maxEngineOperations = DEFAULT_MAX_ENGINE_OPERATIONS;
         private java.nio.file.Path snapshotDirectory = DEFAULT_SNAPSHOT_DIRECTORY;
+        private ExecPath execPath = ExecPath.CHANNEL_IF_AVAILABLE;
 
         private Builder() {
+        }
+
+        /**
+         * Which path a sandbox's commands take: {@link ExecPath#CHANNEL_IF_AVAILABLE} (the default) or
+         * {@link ExecPath#ENGINE}. Each sandbox says which it takes now, and why, in its attributes {@code exec.path}
+         * and {@code exec.path.reason}.
+         */
+        public Builder execPath(ExecPath execPath) {
+            this.execPath = Objects.requireNonNull(execPath, "execPath");
+            return this;
         }
 
         /**

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * raw and {@link #resize} asks the engine to resize the exec's terminal. Signals reach the process's whole tree,
  * found from this host as for a timed-out exec ({@link ContainerProcesses}) and sent from inside the container.
  */
-final class DockerProcess implements SandboxTerminal {
+final class DockerProcess implements SandboxTerminal, ContainerSurface.Member {
 
     /** Signal names {@code kill} takes in every shell; checked so that no argument of ours reaches a shell unquoted. */
     private static final Set<String> SIGNALS = Set.of("HUP", "INT", "QUIT", "KILL", "USR1", "USR2", "PIPE", "ALRM", "TERM",
@@ -286,7 +286,8 @@ final class DockerProcess implements SandboxTerminal {
     }
 
     /** Ends the streams because the sandbox has ended. */
-    void sandboxEnded() {
+    @Override
+    public void sandboxEnded() {
         connection.close();
     }
 

@@ -132,16 +132,20 @@ final class ExecRunner {
     }
 
     /** Collects one stream's bytes up to the cap; decoded once at the end so split UTF-8 sequences survive. */
-    private static final class Capture {
+    static final class Capture {
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private boolean truncated;
 
         synchronized void write(byte[] payload) {
+            write(payload, 0, payload.length);
+        }
+
+        synchronized void write(byte[] b, int off, int len) {
             int room = MAX_CAPTURE_BYTES - bytes.size();
-            if (payload.length > room) {
+            if (len > room) {
                 truncated = true;
             }
-            bytes.write(payload, 0, Math.max(0, Math.min(room, payload.length)));
+            bytes.write(b, off, Math.max(0, Math.min(room, len)));
         }
 
         synchronized String text() {

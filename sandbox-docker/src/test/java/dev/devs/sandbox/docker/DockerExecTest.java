@@ -124,6 +124,13 @@ class DockerExecTest {
 
     @Test
     void interruptedExecFailsKeepsTheInterruptAndReleasesItsAttachStream() throws Exception {
+        // The engine's exec path (ExecChannelTest checks an interrupted command on the command channel).
+        try (SandboxProvider engineOnly = SandboxProvider.of(DockerDriver.builder().execPath(DockerDriver.ExecPath.ENGINE).build())) {
+            interruptedExecFailsKeepsTheInterruptAndReleasesItsAttachStream(engineOnly.start(sleeper().build()));
+        }
+    }
+
+    private static void interruptedExecFailsKeepsTheInterruptAndReleasesItsAttachStream(Sandbox sandbox) throws Exception {
         java.util.Set<Thread> before = streamThreads();
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         AtomicBoolean interruptedAfter = new AtomicBoolean();

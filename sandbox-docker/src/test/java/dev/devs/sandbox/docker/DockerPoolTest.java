@@ -103,12 +103,16 @@ class DockerPoolTest {
         Sandbox sb = pool.acquire(claim, PATIENCE);
 
         assertThat(sb.startType()).isEqualTo(StartType.POOLED);
-        // Both files went over the idle sandbox's claim channel: the only exec before the claimant's first is its shell.
+        // Both files went over the idle sandbox's claim channel: the only execs before the claimant's first are its shell
+        // and the command channel's bootstrap, both started while the sandbox sat idle.
         List<String> execs = DockerTestSupport.cli("events", "--since", String.valueOf(Instant.now().minusSeconds(300).getEpochSecond()),
                 "--until", String.valueOf(Instant.now().getEpochSecond() + 1), "--filter", "container=" + sb.attributes().get("containerId"),
                 "--filter", "event=exec_start", "--format", "{{.Action}}");
-        assertThat(execs).as("execs run in the sandbox before its claimant's first").hasSize(1)
-                .allSatisfy(e -> assertThat(e).contains("while read"));
+        assertThat(execs).as("execs run in the sandbox before its claimant's first").hasSize(2)
+                .anySatisfy(e -> assertThat(e).contains("while read"))
+                .anySatisfy(e -> assertThat(e).contains(".devs-channel"));
+        assertThat(sb.attributes()).as("a claim's first command takes the channel opened while idle")
+                .containsEntry("exec.path", "channel");
         assertThat(sb.exec("ps", "-o", "args").stdout()).as("no process of the pool is left in a claimed sandbox")
                 .doesNotContain("while read");
         assertThat(sb.exec("sh", "-c", "echo \"$API_TOKEN\"; pwd; cat main.py data/input.txt").stdout())

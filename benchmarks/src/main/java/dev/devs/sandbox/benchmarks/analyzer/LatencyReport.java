@@ -21,7 +21,14 @@ import java.util.Objects;
  */
 record LatencyReport(Path path, String generatedAt, List<Series> series, List<Stops> stops, List<Peer> peers,
                      java.util.Map<String, String> skippedRuntimes, List<Engine> engines,
-                     java.util.Map<String, String> skippedEngines, List<Burst> bursts) {
+                     java.util.Map<String, String> skippedEngines, List<Burst> bursts, List<Exec> execs) {
+
+    /**
+     * One command of the report's {@code exec} section: the driver's {@code Sandbox.exec} and raw engine exec in the same
+     * rounds on one sandbox of {@code engine}, and the path the driver's commands took ({@code channel} or {@code engine}).
+     */
+    record Exec(String engine, String command, String path, List<Double> driverMs, List<Double> engineMs) {
+    }
 
     LatencyReport {
         Objects.requireNonNull(path, "path");

@@ -120,7 +120,33 @@ final class ReportReader {
         }
         JsonNode generatedAt = root.get("generatedAt");
         return new LatencyReport(path, generatedAt == null || !generatedAt.isTextual() ? null : generatedAt.asText(),
-                series, stops, peers, reasons(root, "skippedRuntimes"), engines, reasons(root, "skippedEngines"), bursts(root));
+                series, stops, peers, reasons(root, "skippedRuntimes"), engines, reasons(root, "skippedEngines"), bursts(root), execs(root));
+    }
+
+    /** The {@code exec} section: {"docker": {"path": .., "true": {"driver": {"samples"}, "engine": {"samples"}}, ..}, ..}. */
+    private static List<LatencyReport.Exec> execs(JsonNode root) throws MalformedReportException {
+        List<LatencyReport.Exec> execs = new ArrayList<>();
+        JsonNode node = root.get("exec");
+        if (node == null || node.isNull()) {
+            return execs;
+        }
+        requireObject(node, "exec");
+        for (var engines = node.fieldNames(); engines.hasNext(); ) {
+            String engine = engines.next();
+            JsonNode e = requireObject(node.get(engine), "exec." + engine);
+            for (var commands = e.fieldNames(); commands.hasNext(); ) {
+                String command = commands.next();
+                JsonNode c = e.get(command);
+                if (!c.isObject() || !c.has("driver") || !c.has("engine")) {
+                    continue; // path, pathReason, parallel: not a command's series
+                }
+                String where = "exec." + engine + "." + command;
+                execs.add(new LatencyReport.Exec(engine, command, text(c, "path", where, false),
+                        durations(requireObject(c.get("driver"), where + ".driver"), where + ".driver"),
+                        durations(requireObject(c.get("engine"), where + ".engine"), where + ".engine")));
+            }
+        }
+        return execs;
     }
 
     private static List<LatencyReport.Burst> bursts(JsonNode root) throws MalformedReportException {

@@ -72,6 +72,14 @@ final class Table {
                 out.println(burstLine(b));
             }
         }
+        if (!a.report.execs().isEmpty()) {
+            out.println();
+            out.println("Exec: Sandbox.exec against raw engine exec in the same rounds on one sandbox; ratio = driver / engine;"
+                    + " targets (report only) exec true P50 <= 2 ms and P95 <= 5 ms, 64 KiB P50 <= 5 ms.");
+            for (LatencyReport.Exec e : a.report.execs()) {
+                out.println(execLine(e));
+            }
+        }
         if (!a.warnings.isEmpty()) {
             out.println();
             a.warnings.forEach(w -> out.println("warning: " + w));
@@ -84,6 +92,25 @@ final class Table {
                     + " series or bursts miss their targets"));
             a.failures.forEach(f -> out.println("  " + f));
         }
+    }
+
+    static String execLine(LatencyReport.Exec e) {
+        java.util.OptionalDouble d50 = dev.devs.sandbox.metrics.Percentiles.of(e.driverMs(), 50);
+        java.util.OptionalDouble d95 = dev.devs.sandbox.metrics.Percentiles.of(e.driverMs(), 95);
+        java.util.OptionalDouble r50 = dev.devs.sandbox.metrics.Percentiles.of(e.engineMs(), 50);
+        java.util.OptionalDouble r95 = dev.devs.sandbox.metrics.Percentiles.of(e.engineMs(), 95);
+        return String.format(java.util.Locale.ROOT, "  %-8s %-6s path %-7s n=%d driver P50 %s P95 %s; engine P50 %s P95 %s; ratio %s / %s",
+                e.engine(), e.command(), e.path() == null ? "?" : e.path(), e.driverMs().size(), execMs(d50), execMs(d95),
+                execMs(r50), execMs(r95), execRatio(d50, r50), execRatio(d95, r95));
+    }
+
+    private static String execMs(java.util.OptionalDouble v) {
+        return v.isPresent() ? String.format(java.util.Locale.ROOT, "%.1f ms", v.getAsDouble()) : "undefined";
+    }
+
+    private static String execRatio(java.util.OptionalDouble ours, java.util.OptionalDouble theirs) {
+        return ours.isPresent() && theirs.isPresent() && theirs.getAsDouble() > 0
+                ? String.format(java.util.Locale.ROOT, "%.3fx", ours.getAsDouble() / theirs.getAsDouble()) : "-";
     }
 
     static String burstLine(Analysis.BurstLine b) {

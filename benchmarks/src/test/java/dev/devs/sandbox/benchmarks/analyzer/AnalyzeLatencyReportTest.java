@@ -164,6 +164,26 @@ class AnalyzeLatencyReportTest {
     }
 
     @Test
+    void theExecSectionGetsATableOfDriverAgainstEngineWithRatiosAndThePath() {
+        List<Double> driver = new java.util.ArrayList<>();
+        List<Double> engine = new java.util.ArrayList<>();
+        for (int i = 1; i <= 20; i++) {
+            driver.add((double) i);
+            engine.add(i * 10.0);
+        }
+        Map<String, Object> trueRow = Map.of("driver", Map.of("samples", driver), "engine", Map.of("samples", engine),
+                "path", "channel");
+        Result res = analyze(report(r -> r.putSection("exec", Map.of("podman", Map.of("path", "channel", "pathReason", "open",
+                "true", trueRow, "parallel", Map.of("commands", 100, "correct", 100))))).toString(), "--no-chart");
+
+        assertThat(res.exit()).as("exec targets are report-only").isZero();
+        // Nearest rank over 20: P50 the 10th, P95 the 19th.
+        assertThat(res.out()).contains("Exec: Sandbox.exec against raw engine exec")
+                .contains("podman   true   path channel n=20 driver P50 10.0 ms P95 19.0 ms; engine P50 100.0 ms P95 190.0 ms;"
+                        + " ratio 0.100x / 0.100x");
+    }
+
+    @Test
     void aBurstWithoutFailuresPassesWithItsRatios() {
         Result res = analyze(report(r -> r.putSection("burst", List.of(burst("docker", 100, 100, 0)))).toString(), "--no-chart");
 
