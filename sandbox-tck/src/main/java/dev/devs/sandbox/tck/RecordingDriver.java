@@ -210,5 +210,10 @@ final class RecordingDriver implements SandboxDriver {
         public boolean isAlive() {
             return h.isAlive();
         }
+
+        @Override
+        public java.util.Map<String, String> liveAttributes() {
+            return h.liveAttributes();
+        }
     }
 }

@@ -116,6 +116,11 @@ final class ReleaseFaultDriver implements SandboxDriver {
 
             // Everything else passes straight through, so that the checks see the driver's own handle.
             @Override
+            public Map<String, String> liveAttributes() {
+                return h.liveAttributes();
+            }
+
+            @Override
             public java.util.Set<dev.devs.sandbox.SandboxCapability> capabilities() {
                 return h.capabilities();
             }
