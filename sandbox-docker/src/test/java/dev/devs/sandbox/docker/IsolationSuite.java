@@ -233,7 +233,10 @@ abstract class IsolationSuite {
         List<String> commands = sh(sandbox, "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo; done").lines()
                 .map(String::strip).filter(l -> !l.isEmpty()).collect(Collectors.toList());
         assertThat(commands).as("processes seen inside").noneMatch(c -> c.contains("java") || c.contains("dockerd") || c.contains("containerd"));
-        assertThat(commands.size()).as("number of processes seen inside: %s", commands).isLessThan(10);
+        // A host's PID namespace shows hundreds of processes; a sandbox shows its own: the init, the watchdog and its
+        // two watchers (with their cat and sleep), the command, the command channel's agent and this listing - more
+        // on a fork, whose restored watchdog restarts its lifetime watcher. 20 leaves room for those, not for a host.
+        assertThat(commands.size()).as("number of processes seen inside: %s", commands).isLessThan(20);
         record("6 host visibility", "no engine socket; " + commands.size() + " processes visible, all the sandbox's own");
     }
 
