@@ -232,7 +232,13 @@ final class DockerProcess implements SandboxTerminal, ContainerSurface.Member {
             if (inspect() != null) {
                 return;
             }
-            long hostPid = surface.execs().runningPid(execId);
+            long hostPid;
+            try {
+                hostPid = surface.execs().runningPid(execId);
+            } catch (IllegalStateException e) {
+                throw new SandboxExecException(surface.sandboxId(), "process " + execId + " of sandbox " + surface.sandboxId()
+                        + " cannot be signalled: " + e.getMessage(), e);
+            }
             List<Long> tree = hostPid == 0 ? List.of() : ContainerProcesses.namespacePidsOfTree(hostPid, surface.containerId());
             if (tree.isEmpty()) {
                 if (inspect() != null) {

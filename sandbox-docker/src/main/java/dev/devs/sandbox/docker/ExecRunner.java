@@ -112,10 +112,28 @@ final class ExecRunner {
         return new ExecResult(exitCode.intValue(), out.text(), err.text(), Duration.ofNanos(System.nanoTime() - t0));
     }
 
-    /** The host PID of a still-running exec, or 0 when it has ended or the engine does not say. */
+    /**
+     * The host PID of a running exec, or 0 once it has ended. dockerd records an exec's PID a moment after the process
+     * started, so its output may already flow while the engine says "running, PID 0" (seen in about one kill in ten
+     * right after the first output): that, and "not running, no exit code yet", mean "look again", never "ended".
+     *
+     * @throws IllegalStateException when the engine names no PID and no end within the response timeout
+     */
     long runningPid(String execId) throws InterruptedException {
-        InspectExecResponse r = engine.request(c -> c.inspectExecCmd(execId).exec());
-        return Boolean.TRUE.equals(r.isRunning()) && r.getPidLong() != null ? r.getPidLong() : 0;
+        Backoff backoff = new Backoff(200_000, 50_000_000, System.nanoTime() + engine.responseTimeout().toNanos());
+        InspectExecResponse r;
+        do {
+            r = engine.request(c -> c.inspectExecCmd(execId).exec());
+            boolean running = Boolean.TRUE.equals(r.isRunning());
+            if (running && r.getPidLong() != null && r.getPidLong() > 0) {
+                return r.getPidLong();
+            }
+            if (!running && r.getExitCodeLong() != null) {
+                return 0;
+            }
+        } while (backoff.pause());
+        throw new IllegalStateException("the engine named neither a PID nor an exit code for exec " + execId + " within "
+                + engine.responseTimeout() + " (running: " + r.isRunning() + ", PID " + r.getPidLong() + ")");
     }
 
     private Long exitCode(String execId, long deadline) throws InterruptedException {

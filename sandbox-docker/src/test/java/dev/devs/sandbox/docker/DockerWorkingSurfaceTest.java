@@ -134,6 +134,26 @@ class DockerWorkingSurfaceTest {
         tree.close();
     }
 
+    /**
+     * dockerd records an exec's PID a moment after the process started: a kill right after the first output once took
+     * "running, PID 0" for "ended" and left the process running (2-3 kills in 40 before the fix). The engine's exec
+     * path, since an open command channel would run the processes itself.
+     */
+    @Test
+    void aProcessKilledRightAfterItsFirstOutputEnds() throws Exception {
+        try (SandboxProvider engineOnly = SandboxProvider.of(DockerDriver.builder().execPath(DockerDriver.ExecPath.ENGINE).build())) {
+            Sandbox s = engineOnly.start(sleeper().build());
+            for (int i = 0; i < 30; i++) {
+                try (SandboxProcess p = s.start(ExecSpec.builder("sh", "-c", "sleep 303 & echo started; wait").build())) {
+                    assertThat(new String(p.stdout().readNBytes(8), UTF_8)).isEqualTo("started\n");
+                    p.destroyForcibly();
+                    assertThat(p.waitFor(PATIENCE)).as("kill %d of 30 ended the process", i + 1).isTrue();
+                }
+            }
+            await().atMost(PATIENCE).until(() -> s.exec("ps").stdout(), ps -> !ps.contains("sleep 303"));
+        }
+    }
+
     @Test
     void signalReachesTheProcess() throws Exception {
         SandboxProcess p = sandbox.start(ExecSpec.builder("sh", "-c", "trap 'echo got-term; exit 9' TERM; while :; do sleep 1; done").build());

@@ -20,10 +20,7 @@ class DockerDriverContractByCoordinatesTest extends SandboxDriverContract {
 
     @Override
     protected SandboxDriver newDriver() {
-        // The engine's exec path: with the command channel opening in the background, the contract's
-        // aKilledProcessEndsWithItsChildren has failed here (a killed engine-path process did not end); the cause is
-        // not found yet. The channel path runs the contract in sandbox-docker's own DockerDriverContractTest.
-        return DockerDriver.builder().execPath(DockerDriver.ExecPath.ENGINE).build();
+        return new DockerDriver();
     }
 
     @Override
