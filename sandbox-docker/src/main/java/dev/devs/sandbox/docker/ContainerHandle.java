@@ -343,11 +343,15 @@ final class ContainerHandle implements SandboxDriver.Handle {
     public SandboxDriver.Checkpoint checkpoint(String snapshotId, Duration timeout) throws InterruptedException {
         with.engine().ensureOpen();
         // The channel's exec would be part of the checkpoint, and gVisor cannot restore a process attached to the host's
-        // streams: end it first (the checkpoint ends the sandbox's processes anyway).
-        surface.closeChannel();
-        SandboxDriver.Checkpoint written = with.checkpoints().checkpoint(sandboxId, containerId, link, snapshotId, timeout);
-        checkpointed = true;
-        return written;
+        // streams: end it, or one opening, first (the checkpoint ends the sandbox's processes anyway).
+        surface.holdChannel();
+        try {
+            SandboxDriver.Checkpoint written = with.checkpoints().checkpoint(sandboxId, containerId, link, snapshotId, timeout);
+            checkpointed = true;
+            return written;
+        } finally {
+            surface.releaseChannel();
+        }
     }
 
     /** One inspect; false when the container is gone, has exited, or the engine cannot be asked. */

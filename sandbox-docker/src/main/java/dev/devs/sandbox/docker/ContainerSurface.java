@@ -50,6 +50,8 @@ final class ContainerSurface {
     /** Whether an open is under way or has failed for good (guarded by this). */
     private boolean opening;
     private boolean unavailable;
+    /** Whether a checkpoint holds the channel closed: no open starts, one under way is closed when it ends (guarded by this). */
+    private boolean held;
 
     ContainerSurface(Engine with, String sandboxId, String containerId, List<Integer> ports) {
         this.with = with;
@@ -84,7 +86,7 @@ final class ContainerSurface {
                 log.debug("sandbox {}: commands take the engine's exec: {}", sandboxId, pathReason);
                 channel = null;
             }
-            if (unavailable || opening || ended) {
+            if (unavailable || opening || ended || held) {
                 return null;
             }
             opening = true;
@@ -104,7 +106,7 @@ final class ContainerSurface {
     /** Opens the channel now, on the caller's thread (a pool's refill thread); never throws for a channel that cannot open. */
     void openChannelNow() throws InterruptedException {
         synchronized (this) {
-            if (unavailable || opening || ended || (channel != null && channel.isOpen())) {
+            if (unavailable || opening || ended || held || (channel != null && channel.isOpen())) {
                 return;
             }
             opening = true;
@@ -123,14 +125,16 @@ final class ContainerSurface {
         } catch (InterruptedException e) {
             synchronized (this) {
                 opening = false;
+                notifyAll();
             }
             throw e;
         }
         synchronized (this) {
             opening = false;
+            notifyAll();
             if (opened == null) {
                 unavailable = true;
-            } else if (ended) {
+            } else if (ended || held) {
                 opened.close();
                 return;
             } else {
@@ -141,15 +145,37 @@ final class ContainerSurface {
         log.debug("sandbox {}: commands take the {}: {}", sandboxId, opened == null ? "engine's exec" : "command channel", why);
     }
 
-    /** Ends the channel and waits (bounded) until its agent has gone; a later command opens it again. */
-    void closeChannel() throws InterruptedException {
+    /**
+     * Ends the channel for a checkpoint and keeps it closed until {@link #releaseChannel()}: an open under way (started
+     * in the background by an earlier command) is awaited and its agent ended too, since an agent attached to the
+     * host's streams in the checkpoint makes gVisor's restore fail (seen: a panic decoding the checkpoint's state).
+     * Waits (bounded) until the agent has gone.
+     */
+    void holdChannel() throws InterruptedException {
         ExecChannel c;
         synchronized (this) {
+            held = true;
+            long deadline = System.nanoTime() + CHANNEL_OPEN_TIMEOUT.plus(CLOSE_WAIT).toNanos();
+            while (opening) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new dev.devs.sandbox.SandboxException("the command channel of sandbox " + sandboxId
+                            + " was still opening after " + CHANNEL_OPEN_TIMEOUT.plus(CLOSE_WAIT) + "; no checkpoint was taken");
+                }
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
             c = channel;
+            channel = null;
         }
         if (c != null) {
             c.closeAndAwait(CLOSE_WAIT);
+            pathReason = "the command channel was closed for a checkpoint";
         }
+    }
+
+    /** Lets a later command open the channel again after {@link #holdChannel()}. */
+    synchronized void releaseChannel() {
+        held = false;
     }
 
     /** {@value #EXEC_PATH} and {@value #EXEC_PATH_REASON} as they are now. */
@@ -168,10 +194,8 @@ final class ContainerSurface {
     /** Through the command channel when it is open, else through the engine's exec. */
     SandboxProcess start(ExecSpec spec) throws InterruptedException {
         ensureRunning(spec.command());
-        // Only a channel already open: a process's start does not open one (a command's does), so that the engine path's
-        // process, its signals and its kill run alone, as before the channel existed.
-        ExecChannel ch = channel;
-        if (ch != null && ch.isOpen()) {
+        ExecChannel ch = channel();
+        if (ch != null) {
             try {
                 return ChannelProcess.start(this, ch, spec);
             } catch (java.io.IOException e) {

@@ -110,6 +110,26 @@ class DockerForkTest {
         }
     }
 
+    /**
+     * A template's first command opens the command channel in the background; a checkpoint right after it must not
+     * catch the agent half-started, attached to the host's streams (gVisor's restore then panicked decoding the
+     * checkpoint: the second of eight such forks failed before the checkpoint waited for the open and ended it).
+     */
+    @Test
+    void aCheckpointRightAfterTheFirstCommandRestores() throws Exception {
+        try (SandboxProvider provider = provider(new RecordingListener())) {
+            for (int i = 0; i < 4; i++) {
+                Sandbox tpl = provider.start(template().build());
+                await().atMost(DockerTestSupport.PATIENCE).until(() -> tpl.exec("cat", "/tmp/n").exitCode() == 0);
+                try (SandboxSnapshot snapshot = tpl.checkpoint()) {
+                    Sandbox fork = provider.fork(snapshot);
+                    assertThat(fork.exec("cat", "/tmp/r").exitCode()).isZero();
+                    fork.stop();
+                }
+            }
+        }
+    }
+
     @Test
     void aForkHasItsOwnMaximumLifetimeCountedFromItsFork() {
         Duration lifetime = Duration.ofSeconds(8);
