@@ -15,7 +15,7 @@ import java.util.OptionalDouble;
  */
 final class Analysis {
 
-    enum Kind { SERIES, STOPS, PEER, BURST }
+    enum Kind { SERIES, STOPS, PEER, BURST, EXEC }
 
     enum Verdict {
         OK("OK"), OVER("OVER"), NO_TARGET("-"), ALL_FAILED("ALL FAILED"), EMPTY("no samples"),
@@ -101,8 +101,17 @@ final class Analysis {
         for (LatencyReport.Burst b : report.bursts()) {
             a.addBurst(b);
         }
+        for (LatencyReport.Exec e : report.execs()) {
+            String name = e.engine() + " exec " + e.command();
+            a.execRows.add(row(Kind.EXEC, name + " raw engine exec", e.engineMs(), OptionalDouble.empty(), 0, "the engine's exec", false));
+            a.execRows.add(row(Kind.EXEC, name + " driver", e.driverMs(), OptionalDouble.empty(), 0,
+                    "path " + (e.path() == null ? "?" : e.path()), false));
+        }
         return a;
     }
+
+    /** The chart's panels of the exec section: raw engine exec, then the driver's, per engine and command (report only). */
+    final List<Row> execRows = new ArrayList<>();
 
     /** Targets of a burst beside its raw flood (reported, not judged: the machine the benchmark runs on is shared). */
     static final double BURST_P95_RATIO_TARGET = 0.8;

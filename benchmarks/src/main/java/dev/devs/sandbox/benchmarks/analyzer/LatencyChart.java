@@ -123,6 +123,7 @@ final class LatencyChart {
         out.addAll(unplaced);
         out.addAll(a.stops);
         out.addAll(a.burstRows);
+        out.addAll(a.execRows);
         return out;
     }
 
@@ -157,6 +158,7 @@ final class LatencyChart {
             case STOPS -> STOP;
             case SERIES -> row.standIn() ? STAND_IN : OURS;
             case BURST -> row.label().endsWith(" raw") ? PEER : OURS;
+            case EXEC -> row.label().endsWith(" raw engine exec") ? PEER : OURS;
         };
         boolean bad = row.verdict() == Analysis.Verdict.OVER || row.verdict() == Analysis.Verdict.ALL_FAILED;
         NumberAxis order = new NumberAxis(shortName(row));
@@ -195,7 +197,9 @@ final class LatencyChart {
             case STAND_IN -> heading.append("  not judged");
             case NO_TARGET -> heading.append(row.kind() == Analysis.Kind.PEER ? "  (baseline)" : "  (no target)");
         }
-        if (row.kind() == Analysis.Kind.BURST) {
+        if (row.kind() == Analysis.Kind.EXEC) {
+            heading.append("\n").append(row.notes()).append(", report only");
+        } else if (row.kind() == Analysis.Kind.BURST) {
             // Percentiles over every attempted start, failures slowest: the samples drawn are the successes only.
             heading.append("\n").append(row.notes()).append("\nP50/P95 over all attempts");
         } else if (row.standIn()) {

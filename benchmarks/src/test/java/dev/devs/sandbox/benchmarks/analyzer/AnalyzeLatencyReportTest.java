@@ -164,7 +164,7 @@ class AnalyzeLatencyReportTest {
     }
 
     @Test
-    void theExecSectionGetsATableOfDriverAgainstEngineWithRatiosAndThePath() {
+    void theExecSectionGetsATableOfDriverAgainstEngineWithRatiosAndThePath() throws IOException {
         List<Double> driver = new java.util.ArrayList<>();
         List<Double> engine = new java.util.ArrayList<>();
         for (int i = 1; i <= 20; i++) {
@@ -173,10 +173,16 @@ class AnalyzeLatencyReportTest {
         }
         Map<String, Object> trueRow = Map.of("driver", Map.of("samples", driver), "engine", Map.of("samples", engine),
                 "path", "channel");
+        Path chart = dir.resolve("exec.png");
         Result res = analyze(report(r -> r.putSection("exec", Map.of("podman", Map.of("path", "channel", "pathReason", "open",
-                "true", trueRow, "parallel", Map.of("commands", 100, "correct", 100))))).toString(), "--no-chart");
+                "true", trueRow, "parallel", Map.of("commands", 100, "correct", 100))))).toString(), "--chart", chart.toString());
 
         assertThat(res.exit()).as("exec targets are report-only").isZero();
+        Path without = dir.resolve("no-exec.png");
+        analyze(report(r -> { }).toString(), "--chart", without.toString());
+        // A panel is 230 pixels wide: the same report with the exec section has two more, raw engine exec and the driver's.
+        assertThat(ImageIO.read(chart.toFile()).getWidth()).as("the chart, with the exec panels")
+                .isEqualTo(ImageIO.read(without.toFile()).getWidth() + 2 * 230);
         // Nearest rank over 20: P50 the 10th, P95 the 19th.
         assertThat(res.out()).contains("Exec: Sandbox.exec against raw engine exec")
                 .contains("podman   true   path channel n=20 driver P50 10.0 ms P95 19.0 ms; engine P50 100.0 ms P95 190.0 ms;"
