@@ -19,6 +19,7 @@ final class ContainerDiagnostics {
     static final int LOG_TAIL_LINES = 20;
     private static final Duration LOG_FETCH_TIMEOUT = Duration.ofSeconds(2);
     private static final int CLIP_CHARS = 2000;
+    private static final int CLIP_HEAD = 500;
 
     private final EngineCalls engine;
 
@@ -86,10 +87,14 @@ final class ContainerDiagnostics {
         return "Last " + (tail.size() == 1 ? "log line" : tail.size() + " log lines") + ":\n    " + String.join("\n    ", tail);
     }
 
-    /** Output for a message: stripped, and only its last 2000 characters. */
+    /**
+     * Output for a message: stripped, and at most its first 500 and last 1500 characters. Both ends: a log's last lines
+     * say how it ended, an engine's answer says what went wrong first (a runtime's panic is its first line, then a
+     * stack trace of thousands of characters).
+     */
     static String clip(String s) {
         String t = s.strip();
-        return t.length() <= CLIP_CHARS ? t : "..." + t.substring(t.length() - CLIP_CHARS);
+        return t.length() <= CLIP_CHARS ? t : t.substring(0, CLIP_HEAD) + " ... " + t.substring(t.length() - (CLIP_CHARS - CLIP_HEAD));
     }
 
     /** The 12-character form the Docker CLI shows. */
