@@ -17,26 +17,19 @@ import org.slf4j.LoggerFactory;
  * The driver's half of one start, for its provider: a new id, STARTING, the driver's start (or fork) under a fresh
  * {@link StartContext}, and on failure FAILED and the exception to throw, with nothing left behind. What comes after a
  * handle is ready (the live set, READY, a provider closed meanwhile) is the provider's.
+ *
+ * @param provider  the provider the sandboxes belong to
+ * @param driver    its driver
+ * @param clock     its clock, for the events' timestamps
+ * @param sessionId its session id, for the driver's labels
  */
-final class SandboxStart {
+record SandboxStart(SandboxProvider provider, SandboxDriver driver, Clock clock, String sessionId) {
 
     private static final Logger log = LoggerFactory.getLogger(SandboxStart.class);
 
     /** What a start asks of the driver: a fresh start, or a fork. */
     interface DriverStart {
         SandboxDriver.Handle start(StartContext ctx) throws InterruptedException;
-    }
-
-    private final SandboxProvider provider;
-    private final SandboxDriver driver;
-    private final Clock clock;
-    private final String sessionId;
-
-    SandboxStart(SandboxProvider provider, SandboxDriver driver, Clock clock, String sessionId) {
-        this.provider = provider;
-        this.driver = driver;
-        this.clock = clock;
-        this.sessionId = sessionId;
     }
 
     /**
