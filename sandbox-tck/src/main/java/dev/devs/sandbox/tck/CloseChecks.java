@@ -20,13 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class CloseChecks {
 
-    private final SandboxDriverContract c;
-
-    CloseChecks(SandboxDriverContract contract) {
-        this.c = contract;
-    }
-
-    void closeWithStartsInFlightAndLiveSandboxesLeavesNothing() throws Exception {
+    static void closeWithStartsInFlightAndLiveSandboxesLeavesNothing(SandboxDriverContract c) throws Exception {
         Sandbox live = c.provider.start(c.runningSpec());
         int inFlight = 3;
         CountDownLatch started = new CountDownLatch(inFlight);
@@ -57,7 +51,7 @@ final class CloseChecks {
                 .hasMessageContaining("closed");
     }
 
-    void closeFromInsideAListenerStopsEverything() throws Exception {
+    static void closeFromInsideAListenerStopsEverything(SandboxDriverContract c) throws Exception {
         AtomicReference<Throwable> closeFailure = new AtomicReference<>();
         CountDownLatch closed = new CountDownLatch(1);
         c.provider.addListener(e -> {
@@ -80,7 +74,7 @@ final class CloseChecks {
         c.assertEverySandboxEnded(1);
     }
 
-    void listenerRemovedMidRunSeesTheWholeStartItWasSubscribedFor() throws Exception {
+    static void listenerRemovedMidRunSeesTheWholeStartItWasSubscribedFor(SandboxDriverContract c) throws Exception {
         RecordingListener removed = new RecordingListener();
         AtomicReference<AutoCloseable> subscription = new AtomicReference<>();
         subscription.set(c.provider.addListener(e -> {
@@ -99,7 +93,7 @@ final class CloseChecks {
         assertThat(c.events.typesOf(second.id())).containsExactly(STARTING, READY);
     }
 
-    void closeIsIdempotentForSandboxProviderAndDriver() throws Exception {
+    static void closeIsIdempotentForSandboxProviderAndDriver(SandboxDriverContract c) throws Exception {
         Sandbox sandbox = c.provider.start(c.runningSpec());
 
         sandbox.close();
@@ -118,5 +112,8 @@ final class CloseChecks {
         } catch (Exception e) {
             throw new SandboxException("unsubscribing failed", e);
         }
+    }
+
+    private CloseChecks() {
     }
 }

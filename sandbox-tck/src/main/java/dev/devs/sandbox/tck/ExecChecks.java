@@ -15,13 +15,7 @@ import dev.devs.sandbox.tck.SandboxDriverContract.Ability;
  */
 final class ExecChecks {
 
-    private final SandboxDriverContract c;
-
-    ExecChecks(SandboxDriverContract contract) {
-        this.c = contract;
-    }
-
-    void execReportsExitCodesAndStandardError() throws Exception {
+    static void execReportsExitCodesAndStandardError(SandboxDriverContract c) throws Exception {
         Sandbox sandbox = c.provider.start(c.runningSpec());
 
         ExecResult ok = sandbox.exec(c.execCommand(), c.patience());
@@ -37,7 +31,7 @@ final class ExecChecks {
         }
     }
 
-    void execTimeoutThrowsAndTheSandboxStaysUsable() throws Exception {
+    static void execTimeoutThrowsAndTheSandboxStaysUsable(SandboxDriverContract c) throws Exception {
         Sandbox sandbox = c.provider.start(c.runningSpec());
 
         assertThatThrownBy(() -> sandbox.exec(c.hangingExecCommand(), c.expiringExecTimeout()))
@@ -49,7 +43,7 @@ final class ExecChecks {
         assertThat(after.stdout().trim()).isEqualTo(c.execOutput());
     }
 
-    void execRunsWithTheSpecsEnv() throws Exception {
+    static void execRunsWithTheSpecsEnv(SandboxDriverContract c) throws Exception {
         c.require(Ability.ENV);
         Sandbox sandbox = c.provider.start(c.runningSpec().toBuilder().env("CONTRACT_ENV", "contract-value").build());
 
@@ -59,7 +53,7 @@ final class ExecChecks {
         assertThat(env.stdout()).as("output of %s", c.envCommand()).contains("CONTRACT_ENV=contract-value");
     }
 
-    void execRunsInTheSpecsWorkingDirectory() throws Exception {
+    static void execRunsInTheSpecsWorkingDirectory(SandboxDriverContract c) throws Exception {
         c.require(Ability.WORKDIR);
         SandboxSpec spec = c.runningSpec().toBuilder().workDir("/contract-workdir").build();
         Sandbox sandbox = c.provider.start(spec);
@@ -68,5 +62,8 @@ final class ExecChecks {
 
         assertThat(pwd.exitCode()).isZero();
         assertThat(pwd.stdout().trim()).as("output of %s", c.pwdCommand()).isEqualTo("/contract-workdir");
+    }
+
+    private ExecChecks() {
     }
 }

@@ -19,7 +19,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A sandbox handle that passes every call through to the driver's own, so that a wrapper of the contract overrides
- * only the calls it watches or faults and the checks see the driver's handle in everything else.
+ * only the calls it watches or faults and the checks see the driver's handle in everything else. Each call of the
+ * working surface beyond exec (processes, terminals, files, ports, pause, checkpoint) is first told to
+ * {@link #reaching(String)}.
  */
 class ForwardingHandle implements SandboxDriver.Handle {
 
@@ -27,6 +29,10 @@ class ForwardingHandle implements SandboxDriver.Handle {
 
     ForwardingHandle(SandboxDriver.Handle delegate) {
         this.delegate = delegate;
+    }
+
+    /** Told of each working-surface call before it is passed through, e.g. {@code "openRead /work/a"}; does nothing here. */
+    void reaching(String call) {
     }
 
     @Override
@@ -77,61 +83,73 @@ class ForwardingHandle implements SandboxDriver.Handle {
 
     @Override
     public SandboxProcess start(ExecSpec spec) throws InterruptedException {
+        reaching("start " + spec);
         return delegate.start(spec);
     }
 
     @Override
     public SandboxTerminal openTerminal(ExecSpec spec, int columns, int rows) throws InterruptedException {
+        reaching("openTerminal " + spec);
         return delegate.openTerminal(spec, columns, rows);
     }
 
     @Override
     public InputStream openRead(String path, Duration timeout) throws InterruptedException {
+        reaching("openRead " + path);
         return delegate.openRead(path, timeout);
     }
 
     @Override
     public void write(String path, InputStream content, Duration timeout) throws InterruptedException {
+        reaching("write " + path);
         delegate.write(path, content, timeout);
     }
 
     @Override
     public List<FileInfo> list(String dir, Duration timeout) throws InterruptedException {
+        reaching("list " + dir);
         return delegate.list(dir, timeout);
     }
 
     @Override
     public FileInfo stat(String path, Duration timeout) throws InterruptedException {
+        reaching("stat " + path);
         return delegate.stat(path, timeout);
     }
 
     @Override
     public void delete(String path, boolean recursive, Duration timeout) throws InterruptedException {
+        reaching("delete " + path);
         delegate.delete(path, recursive, timeout);
     }
 
     @Override
     public void mkdirs(String path, Duration timeout) throws InterruptedException {
+        reaching("mkdirs " + path);
         delegate.mkdirs(path, timeout);
     }
 
     @Override
     public void rename(String from, String to, Duration timeout) throws InterruptedException {
+        reaching("rename " + from);
         delegate.rename(from, to, timeout);
     }
 
     @Override
     public void untar(String dir, InputStream tar, Duration timeout) throws InterruptedException {
+        reaching("untar " + dir);
         delegate.untar(dir, tar, timeout);
     }
 
     @Override
     public InputStream openTar(String path, Duration timeout) throws InterruptedException {
+        reaching("openTar " + path);
         return delegate.openTar(path, timeout);
     }
 
     @Override
     public SandboxEndpoint endpoint(int port) throws InterruptedException {
+        reaching("endpoint " + port);
         return delegate.endpoint(port);
     }
 
@@ -142,11 +160,13 @@ class ForwardingHandle implements SandboxDriver.Handle {
 
     @Override
     public void pause(Duration timeout) throws InterruptedException {
+        reaching("pause");
         delegate.pause(timeout);
     }
 
     @Override
     public void resume(Duration timeout) throws InterruptedException {
+        reaching("resume");
         delegate.resume(timeout);
     }
 
@@ -157,6 +177,7 @@ class ForwardingHandle implements SandboxDriver.Handle {
 
     @Override
     public SandboxDriver.Checkpoint checkpoint(String snapshotId, Duration timeout) throws InterruptedException {
+        reaching("checkpoint " + snapshotId);
         return delegate.checkpoint(snapshotId, timeout);
     }
 }

@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.devs.sandbox.ExecResult;
 import dev.devs.sandbox.Sandbox;
-import dev.devs.sandbox.SandboxException;
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
@@ -205,10 +204,6 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
     protected SandboxProvider provider;
     /** The driver the provider owns, behind a wrapper that passes every call through unless a check plants a fault. */
     ReleaseFaultDriver faults;
-    private final StartChecks starts = new StartChecks(this);
-    private final StopChecks stops = new StopChecks(this);
-    private final CloseChecks closes = new CloseChecks(this);
-    private final ExecChecks execs = new ExecChecks(this);
 
     @BeforeEach
     void openProvider() throws Exception {
@@ -239,102 +234,102 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
 
     @Test
     void startEmitsStartingThenReadyAndTheSandboxRuns() throws Exception {
-        starts.startEmitsStartingThenReadyAndTheSandboxRuns();
+        StartChecks.startEmitsStartingThenReadyAndTheSandboxRuns(this);
     }
 
     @Test
     void failedStartEmitsStartingThenFailedAndLeavesNothing() throws Exception {
-        starts.failedStartEmitsStartingThenFailedAndLeavesNothing();
+        StartChecks.failedStartEmitsStartingThenFailedAndLeavesNothing(this);
     }
 
     @Test
     void rejectedSpecThrowsBeforeAnyEventAndLeavesNothing() throws Exception {
-        starts.rejectedSpecThrowsBeforeAnyEventAndLeavesNothing();
+        StartChecks.rejectedSpecThrowsBeforeAnyEventAndLeavesNothing(this);
     }
 
     @Test
     void stopEmitsOneEndAndRemovesEverythingAndASecondStopEmitsNothing() throws Exception {
-        stops.stopEmitsOneEndAndRemovesEverythingAndASecondStopEmitsNothing();
+        StopChecks.stopEmitsOneEndAndRemovesEverythingAndASecondStopEmitsNothing(this);
     }
 
     @Test
     void twoThreadsStoppingAtOnceGetOneOutcomeAndOneEvent() throws Exception {
-        stops.twoThreadsStoppingAtOnceGetOneOutcomeAndOneEvent();
+        StopChecks.twoThreadsStoppingAtOnceGetOneOutcomeAndOneEvent(this);
     }
 
     @Test
     void interruptedStartFailsKeepsTheInterruptAndLeavesNothing() throws Exception {
-        starts.interruptedStartFailsKeepsTheInterruptAndLeavesNothing();
+        StartChecks.interruptedStartFailsKeepsTheInterruptAndLeavesNothing(this);
     }
 
     @Test
     void closeWithStartsInFlightAndLiveSandboxesLeavesNothing() throws Exception {
-        closes.closeWithStartsInFlightAndLiveSandboxesLeavesNothing();
+        CloseChecks.closeWithStartsInFlightAndLiveSandboxesLeavesNothing(this);
     }
 
     @Test
     void closeFromInsideAListenerStopsEverything() throws Exception {
-        closes.closeFromInsideAListenerStopsEverything();
+        CloseChecks.closeFromInsideAListenerStopsEverything(this);
     }
 
     @Test
     void listenerRemovedMidRunSeesTheWholeStartItWasSubscribedFor() throws Exception {
-        closes.listenerRemovedMidRunSeesTheWholeStartItWasSubscribedFor();
+        CloseChecks.listenerRemovedMidRunSeesTheWholeStartItWasSubscribedFor(this);
     }
 
     @Test
     void execReportsExitCodesAndStandardError() throws Exception {
-        execs.execReportsExitCodesAndStandardError();
+        ExecChecks.execReportsExitCodesAndStandardError(this);
     }
 
     @Test
     void execTimeoutThrowsAndTheSandboxStaysUsable() throws Exception {
-        execs.execTimeoutThrowsAndTheSandboxStaysUsable();
+        ExecChecks.execTimeoutThrowsAndTheSandboxStaysUsable(this);
     }
 
     @Test
     void aStartThatCannotBecomeReadyFailsWithATimeoutAtItsStartupTimeout() throws Exception {
-        starts.aStartThatCannotBecomeReadyFailsWithATimeoutAtItsStartupTimeout();
+        StartChecks.aStartThatCannotBecomeReadyFailsWithATimeoutAtItsStartupTimeout(this);
     }
 
     @Test
     void aProgramThatEndsByItselfIsNotAliveAndItsStopSaysKilled() throws Exception {
-        stops.aProgramThatEndsByItselfIsNotAliveAndItsStopSaysKilled();
+        StopChecks.aProgramThatEndsByItselfIsNotAliveAndItsStopSaysKilled(this);
     }
 
     @Test
     void aProgramThatIgnoresSigtermIsKilledAfterTheGracePeriod() throws Exception {
-        stops.aProgramThatIgnoresSigtermIsKilledAfterTheGracePeriod();
+        StopChecks.aProgramThatIgnoresSigtermIsKilledAfterTheGracePeriod(this);
     }
 
     @Test
     void aProgramThatExitsOnSigtermIsStopped() throws Exception {
-        stops.aProgramThatExitsOnSigtermIsStopped();
+        StopChecks.aProgramThatExitsOnSigtermIsStopped(this);
     }
 
     @Test
     void aStopRetriedAfterAFailedReleaseReleasesTheSandboxWithoutASecondEvent() throws Exception {
-        stops.aStopRetriedAfterAFailedReleaseReleasesTheSandboxWithoutASecondEvent();
+        StopChecks.aStopRetriedAfterAFailedReleaseReleasesTheSandboxWithoutASecondEvent(this);
     }
 
     @Test
     void closeIsIdempotentForSandboxProviderAndDriver() throws Exception {
-        closes.closeIsIdempotentForSandboxProviderAndDriver();
+        CloseChecks.closeIsIdempotentForSandboxProviderAndDriver(this);
     }
 
     @Test
     void execRunsWithTheSpecsEnv() throws Exception {
-        execs.execRunsWithTheSpecsEnv();
+        ExecChecks.execRunsWithTheSpecsEnv(this);
     }
 
     @Test
     void execRunsInTheSpecsWorkingDirectory() throws Exception {
-        execs.execRunsInTheSpecsWorkingDirectory();
+        ExecChecks.execRunsInTheSpecsWorkingDirectory(this);
     }
 
     @Test
     void aSandboxEndsByItselfAtItsMaxLifetime() throws Exception {
-        stops.aSandboxEndsByItselfAtItsMaxLifetime();
+        StopChecks.aSandboxEndsByItselfAtItsMaxLifetime(this);
     }
 
     /**
@@ -358,13 +353,5 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
 
     Set<String> sandboxIds() {
         return events.events().stream().map(SandboxLifecycleEvent::sandboxId).collect(Collectors.toCollection(java.util.LinkedHashSet::new));
-    }
-
-    private static void close(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            throw new SandboxException("unsubscribing failed", e);
-        }
     }
 }

@@ -23,13 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class StartChecks {
 
-    private final SandboxDriverContract c;
-
-    StartChecks(SandboxDriverContract contract) {
-        this.c = contract;
-    }
-
-    void startEmitsStartingThenReadyAndTheSandboxRuns() throws Exception {
+    static void startEmitsStartingThenReadyAndTheSandboxRuns(SandboxDriverContract c) throws Exception {
         Sandbox sandbox = c.provider.start(c.runningSpec());
 
         assertThat(c.events.typesOf(sandbox.id())).containsExactly(STARTING, READY);
@@ -46,7 +40,7 @@ final class StartChecks {
         assertThat(result.stdout().trim()).isEqualTo(c.execOutput());
     }
 
-    void failedStartEmitsStartingThenFailedAndLeavesNothing() throws Exception {
+    static void failedStartEmitsStartingThenFailedAndLeavesNothing(SandboxDriverContract c) throws Exception {
         assertThatThrownBy(() -> c.provider.start(c.failingSpec())).isInstanceOf(SandboxStartException.class);
 
         assertThat(c.events.types()).containsExactly(STARTING, FAILED);
@@ -57,7 +51,7 @@ final class StartChecks {
         c.assertNothingLeftBehind(failed.sandboxId());
     }
 
-    void rejectedSpecThrowsBeforeAnyEventAndLeavesNothing() throws Exception {
+    static void rejectedSpecThrowsBeforeAnyEventAndLeavesNothing(SandboxDriverContract c) throws Exception {
         assertThatThrownBy(() -> c.provider.start(c.rejectedSpec())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageNotContaining("null");
 
@@ -66,7 +60,7 @@ final class StartChecks {
         c.assertNothingLeftOfSession(c.provider.sessionId());
     }
 
-    void interruptedStartFailsKeepsTheInterruptAndLeavesNothing() throws Exception {
+    static void interruptedStartFailsKeepsTheInterruptAndLeavesNothing(SandboxDriverContract c) throws Exception {
         // Listeners run on the caller's thread: interrupting it on STARTING interrupts the start itself, at a
         // moment that does not depend on timing.
         c.provider.addListener(e -> {
@@ -88,7 +82,7 @@ final class StartChecks {
         c.assertNothingLeftBehind(c.events.last().sandboxId());
     }
 
-    void aStartThatCannotBecomeReadyFailsWithATimeoutAtItsStartupTimeout() throws Exception {
+    static void aStartThatCannotBecomeReadyFailsWithATimeoutAtItsStartupTimeout(SandboxDriverContract c) throws Exception {
         Duration startupTimeout = c.expiringStartupTimeout();
         CompletableFuture<Sandbox> start = c.provider.startAsync(c.neverReadySpec(startupTimeout));
 
@@ -102,5 +96,8 @@ final class StartChecks {
         assertThat(c.events.last(SandboxLifecycleEvent.Failed.class).error()).isSameAs(thrown.getCause());
         assertThat(c.provider.liveSandboxes()).isEmpty();
         c.assertNothingLeftBehind(c.events.last().sandboxId());
+    }
+
+    private StartChecks() {
     }
 }

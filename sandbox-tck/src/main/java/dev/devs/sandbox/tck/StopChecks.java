@@ -27,13 +27,7 @@ import org.awaitility.Awaitility;
  */
 final class StopChecks {
 
-    private final SandboxDriverContract c;
-
-    StopChecks(SandboxDriverContract contract) {
-        this.c = contract;
-    }
-
-    void stopEmitsOneEndAndRemovesEverythingAndASecondStopEmitsNothing() throws Exception {
+    static void stopEmitsOneEndAndRemovesEverythingAndASecondStopEmitsNothing(SandboxDriverContract c) throws Exception {
         Sandbox sandbox = c.provider.start(c.runningSpec());
 
         StopOutcome first = sandbox.stop();
@@ -50,7 +44,7 @@ final class StopChecks {
         c.assertNothingLeftBehind(sandbox.id());
     }
 
-    void twoThreadsStoppingAtOnceGetOneOutcomeAndOneEvent() throws Exception {
+    static void twoThreadsStoppingAtOnceGetOneOutcomeAndOneEvent(SandboxDriverContract c) throws Exception {
         Sandbox sandbox = c.provider.start(c.runningSpec());
         CyclicBarrier together = new CyclicBarrier(2);
         List<CompletableFuture<StopOutcome>> stops = new ArrayList<>();
@@ -69,7 +63,7 @@ final class StopChecks {
         c.assertNothingLeftBehind(sandbox.id());
     }
 
-    void aProgramThatEndsByItselfIsNotAliveAndItsStopSaysKilled() throws Exception {
+    static void aProgramThatEndsByItselfIsNotAliveAndItsStopSaysKilled(SandboxDriverContract c) throws Exception {
         c.require(Ability.PROGRAM_ENDS_BY_ITSELF);
         Sandbox sandbox = c.provider.start(c.selfEndingSpec());
         assertThat(sandbox.isAlive()).isTrue();
@@ -83,7 +77,7 @@ final class StopChecks {
         c.assertNothingLeftBehind(sandbox.id());
     }
 
-    void aProgramThatIgnoresSigtermIsKilledAfterTheGracePeriod() throws Exception {
+    static void aProgramThatIgnoresSigtermIsKilledAfterTheGracePeriod(SandboxDriverContract c) throws Exception {
         c.require(Ability.SIGTERM);
         Sandbox sandbox = c.provider.start(c.sigtermIgnoringSpec(Duration.ofSeconds(1)));
 
@@ -94,7 +88,7 @@ final class StopChecks {
         c.assertNothingLeftBehind(sandbox.id());
     }
 
-    void aProgramThatExitsOnSigtermIsStopped() throws Exception {
+    static void aProgramThatExitsOnSigtermIsStopped(SandboxDriverContract c) throws Exception {
         c.require(Ability.SIGTERM);
         // A grace period far longer than the exit takes: only a driver that never asked, or misreads the exit, fails.
         Sandbox sandbox = c.provider.start(c.runningSpec().toBuilder().stopGracePeriod(Duration.ofSeconds(30)).build());
@@ -105,7 +99,7 @@ final class StopChecks {
         c.assertNothingLeftBehind(sandbox.id());
     }
 
-    void aStopRetriedAfterAFailedReleaseReleasesTheSandboxWithoutASecondEvent() throws Exception {
+    static void aStopRetriedAfterAFailedReleaseReleasesTheSandboxWithoutASecondEvent(SandboxDriverContract c) throws Exception {
         // One sandbox whose first release fails before the driver is asked, one whose first release fails after the
         // driver released it: the retry must release the first, and count the second's absence as released.
         Sandbox before = c.provider.start(c.runningSpec());
@@ -127,7 +121,7 @@ final class StopChecks {
         }
     }
 
-    void aSandboxEndsByItselfAtItsMaxLifetime() throws Exception {
+    static void aSandboxEndsByItselfAtItsMaxLifetime(SandboxDriverContract c) throws Exception {
         c.require(Ability.MAX_LIFETIME);
         Sandbox sandbox = c.provider.start(c.runningSpec().toBuilder().maxLifetime(c.reachableMaxLifetime()).build());
 
@@ -144,5 +138,8 @@ final class StopChecks {
         } catch (Exception e) {
             throw new IllegalStateException("the two stops did not line up", e);
         }
+    }
+
+    private StopChecks() {
     }
 }
