@@ -133,17 +133,14 @@ public final class ExecSpec {
 
         /** @throws IllegalArgumentException naming the bad value: an empty command, a null argument, a timeout not positive, a bad env key */
         public ExecSpec build() {
-            if (command.isEmpty()) {
-                throw new IllegalArgumentException("command is empty: give the program to run and its arguments");
-            }
+            requireCommand(command);
             for (int i = 0; i < command.size(); i++) {
                 if (command.get(i) == null) {
                     throw new IllegalArgumentException("command element " + i + " is null in " + command);
                 }
             }
-            if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
-                throw new IllegalArgumentException("timeout " + timeout + " for " + command + " is not positive: give the"
-                        + " longest the command may run, e.g. Duration.ofSeconds(30)");
+            if (timeout != null) {
+                requireTimeout(timeout, command);
             }
             env.forEach((k, v) -> {
                 if (k == null || v == null || k.isEmpty() || k.indexOf('=') >= 0) {
@@ -156,6 +153,21 @@ public final class ExecSpec {
                         + " one relative to the sandbox's working directory, without '..'");
             }
             return new ExecSpec(this);
+        }
+    }
+
+    /** @throws IllegalArgumentException if {@code command} is empty */
+    static void requireCommand(List<String> command) {
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("command is empty: give the program to run and its arguments");
+        }
+    }
+
+    /** @throws IllegalArgumentException if {@code timeout} for {@code command} is not positive */
+    static void requireTimeout(Duration timeout, List<String> command) {
+        if (timeout.isZero() || timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout " + timeout + " for " + command + " is not positive: give the"
+                    + " longest the command may run, e.g. Duration.ofSeconds(30)");
         }
     }
 }

@@ -24,9 +24,9 @@ final class PhaseTimes implements PhaseRecorder {
         nanos.forEach((k, v) -> phases.put(k, Duration.ofNanos(v)));
         return outcome == StopOutcome.STOPPED && failure == null
                 ? new SandboxLifecycleEvent.Stopped(sandbox.id(), driver, sandbox.startType(), endedAt,
-                        sandbox.provisioningStartedAt(), sandbox.provisioningReadyAt(), duration, Collections.unmodifiableMap(phases), sandbox.readyAttributes())
+                        sandbox.provisioningStartedAt(), sandbox.provisioningReadyAt(), duration, Collections.unmodifiableMap(phases), sandbox.ready().attributes())
                 : new SandboxLifecycleEvent.Killed(sandbox.id(), driver, sandbox.startType(), endedAt,
-                        sandbox.provisioningStartedAt(), sandbox.provisioningReadyAt(), duration, Collections.unmodifiableMap(phases), sandbox.readyAttributes(),
+                        sandbox.provisioningStartedAt(), sandbox.provisioningReadyAt(), duration, Collections.unmodifiableMap(phases), sandbox.ready().attributes(),
                         Optional.ofNullable(failure));
     }
 }

@@ -34,8 +34,7 @@ final class PoolHandOuts {
             throw new IllegalStateException("sandbox " + pooled.id() + " was stopped before it could be handed out");
         }
         subscribers.onEvent(new SandboxLifecycleEvent.Starting(claimed.id(), provider.driverName(), acquiredAt));
-        subscribers.onEvent(new SandboxLifecycleEvent.Ready(claimed.id(), provider.driverName(), StartType.POOLED, acquiredAt, readyAt,
-                duration, claimed.phases(), claimed.readyAttributes()));
+        subscribers.onEvent(claimed.ready());
         if (provider.isClosed()) {
             provider.stop(claimed);
             throw new IllegalStateException("provider was closed while sandbox " + claimed.id() + " was handed out; it has been stopped");
@@ -47,7 +46,7 @@ final class PoolHandOuts {
     static SandboxStartException failPooled(SandboxProvider provider, Instant acquiredAt, long t0, Map<String, String> poolAttributes,
                                      Function<String, SandboxStartException> error) {
         SandboxLifecycleListener subscribers = provider.subscribers();
-        String id = SandboxProvider.newSandboxId();
+        String id = SandboxStart.newSandboxId();
         SandboxStartException e = error.apply(id);
         subscribers.onEvent(new SandboxLifecycleEvent.Starting(id, provider.driverName(), acquiredAt));
         subscribers.onEvent(new SandboxLifecycleEvent.Failed(id, provider.driverName(), Optional.of(StartType.POOLED), provider.clockInstant(),

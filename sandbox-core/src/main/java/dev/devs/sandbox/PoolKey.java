@@ -1,5 +1,7 @@
 package dev.devs.sandbox;
 
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
@@ -13,7 +15,7 @@ final class PoolKey {
     private PoolKey() {
     }
 
-    private static final Map<String, Function<SandboxSpec, Object>> FIXED = new java.util.LinkedHashMap<>();
+    private static final Map<String, Function<SandboxSpec, Object>> FIXED = new LinkedHashMap<>();
 
     static {
         FIXED.put("image", SandboxSpec::image);
@@ -28,6 +30,16 @@ final class PoolKey {
         FIXED.put("scratchVolumes", SandboxSpec::scratchVolumes);
         FIXED.put("readinessProbe", SandboxSpec::readinessProbe);
         FIXED.put("labels", SandboxSpec::labels);
+    }
+
+    /** The spec of a sandbox of {@code template} handed out to {@code claim}: the claim's env over the template's. */
+    static SandboxSpec specFor(SandboxSpec template, PoolClaim claim, Duration stopGrace) {
+        if (claim.env().isEmpty() && stopGrace.equals(template.stopGracePeriod())) {
+            return template;
+        }
+        Map<String, String> env = new LinkedHashMap<>(template.env());
+        env.putAll(claim.env());
+        return template.toBuilder().env(env).stopGracePeriod(stopGrace).build();
     }
 
     /** The claim that turns a pooled sandbox of {@code template} into what {@code request} asks for. */

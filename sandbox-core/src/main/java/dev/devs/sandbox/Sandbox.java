@@ -33,49 +33,26 @@ public final class Sandbox implements AutoCloseable {
     public static final Duration CHECKPOINT_TIMEOUT = Duration.ofMinutes(2);
 
     private final SandboxProvider provider;
-    private final String id;
-    private final String driver;
-    private final StartType startType;
     private final SandboxSpec spec;
-    private final Instant provisioningStartedAt;
-    private final Instant provisioningReadyAt;
-    private final Duration provisioningDuration;
-    private final Map<String, Duration> phases;
-    private final Map<String, String> attributes;
+    /** Its READY event, which holds its id, driver, start type, times, phases and the attributes it was ready with. */
+    private final SandboxLifecycleEvent.Ready ready;
+    private final String id;
     final SandboxDriver.Handle handle;
-    /** A pooled claim's extra environment for every exec (empty otherwise). */
-    private final Map<String, String> execEnv;
-    /** A pooled claim's working directory for every exec, or null for the sandbox's default. */
-    private final String execWorkingDir;
+    /** A pooled claim's env and working directory for every exec and relative path, or none. */
+    private final ExecScope scope;
     /** Shared by a pooled sandbox and its claim, which are one sandbox: stopping either stops it once. */
     final AtomicBoolean stopClaimed;
     final CompletableFuture<StopOutcome> stopped;
 
-    Sandbox(SandboxProvider provider, String id, String driver, StartType startType, SandboxSpec spec,
-            Instant provisioningStartedAt, Instant provisioningReadyAt, Duration provisioningDuration,
-            Map<String, Duration> phases, Map<String, String> attributes, SandboxDriver.Handle handle) {
-        this(provider, id, driver, startType, spec, provisioningStartedAt, provisioningReadyAt, provisioningDuration, phases,
-                attributes, handle, Map.of(), null, new AtomicBoolean(), new CompletableFuture<>());
-    }
-
-    private Sandbox(SandboxProvider provider, String id, String driver, StartType startType, SandboxSpec spec,
-                    Instant provisioningStartedAt, Instant provisioningReadyAt, Duration provisioningDuration,
-                    Map<String, Duration> phases, Map<String, String> attributes, SandboxDriver.Handle handle,
-                    Map<String, String> execEnv, String execWorkingDir, AtomicBoolean stopClaimed,
-                    CompletableFuture<StopOutcome> stopped) {
+    /** {@code stopClaimed} and {@code stopped} are shared by a pooled sandbox and its claim, which are one sandbox. */
+    Sandbox(SandboxProvider provider, SandboxSpec spec, SandboxLifecycleEvent.Ready ready, SandboxDriver.Handle handle,
+            ExecScope scope, AtomicBoolean stopClaimed, CompletableFuture<StopOutcome> stopped) {
         this.provider = provider;
-        this.id = id;
-        this.driver = driver;
-        this.startType = startType;
         this.spec = spec;
-        this.provisioningStartedAt = provisioningStartedAt;
-        this.provisioningReadyAt = provisioningReadyAt;
-        this.provisioningDuration = provisioningDuration;
-        this.phases = phases;
-        this.attributes = attributes;
+        this.ready = ready;
+        this.id = ready.sandboxId();
         this.handle = handle;
-        this.execEnv = execEnv;
-        this.execWorkingDir = execWorkingDir;
+        this.scope = scope;
         this.stopClaimed = stopClaimed;
         this.stopped = stopped;
     }
@@ -83,37 +60,37 @@ public final class Sandbox implements AutoCloseable {
     /** This sandbox as handed out by a pool to one claim: the same handle, the claim's times and customisation. */
     Sandbox claimed(SandboxSpec claimSpec, Instant acquiredAt, Instant handedOutAt, Duration duration,
                     Map<String, Duration> claimPhases, Map<String, String> claimAttributes, PoolClaim claim) {
-        return new Sandbox(provider, id, driver, StartType.POOLED, claimSpec, acquiredAt, handedOutAt, duration, claimPhases,
-                claimAttributes, handle, claim.env(), claim.workingDir().orElse(null), stopClaimed, stopped);
+        return new Sandbox(provider, claimSpec, new SandboxLifecycleEvent.Ready(id, ready.driver(), StartType.POOLED, acquiredAt,
+                handedOutAt, duration, claimPhases, claimAttributes), handle, ExecScope.of(claim), stopClaimed, stopped);
     }
 
     /** The id on every event of this sandbox and on every resource the driver created for it. */
     public String id() { return id; }
 
     /** The driver's name. */
-    public String driver() { return driver; }
+    public String driver() { return ready.driver(); }
 
     /** Whether this start was cold or warm. */
-    public StartType startType() { return startType; }
+    public StartType startType() { return ready.startType(); }
 
     /** The spec it was started from. */
     public SandboxSpec spec() { return spec; }
 
     /** When provisioning began (provider clock). */
-    public Instant provisioningStartedAt() { return provisioningStartedAt; }
+    public Instant provisioningStartedAt() { return ready.provisioningStartedAt(); }
 
     /** When it became ready (provider clock). */
-    public Instant provisioningReadyAt() { return provisioningReadyAt; }
+    public Instant provisioningReadyAt() { return ready.provisioningReadyAt(); }
 
     /** Provisioning time on the monotonic clock, as on the READY event. */
-    public Duration provisioningDuration() { return provisioningDuration; }
+    public Duration provisioningDuration() { return ready.duration(); }
 
     /** Per-phase provisioning durations in order, as on the READY event. */
-    public Map<String, Duration> phases() { return phases; }
+    public Map<String, Duration> phases() { return ready.phases(); }
 
-    /** The attributes as on the READY event: what the stop's event carries, so that both events say the same. */
-    Map<String, String> readyAttributes() {
-        return attributes;
+    /** Its READY event, to emit; its attributes are what the stop's event carries, so that both events say the same. */
+    SandboxLifecycleEvent.Ready ready() {
+        return ready;
     }
 
     /**
@@ -124,9 +101,9 @@ public final class Sandbox implements AutoCloseable {
     public Map<String, String> attributes() {
         Map<String, String> live = handle.liveAttributes();
         if (live.isEmpty()) {
-            return attributes;
+            return ready.attributes();
         }
-        Map<String, String> all = new java.util.LinkedHashMap<>(attributes);
+        Map<String, String> all = new java.util.LinkedHashMap<>(ready.attributes());
         all.putAll(live);
         return java.util.Collections.unmodifiableMap(all);
     }
@@ -147,19 +124,11 @@ public final class Sandbox implements AutoCloseable {
     public ExecResult exec(List<String> command, Duration timeout) {
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(timeout, "timeout");
-        if (command.isEmpty()) {
-            throw new IllegalArgumentException("command is empty: give the program to run and its arguments");
-        }
-        if (timeout.isZero() || timeout.isNegative()) {
-            throw new IllegalArgumentException("timeout " + timeout + " for " + command + " is not positive: give the"
-                    + " longest the command may run, e.g. Duration.ofSeconds(30)");
-        }
-        if (stopClaimed.get()) {
-            throw new IllegalStateException("sandbox " + id + " is stopped: exec is no longer possible");
-        }
-        requireNotPaused("running " + command);
+        ExecSpec.requireCommand(command);
+        ExecSpec.requireTimeout(timeout, command);
+        requireUsable("exec", "running " + command);
         try {
-            return handle.exec(List.copyOf(command), execEnv, execWorkingDir, timeout);
+            return handle.exec(List.copyOf(command), scope.env(), scope.workingDir(), timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SandboxExecException(id, "exec in sandbox " + id + " was interrupted", e);
@@ -180,12 +149,9 @@ public final class Sandbox implements AutoCloseable {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(content, "content");
         PoolClaim.requireCleanPath(path);
-        if (stopClaimed.get()) {
-            throw new IllegalStateException("sandbox " + id + " is stopped: writing " + path + " is no longer possible");
-        }
-        requireNotPaused("writing " + path);
+        requireUsable("writing " + path, "writing " + path);
         try {
-            handle.writeFiles(Map.of(path, content.clone()), execWorkingDir, DEFAULT_EXEC_TIMEOUT);
+            handle.writeFiles(Map.of(path, content.clone()), scope.workingDir(), DEFAULT_EXEC_TIMEOUT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SandboxExecException(id, "writing " + path + " in sandbox " + id + " was interrupted", e);
@@ -210,11 +176,7 @@ public final class Sandbox implements AutoCloseable {
      *                                     {@link #DEFAULT_EXEC_TIMEOUT}); it was killed with its children
      */
     public ExecResult exec(ExecSpec spec) {
-        long t0 = System.nanoTime();
-        Capture out = new Capture();
-        Capture err = new Capture();
-        int code = exec(spec, out, err);
-        return new ExecResult(code, out.text(), err.text(), Duration.ofNanos(System.nanoTime() - t0));
+        return StreamingExec.collect(spec, this::exec);
     }
 
     /** The most of each stream {@link #exec(ExecSpec)} keeps: 16 MiB. */
@@ -273,7 +235,7 @@ public final class Sandbox implements AutoCloseable {
         if (spec.hasStdin()) {
             throw new IllegalArgumentException("a terminal's input is typed through its stdin(): give no stdin in " + spec);
         }
-        ExecSpec resolved = resolved(spec);
+        ExecSpec resolved = scope.apply(spec, this::resolve);
         return call(() -> handle.openTerminal(resolved, columns, rows));
     }
 
@@ -310,66 +272,27 @@ public final class Sandbox implements AutoCloseable {
     /** Throws before anything is done when the driver lacks {@code capability}, or the sandbox was stopped. */
     void require(SandboxCapability capability) {
         if (!handle.capabilities().contains(capability)) {
-            throw new SandboxCapabilityException(driver, capability, "the " + driver + " driver cannot do " + capability
+            throw new SandboxCapabilityException(driver(), capability, "the " + driver() + " driver cannot do " + capability
                     + " (sandbox " + id + "): its capabilities are " + handle.capabilities()
                     + "; ask Sandbox.capabilities() before calling");
         }
-        if (stopClaimed.get()) {
-            throw new IllegalStateException("sandbox " + id + " is stopped: " + capability + " is no longer possible");
-        }
-    }
-
-    /** Checks the capability and the path, and returns the path made absolute against the working directory. */
-    String use(SandboxCapability capability, String path) {
-        Objects.requireNonNull(path, "path");
-        require(capability);
-        return resolve(path);
+        requireNotStopped(capability.toString());
     }
 
     /** {@code path} made absolute against the working directory (a claim's, or the spec's); '..' refused. */
     String resolve(String path) {
         Objects.requireNonNull(path, "path");
-        if (path.isEmpty() || path.indexOf('\0') >= 0 || List.of(path.split("/")).contains("..")) {
-            throw new IllegalArgumentException("path '" + path.replace("\0", "\\0") + "' is not valid: give a path"
-                    + " (absolute, or relative to the working directory) without '..' segments");
-        }
+        ExecScope.requireValid(path);
         String home = call(handle::workingDirectory);
-        String root = home == null ? spec.workDir() : home;
-        String base = execWorkingDir == null ? root
-                : execWorkingDir.startsWith("/") ? execWorkingDir : root + "/" + execWorkingDir;
-        String abs = path.startsWith("/") ? path : base + "/" + path;
-        // One form for every driver: no '.', no doubled or trailing '/'.
-        StringBuilder sb = new StringBuilder();
-        for (String part : abs.split("/")) {
-            if (!part.isEmpty() && !part.equals(".")) {
-                sb.append('/').append(part);
-            }
-        }
-        return sb.length() == 0 ? "/" : sb.toString();
-    }
-
-    /** A spec with the claim's env under its own and its working directory made absolute. */
-    private ExecSpec resolved(ExecSpec spec) {
-        ExecSpec.Builder b = spec.toBuilder();
-        java.util.LinkedHashMap<String, String> env = new java.util.LinkedHashMap<>(execEnv);
-        env.putAll(spec.env());
-        b.env(env);
-        String dir = spec.workingDir() != null ? resolve(spec.workingDir())
-                : execWorkingDir != null ? resolve(execWorkingDir) : null;
-        return b.workingDir(dir).build();
+        return scope.resolve(path, home == null ? spec.workDir() : home);
     }
 
     private SandboxProcess startChecked(ExecSpec spec, boolean background) {
         if (spec.hasStdin()) {
             require(SandboxCapability.EXEC_STDIN);
         }
-        ExecSpec resolved = resolved(spec);
-        SandboxProcess p = call(() -> handle.start(resolved));
-        StreamingExec.feedStdin(this, spec, p, background);
-        if (background && spec.timeout() != null) {
-            StreamingExec.killAfter(p, spec.timeout());
-        }
-        return p;
+        ExecSpec resolved = scope.apply(spec, this::resolve);
+        return StreamingExec.started(this, spec, call(() -> handle.start(resolved)), background);
     }
 
     /** Runs a driver call, turning an interrupt into a {@link SandboxExecException} with the interrupt kept. */
@@ -383,30 +306,6 @@ public final class Sandbox implements AutoCloseable {
             throw e;
         } catch (Exception e) {
             throw new SandboxExecException(id, "a call on sandbox " + id + " failed: " + e, e);
-        }
-    }
-
-    /** One stream's bytes up to {@link #MAX_CAPTURE_BYTES}; decoded once at the end so split UTF-8 survives. */
-    private static final class Capture extends OutputStream {
-        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        private long dropped;
-
-        @Override
-        public synchronized void write(int b) {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            int room = Math.max(0, MAX_CAPTURE_BYTES - bytes.size());
-            int kept = Math.min(room, len);
-            bytes.write(b, off, kept);
-            dropped += len - kept;
-        }
-
-        synchronized String text() {
-            String s = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
-            return dropped == 0 ? s : s + "\n[output cut at 16 MiB: " + dropped + " more bytes]";
         }
     }
 
@@ -431,7 +330,7 @@ public final class Sandbox implements AutoCloseable {
      *                                       {@link #resume()} or {@link #stop()} it)
      */
     public void pause() {
-        pauseOrResume(true);
+        PauseAndCheckpoint.pauseOrResume(this, true);
     }
 
     /**
@@ -442,7 +341,7 @@ public final class Sandbox implements AutoCloseable {
      * @throws SandboxTimeoutException       if the sandbox did not confirm in time
      */
     public void resume() {
-        pauseOrResume(false);
+        PauseAndCheckpoint.pauseOrResume(this, false);
     }
 
     /** Whether the sandbox is paused ({@link #pause()} returned and {@link #resume()} has not since). */
@@ -469,42 +368,20 @@ public final class Sandbox implements AutoCloseable {
     public SandboxSnapshot checkpoint() {
         require(SandboxCapability.SNAPSHOT);
         requireNotPaused("taking a checkpoint");
-        if (!spec.scratchVolumes().isEmpty()) {
-            throw refused(SandboxCapability.SNAPSHOT, "it has scratch volumes " + spec.scratchVolumes()
-                    + ", whose contents a checkpoint does not hold: checkpoint a sandbox without scratch volumes (its work"
-                    + " directory and /tmp are kept)", null);
-        }
+        PauseAndCheckpoint.requireCheckpointable(this);
         return provider.checkpoint(this);
     }
 
-    private void pauseOrResume(boolean pause) {
-        String what = pause ? "pause" : "resume";
-        require(SandboxCapability.PAUSE);
-        try {
-            if (pause) {
-                handle.pause(PAUSE_TIMEOUT);
-            } else {
-                handle.resume(PAUSE_TIMEOUT);
-            }
-        } catch (UnsupportedOperationException e) {
-            throw refused(SandboxCapability.PAUSE, e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SandboxException(what + " of sandbox " + id + " was interrupted", e);
-        }
+    /** Refuses {@code what} on a stopped sandbox, and {@code doing} on a paused one. */
+    private void requireUsable(String what, String doing) {
+        requireNotStopped(what);
+        requireNotPaused(doing);
     }
 
-    /**
-     * A refusal of this sandbox's driver (an {@link UnsupportedOperationException} of the SPI, or a reason of the core's)
-     * as the one exception the API throws for what cannot be done here, naming the driver and the capability.
-     */
-    SandboxCapabilityException refused(SandboxCapability capability, String reason, Throwable cause) {
-        SandboxCapabilityException e = new SandboxCapabilityException(driver, capability, "the " + driver + " driver cannot do "
-                + capability + " for sandbox " + id + ": " + reason);
-        if (cause != null) {
-            e.initCause(cause);
+    private void requireNotStopped(String what) {
+        if (stopClaimed.get()) {
+            throw new IllegalStateException("sandbox " + id + " is stopped: " + what + " is no longer possible");
         }
-        return e;
     }
 
     private void requireNotPaused(String what) {
@@ -530,6 +407,6 @@ public final class Sandbox implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Sandbox[" + driver + "/" + id + ", " + startType.wireName() + "]";
+        return "Sandbox[" + driver() + "/" + id + ", " + startType().wireName() + "]";
     }
 }

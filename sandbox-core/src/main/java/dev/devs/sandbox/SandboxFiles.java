@@ -45,8 +45,7 @@ public final class SandboxFiles {
      * An error the sandbox reports after the first bytes (the file shrank) surfaces as an {@link IOException}.
      */
     public InputStream openRead(String path) {
-        String p = sandbox.use(SandboxCapability.FILE_READ, path);
-        return sandbox.call(() -> sandbox.handle.openRead(p, TIMEOUT));
+        return get(SandboxCapability.FILE_READ, path, p -> sandbox.handle.openRead(p, TIMEOUT));
     }
 
     /** Writes (creates or replaces) a file with {@code content}, creating its parent directories. */
@@ -61,23 +60,17 @@ public final class SandboxFiles {
      */
     public void write(String path, InputStream content) {
         Objects.requireNonNull(content, "content");
-        String p = sandbox.use(SandboxCapability.FILE_WRITE, path);
-        sandbox.call(() -> {
-            sandbox.handle.write(p, content, TIMEOUT);
-            return null;
-        });
+        run(SandboxCapability.FILE_WRITE, path, p -> sandbox.handle.write(p, content, TIMEOUT));
     }
 
     /** The entries of a directory (not {@code .} and {@code ..}), sorted by name. */
     public List<FileInfo> list(String dir) {
-        String p = sandbox.use(SandboxCapability.FILE_LIST, dir);
-        return sandbox.call(() -> sandbox.handle.list(p, TIMEOUT));
+        return get(SandboxCapability.FILE_LIST, dir, p -> sandbox.handle.list(p, TIMEOUT));
     }
 
     /** What the path is (a symbolic link is reported as itself). */
     public FileInfo stat(String path) {
-        String p = sandbox.use(SandboxCapability.FILE_LIST, path);
-        return sandbox.call(() -> sandbox.handle.stat(p, TIMEOUT));
+        return get(SandboxCapability.FILE_LIST, path, p -> sandbox.handle.stat(p, TIMEOUT));
     }
 
     /** Whether the path exists (a dangling symbolic link exists). */
@@ -99,20 +92,12 @@ public final class SandboxFiles {
      * @throws SandboxFileException {@code NOT_FOUND} if there is nothing at the path, {@code DIRECTORY_NOT_EMPTY}
      */
     public void delete(String path, boolean recursive) {
-        String p = sandbox.use(SandboxCapability.FILE_MANAGE, path);
-        sandbox.call(() -> {
-            sandbox.handle.delete(p, recursive, TIMEOUT);
-            return null;
-        });
+        run(SandboxCapability.FILE_MANAGE, path, p -> sandbox.handle.delete(p, recursive, TIMEOUT));
     }
 
     /** Makes a directory and any missing parents; a directory already there is fine. */
     public void mkdirs(String path) {
-        String p = sandbox.use(SandboxCapability.FILE_MANAGE, path);
-        sandbox.call(() -> {
-            sandbox.handle.mkdirs(p, TIMEOUT);
-            return null;
-        });
+        run(SandboxCapability.FILE_MANAGE, path, p -> sandbox.handle.mkdirs(p, TIMEOUT));
     }
 
     /**
@@ -121,7 +106,7 @@ public final class SandboxFiles {
      * @throws SandboxFileException {@code ALREADY_EXISTS} if {@code to} exists, {@code NOT_FOUND} if {@code from} does not
      */
     public void rename(String from, String to) {
-        String f = sandbox.use(SandboxCapability.FILE_MANAGE, from);
+        String f = use(SandboxCapability.FILE_MANAGE, from);
         String t = sandbox.resolve(to);
         sandbox.call(() -> {
             sandbox.handle.rename(f, t, TIMEOUT);
@@ -135,11 +120,7 @@ public final class SandboxFiles {
      */
     public void writeTar(String dir, InputStream tar) {
         Objects.requireNonNull(tar, "tar");
-        String p = sandbox.use(SandboxCapability.TREE_COPY, dir);
-        sandbox.call(() -> {
-            sandbox.handle.untar(p, tar, TIMEOUT);
-            return null;
-        });
+        run(SandboxCapability.TREE_COPY, dir, p -> sandbox.handle.untar(p, tar, TIMEOUT));
     }
 
     /**
@@ -147,8 +128,7 @@ public final class SandboxFiles {
      * read; the caller closes it. Opening fails at once for a missing path.
      */
     public InputStream openTar(String path) {
-        String p = sandbox.use(SandboxCapability.TREE_COPY, path);
-        return sandbox.call(() -> sandbox.handle.openTar(p, TIMEOUT));
+        return get(SandboxCapability.TREE_COPY, path, p -> sandbox.handle.openTar(p, TIMEOUT));
     }
 
     /** Copies the host directory tree {@code hostDir} into {@code dir} in the sandbox, modes kept, in bounded memory. */
@@ -157,7 +137,7 @@ public final class SandboxFiles {
         if (!java.nio.file.Files.isDirectory(hostDir)) {
             throw new IllegalArgumentException("hostDir " + hostDir + " is not a directory on the host: give a directory to copy in");
         }
-        sandbox.use(SandboxCapability.TREE_COPY, dir);
+        use(SandboxCapability.TREE_COPY, dir);
         try (InputStream tar = Tar.stream(hostDir)) {
             writeTar(dir, tar);
         } catch (IOException e) {
@@ -176,5 +156,35 @@ public final class SandboxFiles {
         } catch (IOException e) {
             throw new UncheckedIOException("copying " + path + " of sandbox " + sandbox.id() + " to " + hostDir + " failed", e);
         }
+    }
+
+    /** Checks the capability and the path, and returns the path made absolute against the working directory. */
+    private String use(SandboxCapability capability, String path) {
+        Objects.requireNonNull(path, "path");
+        sandbox.require(capability);
+        return sandbox.resolve(path);
+    }
+
+    /** A driver call on a path made absolute. */
+    private interface OnPath<T> {
+        T call(String path) throws Exception;
+    }
+
+    /** A driver call on a path made absolute, with no result. */
+    private interface DoOnPath {
+        void call(String path) throws Exception;
+    }
+
+    /** Checks {@code capability} and {@code path}, then makes {@code call} on the path made absolute. */
+    private <T> T get(SandboxCapability capability, String path, OnPath<T> call) {
+        String p = use(capability, path);
+        return sandbox.call(() -> call.call(p));
+    }
+
+    private void run(SandboxCapability capability, String path, DoOnPath call) {
+        get(capability, path, p -> {
+            call.call(p);
+            return null;
+        });
     }
 }

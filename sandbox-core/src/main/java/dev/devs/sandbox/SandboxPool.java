@@ -97,13 +97,7 @@ public final class SandboxPool implements AutoCloseable {
      */
     public static Builder builder(SandboxProvider provider, SandboxSnapshot snapshot) {
         Objects.requireNonNull(snapshot, "snapshot");
-        if (snapshot.provider() != provider) {
-            throw new IllegalArgumentException("snapshot " + snapshot.id() + " was made by another provider: build the pool on"
-                    + " the provider that made it");
-        }
-        if (snapshot.isRemoved()) {
-            throw new IllegalArgumentException("snapshot " + snapshot.id() + " has been removed: take a new checkpoint");
-        }
+        snapshot.requireForkableBy(provider, "build the pool on the provider that made it");
         return new Builder(provider, snapshot.spec(), snapshot);
     }
 
@@ -192,8 +186,7 @@ public final class SandboxPool implements AutoCloseable {
         Map<String, Duration> phases = new LinkedHashMap<>();
         long t1 = System.nanoTime();
         phases.put("wait", Duration.ofNanos(t1 - t0));
-        SandboxSpec claimSpec = claim.env().isEmpty() && stopGrace.equals(template.stopGracePeriod()) ? template
-                : template.toBuilder().env(merged(template.env(), claim.env())).stopGracePeriod(stopGrace).build();
+        SandboxSpec claimSpec = PoolKey.specFor(template, claim, stopGrace);
         Sandbox handedOut;
         try {
             if (!claim.files().isEmpty()) {
@@ -306,12 +299,6 @@ public final class SandboxPool implements AutoCloseable {
         return Map.of("pool", name);
     }
 
-    private static Map<String, String> merged(Map<String, String> a, Map<String, String> b) {
-        Map<String, String> m = new LinkedHashMap<>(a);
-        m.putAll(b);
-        return m;
-    }
-
     private void scheduleQuietly(Duration delay) {
         try {
             ticker.schedule(this::maintain, delay.toMillis(), TimeUnit.MILLISECONDS);
@@ -415,18 +402,11 @@ public final class SandboxPool implements AutoCloseable {
                 throw new IllegalArgumentException("refillConcurrency " + refillConcurrency + " and failureThreshold " + failureThreshold
                         + " must be at least 1");
             }
-            requireNotNegative("idleTimeToLive", idleTimeToLive);
-            requireNotNegative("maxAge", maxAge);
-            requireNotNegative("maxBackoff", maxBackoff);
+            SpecValidation.notNegative("idleTimeToLive", idleTimeToLive);
+            SpecValidation.notNegative("maxAge", maxAge);
+            SpecValidation.notNegative("maxBackoff", maxBackoff);
             provider.validate(template);
             return new SandboxPool(this);
-        }
-
-        private static void requireNotNegative(String field, Duration d) {
-            Objects.requireNonNull(d, field);
-            if (d.isNegative()) {
-                throw new IllegalArgumentException(field + " " + d + " is negative: use zero or a positive duration");
-            }
         }
     }
 }

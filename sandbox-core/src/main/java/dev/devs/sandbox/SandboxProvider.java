@@ -1,9 +1,7 @@
 package dev.devs.sandbox;
 
 import dev.devs.sandbox.internal.DaemonThreads;
-import dev.devs.sandbox.internal.StartContexts;
 import dev.devs.sandbox.spi.SandboxDriver;
-import dev.devs.sandbox.spi.StartContext;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,14 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,12 +55,14 @@ public final class SandboxProvider implements AutoCloseable {
     private final StartGate starts = new StartGate();
     /** Snapshots this provider made and nobody removed yet; close() removes those not kept. */
     private final Map<String, SandboxSnapshot> snapshots = new ConcurrentHashMap<>();
+    private final SandboxStart startSteps;
 
     private SandboxProvider(Builder b) {
         this.driver = b.driver;
         this.clock = b.clock;
         this.sessionId = b.sessionId;
         this.listeners = new ListenerSet(b.listeners);
+        this.startSteps = new SandboxStart(this, driver, clock, sessionId);
         if (b.executor != null) {
             this.executor = b.executor;
             this.ownsExecutor = false;
@@ -79,7 +77,6 @@ public final class SandboxProvider implements AutoCloseable {
             executor.execute(() -> OrphanSweep.run(driver, starts::isClosed));
         }
     }
-
 
     /** A builder for a provider that owns {@code driver}. */
     public static Builder builder(SandboxDriver driver) {
@@ -157,17 +154,8 @@ public final class SandboxProvider implements AutoCloseable {
     public Sandbox fork(SandboxSnapshot snapshot) {
         Objects.requireNonNull(snapshot, "snapshot");
         ensureOpen();
-        if (snapshot.provider() != this) {
-            throw new IllegalArgumentException("snapshot " + snapshot.id() + " was made by another provider: fork it there");
-        }
-        if (snapshot.isRemoved()) {
-            throw new IllegalArgumentException("snapshot " + snapshot.id() + " has been removed: take a new checkpoint");
-        }
-        if (!driver.capabilities().contains(SandboxCapability.SNAPSHOT)) {
-            throw new SandboxCapabilityException(driver.name(), SandboxCapability.SNAPSHOT, "the " + driver.name()
-                    + " driver cannot do " + SandboxCapability.SNAPSHOT + ": it cannot fork snapshot " + snapshot.id()
-                    + " (its capabilities are " + driver.capabilities() + ")");
-        }
+        snapshot.requireForkableBy(this, "fork it there");
+        PauseAndCheckpoint.requireCanFork(driver, snapshot);
         CompletableFuture<Void> inFlight = starts.register();
         try {
             return doStart(snapshot.spec(), listeners.snapshot(), ctx -> {
@@ -180,53 +168,15 @@ public final class SandboxProvider implements AutoCloseable {
         }
     }
 
-    /** What a start asks of the driver: a fresh start, or a fork. */
-    private interface DriverStart {
-        SandboxDriver.Handle start(StartContext ctx) throws InterruptedException;
-    }
-
     // subscribers: fixed when the start begins, so that a listener added or removed meanwhile sees all of it or nothing.
-    private Sandbox doStart(SandboxSpec spec, SandboxLifecycleListener subscribers, DriverStart how) {
-        String id = newSandboxId();
-        Instant startedAt = clock.instant();
-        long t0 = System.nanoTime();
-        subscribers.onEvent(new SandboxLifecycleEvent.Starting(id, driver.name(), startedAt));
-
-        StartContext ctx = StartContexts.create(id, sessionId, t0, spec.startupTimeout());
-        SandboxDriver.Handle handle;
-        try {
-            handle = how.start(ctx);
-            if (handle == null) {
-                throw new IllegalStateException("driver " + driver.name() + " returned no handle");
-            }
-            if (ctx.startType() == null) {
-                // The contract needs a start type on READY; a driver that forgot has a bug, but the
-                // sandbox is real, so release it rather than leak it.
-                releaseQuietly(id, handle, spec);
-                throw new IllegalStateException("driver " + driver.name() + " did not set a start type");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw failed(subscribers, id, startedAt, t0, ctx,
-                    new SandboxStartException(id, "start of sandbox " + id + " was interrupted", e));
-        } catch (SandboxStartException e) {
-            throw failed(subscribers, id, startedAt, t0, ctx, e);
-        } catch (RuntimeException | Error e) {
-            throw failed(subscribers, id, startedAt, t0, ctx, new SandboxStartException(id,
-                    "start of sandbox " + id + " with driver " + driver.name() + " failed: " + e, e));
-        }
-        long t1 = System.nanoTime();
-        Instant readyAt = clock.instant();
-        Duration duration = Duration.ofNanos(t1 - t0);
-        Sandbox sandbox = new Sandbox(this, id, driver.name(), ctx.startType(), spec, startedAt, readyAt, duration,
-                ctx.phases(), ctx.attributes(), handle);
-        live.put(id, sandbox);
-        subscribers.onEvent(new SandboxLifecycleEvent.Ready(id, driver.name(), ctx.startType(), startedAt, readyAt, duration,
-                sandbox.phases(), sandbox.readyAttributes()));
+    private Sandbox doStart(SandboxSpec spec, SandboxLifecycleListener subscribers, SandboxStart.DriverStart how) {
+        Sandbox sandbox = startSteps.run(spec, subscribers, how);
+        live.put(sandbox.id(), sandbox);
+        subscribers.onEvent(sandbox.ready());
         if (starts.isClosed()) {
             // close() ran while this start was in flight and is waiting for it: stop what it made.
             stop(sandbox, subscribers == SandboxLifecycleListener.NONE ? subscribers : null);
-            throw new IllegalStateException("provider was closed while sandbox " + id + " was starting; it has been stopped");
+            throw new IllegalStateException("provider was closed while sandbox " + sandbox.id() + " was starting; it has been stopped");
         }
         return sandbox;
     }
@@ -299,38 +249,10 @@ public final class SandboxProvider implements AutoCloseable {
     /** Takes the checkpoint of {@link Sandbox#checkpoint()}, then stops the sandbox, which ends with it. */
     SandboxSnapshot checkpoint(Sandbox sandbox) {
         ensureOpen();
-        String snapshotId = String.format("snap-%012x", ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFF_FFFFL);
-        Instant at = clock.instant();
-        long t0 = System.nanoTime();
-        SandboxDriver.Checkpoint checkpoint;
-        try {
-            checkpoint = sandbox.handle.checkpoint(snapshotId, Sandbox.CHECKPOINT_TIMEOUT);
-        } catch (SandboxCapabilityException refused) {
-            throw refused; // nothing was done: the sandbox runs on
-        } catch (UnsupportedOperationException refused) {
-            throw sandbox.refused(SandboxCapability.SNAPSHOT, refused.getMessage(), refused); // as above
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            stopQuietly(sandbox);
-            throw new SandboxException("checkpoint of sandbox " + sandbox.id() + " was interrupted; the sandbox is stopped", e);
-        } catch (RuntimeException e) {
-            stopQuietly(sandbox);
-            throw e instanceof SandboxException s ? s : new SandboxException("checkpoint of sandbox " + sandbox.id()
-                    + " failed; the sandbox is stopped: " + e.getMessage(), e);
-        }
-        SandboxSnapshot snapshot = new SandboxSnapshot(snapshotId, driver.name(), sandbox.id(), sandbox.spec(), at,
-                Duration.ofNanos(System.nanoTime() - t0), checkpoint, this);
-        snapshots.put(snapshotId, snapshot);
-        stopQuietly(sandbox);
+        SandboxSnapshot snapshot = PauseAndCheckpoint.take(this, sandbox, driver.name(), clock);
+        snapshots.put(snapshot.id(), snapshot);
+        PauseAndCheckpoint.stopQuietly(sandbox);
         return snapshot;
-    }
-
-    private void stopQuietly(Sandbox sandbox) {
-        try {
-            stop(sandbox);
-        } catch (RuntimeException e) {
-            log.warn("stopping sandbox {} after its checkpoint failed", sandbox.id(), e);
-        }
     }
 
     /** A snapshot was removed by its owner. */
@@ -375,15 +297,7 @@ public final class SandboxProvider implements AutoCloseable {
             log.warn("stopping sandboxes on close failed", e.getCause());
         }
         unreleased.retryAll(CLOSE_RETRIES, CLOSE_RETRY_PAUSE);
-        for (SandboxSnapshot snapshot : snapshots.values()) {
-            if (!snapshot.isKept()) {
-                try {
-                    snapshot.remove();
-                } catch (RuntimeException e) {
-                    log.warn("removing snapshot {} on close failed; its files stay at {}", snapshot.id(), snapshot.location(), e);
-                }
-            }
-        }
+        PauseAndCheckpoint.removeUnkept(snapshots.values());
         ShutdownHook.unregister(this);
         try {
             driver.close();
@@ -425,31 +339,8 @@ public final class SandboxProvider implements AutoCloseable {
         return starts.isClosed();
     }
 
-    private SandboxStartException failed(SandboxLifecycleListener subscribers, String id, Instant startedAt, long t0,
-                                         StartContext ctx, SandboxStartException error) {
-        Duration duration = Duration.ofNanos(System.nanoTime() - t0);
-        subscribers.onEvent(new SandboxLifecycleEvent.Failed(id, driver.name(), Optional.ofNullable(ctx.startType()),
-                clock.instant(), startedAt, duration, ctx.phases(), ctx.attributes(), error));
-        return error;
-    }
-
-    private void releaseQuietly(String id, SandboxDriver.Handle handle, SandboxSpec spec) {
-        try {
-            handle.stop(spec.stopGracePeriod(), new PhaseTimes());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            log.warn("releasing sandbox {} after a failed start failed", id, e);
-        }
-    }
-
     private void ensureOpen() {
         starts.requireOpen();
-    }
-
-    static String newSandboxId() {
-        // 12 hex digits: short enough for container names, 48 random bits are plenty per session.
-        return String.format("sbx-%012x", ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFF_FFFFL);
     }
 
     /** Builder for {@link SandboxProvider}. */

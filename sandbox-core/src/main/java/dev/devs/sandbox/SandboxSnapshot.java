@@ -143,6 +143,20 @@ public final class SandboxSnapshot implements AutoCloseable {
         return provider;
     }
 
+    /**
+     * Refuses a fork of this snapshot by any provider but the one that made it, or once removed.
+     *
+     * @param fix what to do instead when another provider made it
+     */
+    void requireForkableBy(SandboxProvider forker, String fix) {
+        if (provider != forker) {
+            throw new IllegalArgumentException("snapshot " + id + " was made by another provider: " + fix);
+        }
+        if (isRemoved()) {
+            throw new IllegalArgumentException("snapshot " + id + " has been removed: take a new checkpoint");
+        }
+    }
+
     @Override
     public String toString() {
         return "SandboxSnapshot[" + driver + "/" + id + " of " + sourceSandboxId + ", " + Objects.toString(location()) + "]";

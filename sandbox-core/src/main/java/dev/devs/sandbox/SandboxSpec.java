@@ -3,6 +3,7 @@ package dev.devs.sandbox;
 import dev.devs.sandbox.spi.SandboxDriver;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -302,65 +303,38 @@ public final class SandboxSpec {
         return ports;
     }
 
+    /** The names of the values, in the order of {@link #values()}: the form of {@link #toString()}. */
+    private static final List<String> NAMES = List.of("image", "command", "env", "cpus", "memoryBytes", "pidsLimit",
+            "network", "user", "readOnlyRootFs", "workDir", "scratchVolumes", "readinessProbe", "startupTimeout",
+            "stopGracePeriod", "labels", "runtime", "maxLifetime", "minimumRunningTime", "ports");
+
+    /** Every value in one place, so that equality, hash and text cannot miss a field added later. */
+    private Object[] values() {
+        return new Object[] {image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs, workDir,
+                scratchVolumes, readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, maxLifetime,
+                minimumRunningTime, ports};
+    }
+
     /** Equal when every value is equal (as a record's components would be). */
     @Override
     public boolean equals(Object other) {
-        if (this == other) {
-            return true;
-        }
-        if (!(other instanceof SandboxSpec o)) {
-            return false;
-        }
-        return Objects.equals(image, o.image)
-                && Objects.equals(command, o.command)
-                && Objects.equals(env, o.env)
-                && Double.compare(cpus, o.cpus) == 0
-                && memoryBytes == o.memoryBytes
-                && pidsLimit == o.pidsLimit
-                && Objects.equals(network, o.network)
-                && Objects.equals(user, o.user)
-                && readOnlyRootFs == o.readOnlyRootFs
-                && Objects.equals(workDir, o.workDir)
-                && Objects.equals(scratchVolumes, o.scratchVolumes)
-                && Objects.equals(readinessProbe, o.readinessProbe)
-                && Objects.equals(startupTimeout, o.startupTimeout)
-                && Objects.equals(stopGracePeriod, o.stopGracePeriod)
-                && Objects.equals(labels, o.labels)
-                && Objects.equals(runtime, o.runtime)
-                && Objects.equals(maxLifetime, o.maxLifetime)
-                && Objects.equals(minimumRunningTime, o.minimumRunningTime)
-                && Objects.equals(ports, o.ports);
+        return this == other || other instanceof SandboxSpec o && Arrays.equals(values(), o.values());
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(image, command, env, cpus, memoryBytes, pidsLimit, network, user, readOnlyRootFs, workDir,
-                scratchVolumes, readinessProbe, startupTimeout, stopGracePeriod, labels, runtime, maxLifetime,
-                minimumRunningTime, ports);
+        return Arrays.hashCode(values());
     }
 
     /** Every value, in the record-like form {@code SandboxSpec[image=..., command=[...], ...]}. */
     @Override
     public String toString() {
-        return "SandboxSpec[image=" + image
-                + ", command=" + command
-                + ", env=" + env
-                + ", cpus=" + cpus
-                + ", memoryBytes=" + memoryBytes
-                + ", pidsLimit=" + pidsLimit
-                + ", network=" + network
-                + ", user=" + user
-                + ", readOnlyRootFs=" + readOnlyRootFs
-                + ", workDir=" + workDir
-                + ", scratchVolumes=" + scratchVolumes
-                + ", readinessProbe=" + readinessProbe
-                + ", startupTimeout=" + startupTimeout
-                + ", stopGracePeriod=" + stopGracePeriod
-                + ", labels=" + labels
-                + ", runtime=" + runtime
-                + ", maxLifetime=" + maxLifetime
-                + ", minimumRunningTime=" + minimumRunningTime
-                + ", ports=" + ports + "]";
+        Object[] values = values();
+        StringBuilder sb = new StringBuilder("SandboxSpec[");
+        for (int i = 0; i < values.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(NAMES.get(i)).append('=').append(values[i]);
+        }
+        return sb.append(']').toString();
     }
 
     /** Mutable builder for {@link SandboxSpec}; {@link #build()} validates. Not thread-safe. */

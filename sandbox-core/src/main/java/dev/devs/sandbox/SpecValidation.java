@@ -159,6 +159,14 @@ final class SpecValidation {
         return path;
     }
 
+    static Duration notNegative(String field, Duration d) {
+        Objects.requireNonNull(d, field);
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(field + " " + d + " is negative: use zero or a positive duration");
+        }
+        return d;
+    }
+
     static Duration positive(String field, Duration d) {
         Objects.requireNonNull(d, field);
         if (d.isZero() || d.isNegative()) {

@@ -72,6 +72,15 @@ final class StreamingExec {
         }
     }
 
+    /** Feeds a process just started its stdin and, for a background one with a timeout, its end; returns it. */
+    static SandboxProcess started(Sandbox sandbox, ExecSpec spec, SandboxProcess p, boolean background) {
+        feedStdin(sandbox, spec, p, background);
+        if (background && spec.timeout() != null) {
+            killAfter(p, spec.timeout());
+        }
+        return p;
+    }
+
     /** Feeds the spec's stdin, then closes it; with none, closes stdin at once unless the process is a background one. */
     static void feedStdin(Sandbox sandbox, ExecSpec spec, SandboxProcess p, boolean background) {
         if (!spec.hasStdin()) {
@@ -104,6 +113,44 @@ final class StreamingExec {
                 org.slf4j.LoggerFactory.getLogger(StreamingExec.class).debug("could not end {} at its timeout: {}", p.id(), e.toString());
             }
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** The streaming exec a buffered one is built on. */
+    interface Streaming {
+        int exec(ExecSpec spec, OutputStream stdout, OutputStream stderr);
+    }
+
+    /** Runs {@code spec} through {@code streaming}, keeping each stream up to {@link Sandbox#MAX_CAPTURE_BYTES}. */
+    static ExecResult collect(ExecSpec spec, Streaming streaming) {
+        long t0 = System.nanoTime();
+        Capture out = new Capture();
+        Capture err = new Capture();
+        int code = streaming.exec(spec, out, err);
+        return new ExecResult(code, out.text(), err.text(), Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    /** One stream's bytes up to {@link Sandbox#MAX_CAPTURE_BYTES}; decoded once at the end so split UTF-8 survives. */
+    private static final class Capture extends OutputStream {
+        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        private long dropped;
+
+        @Override
+        public synchronized void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            int room = Math.max(0, Sandbox.MAX_CAPTURE_BYTES - bytes.size());
+            int kept = Math.min(room, len);
+            bytes.write(b, off, kept);
+            dropped += len - kept;
+        }
+
+        synchronized String text() {
+            String s = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+            return dropped == 0 ? s : s + "\n[output cut at 16 MiB: " + dropped + " more bytes]";
+        }
     }
 
     static long copy(InputStream from, OutputStream to) throws IOException {

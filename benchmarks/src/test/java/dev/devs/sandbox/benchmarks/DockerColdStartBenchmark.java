@@ -2,7 +2,6 @@ package dev.devs.sandbox.benchmarks;
 
 import static dev.devs.sandbox.benchmarks.BenchmarkEnvironment.COLD_IMAGE;
 import static dev.devs.sandbox.benchmarks.Measurements.fmt;
-import static dev.devs.sandbox.benchmarks.Measurements.ms;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.DockerClient;
@@ -89,8 +88,7 @@ class DockerColdStartBenchmark {
     void coldStartPullsTheImage(RepetitionInfo info) {
         Sandbox sandbox = provider.start(SPEC);
         try {
-            System.out.printf("[benchmark] docker cold %d/%d: %s (%s)%n", info.getCurrentRepetition(), SAMPLES,
-                    fmt(ms(sandbox.provisioningDuration())), Measurements.phases(sandbox.phases()));
+            Measurements.printSample("docker cold", info, "", sandbox);
             assertThat(sandbox.startType()).isEqualTo(StartType.COLD);
             assertThat(sandbox.phases()).as("phases of a cold start").containsKey("pull");
         } finally {

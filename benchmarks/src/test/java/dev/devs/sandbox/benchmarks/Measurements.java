@@ -43,6 +43,15 @@ final class Measurements {
         return j.toString();
     }
 
+    /**
+     * Prints one sample of a repeated benchmark, {@code [benchmark] docker cold 2/5: 4.31 s (pull 3900.2, ...)}, with
+     * {@code note} (where the sample was measured) after the count when not empty.
+     */
+    static void printSample(String series, org.junit.jupiter.api.RepetitionInfo info, String note, Sandbox sandbox) {
+        System.out.printf("[benchmark] %s %d/%d%s: %s (%s)%n", series, info.getCurrentRepetition(), info.getTotalRepetitions(),
+                note.isEmpty() ? "" : " " + note, fmt(ms(sandbox.provisioningDuration())), phases(sandbox.phases()));
+    }
+
     /** {@code n=30 P50=.. P95=.. P99=..} over unsorted samples in ms, with the project's one percentile definition. */
     static String percentiles(List<Double> samplesMs) {
         return "n=" + samplesMs.size()

@@ -1,11 +1,9 @@
 package dev.devs.sandbox.benchmarks;
 
 import static dev.devs.sandbox.benchmarks.Measurements.fmt;
-import static dev.devs.sandbox.benchmarks.Measurements.ms;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.devs.sandbox.Sandbox;
-import dev.devs.sandbox.SandboxLifecycleListener;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
 import dev.devs.sandbox.StartType;
@@ -77,20 +75,9 @@ class WebContainerStartBenchmark {
     @Timeout(120)
     @Order(1)
     void coldSample(RepetitionInfo info) {
-        SandboxProvider.Builder builder = SandboxProvider.builder(newDriver()).sessionId(BenchmarkEnvironment.SESSION);
-        for (SandboxLifecycleListener l : run.listeners()) {
-            builder.listener(l);
-        }
-        try (SandboxProvider provider = builder.build()) {
-            Sandbox sandbox = provider.start(SPEC);
-            try {
-                System.out.printf("[benchmark] webcontainer cold %d/%d %s: %s (%s)%n", info.getCurrentRepetition(),
-                        COLD_SAMPLES, STAND_IN_NOTE, fmt(ms(sandbox.provisioningDuration())), Measurements.phases(sandbox.phases()));
-                assertThat(sandbox.startType()).isEqualTo(StartType.COLD);
-                assertThat(sandbox.attributes()).containsEntry("runtime", StandInRuntime.RUNTIME);
-            } finally {
-                sandbox.stop();
-            }
+        try (SandboxProvider provider = SandboxProvider.builder(newDriver()).sessionId(BenchmarkEnvironment.SESSION).build()) {
+            run.record(provider);
+            sample(provider, StartType.COLD, info);
         }
     }
 
@@ -99,11 +86,15 @@ class WebContainerStartBenchmark {
     @Timeout(120)
     @Order(2)
     void warmSample(RepetitionInfo info) {
-        Sandbox sandbox = warmProvider.start(SPEC);
+        sample(warmProvider, StartType.WARM, info);
+    }
+
+    /** One measured start of {@code provider}, which must be of {@code expected} type, on the stand-in; then its stop. */
+    private static void sample(SandboxProvider provider, StartType expected, RepetitionInfo info) {
+        Sandbox sandbox = provider.start(SPEC);
         try {
-            System.out.printf("[benchmark] webcontainer warm %2d/%d %s: %s (%s)%n", info.getCurrentRepetition(),
-                    WARM_SAMPLES, STAND_IN_NOTE, fmt(ms(sandbox.provisioningDuration())), Measurements.phases(sandbox.phases()));
-            assertThat(sandbox.startType()).isEqualTo(StartType.WARM);
+            Measurements.printSample("webcontainer " + expected.wireName(), info, STAND_IN_NOTE, sandbox);
+            assertThat(sandbox.startType()).isEqualTo(expected);
             assertThat(sandbox.attributes()).containsEntry("runtime", StandInRuntime.RUNTIME);
         } finally {
             sandbox.stop();

@@ -2,6 +2,7 @@ package dev.devs.sandbox.kubernetes;
 
 import dev.devs.sandbox.ImageNotFoundException;
 import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.SandboxExecTimeoutException;
 import dev.devs.sandbox.SandboxStartException;
 import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.spi.StartContext;
@@ -161,7 +162,7 @@ final class ClaimStarter {
                 if (handle.exec(spec.readinessProbe(), ctx.remaining()).exitCode() == 0) {
                     return;
                 }
-            } catch (SandboxTimeoutException probeOutlivedTheStart) {
+            } catch (SandboxExecTimeoutException probeOutlivedTheStart) {
                 // The probe's own timeout was what was left of the start's: the start timed out, and says so with its
                 // startupTimeout, not with the sliver the last attempt had.
                 throw new SandboxTimeoutException(ctx.sandboxId(), ctx.timeout(), "sandbox " + ctx.sandboxId() + " did not become"

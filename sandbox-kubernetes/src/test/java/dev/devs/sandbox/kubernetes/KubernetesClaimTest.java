@@ -9,9 +9,11 @@ import dev.devs.sandbox.ResourceLabels;
 import dev.devs.sandbox.Sandbox;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
+import dev.devs.sandbox.SandboxTimeoutException;
 import dev.devs.sandbox.StartType;
 import dev.devs.sandbox.StopOutcome;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -80,6 +82,21 @@ class KubernetesClaimTest {
             assertThat(e).isInstanceOf(ImageNotFoundException.class).hasMessageContaining("SandboxTemplate 'ruby' not found")
                     .hasMessageContaining("namespace '" + ClusterStandIn.NAMESPACE + "'").hasMessageContaining("TemplateNotFound");
             cluster.assertNothingLeftOf(((ImageNotFoundException) e).sandboxId());
+        }
+    }
+
+    @Test
+    void aReadinessProbeStillRunningAtTheStartupTimeoutFailsTheStartAsATimeout() {
+        // The probe outlives what is left of the start (a local process of the exec stand-in, which ends by itself soon
+        // after): the start's deadline, not the probe's own exec timeout, is what the failure names.
+        Duration startupTimeout = Duration.ofSeconds(2);
+        SandboxSpec spec = SandboxSpec.builder().readinessProbe("sleep", "4").startupTimeout(startupTimeout).build();
+        try (SandboxProvider provider = SandboxProvider.builder(driver("node")).build()) {
+            Throwable e = catchThrowable(() -> provider.start(spec));
+
+            assertThat(e).isInstanceOf(SandboxTimeoutException.class).hasMessageContaining("readiness probe [sleep, 4]");
+            assertThat(((SandboxTimeoutException) e).timeout()).isEqualTo(startupTimeout);
+            cluster.assertNothingLeftOf(((SandboxTimeoutException) e).sandboxId());
         }
     }
 

@@ -28,10 +28,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,17 +44,8 @@ class KubernetesFailurePathsTest {
 
     private static final String NS = ClusterStandIn.NAMESPACE;
 
-    private static ClusterStandIn cluster;
-
-    @BeforeAll
-    static void startCluster() {
-        cluster = new ClusterStandIn();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final ClusterStandIn cluster = new ClusterStandIn();
 
     private static Pod pod(Sandbox sandbox) {
         return cluster.control().pods().inNamespace(NS).withName(PodManifest.name(sandbox.id())).get();

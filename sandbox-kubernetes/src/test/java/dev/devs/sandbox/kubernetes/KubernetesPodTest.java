@@ -18,26 +18,16 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Pod mode as the API sees it: the Pod and NetworkPolicy the driver creates, its phases, start types and exec. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class KubernetesPodTest {
 
-    private static ClusterStandIn cluster;
-
-    @BeforeAll
-    static void startCluster() {
-        cluster = new ClusterStandIn();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final ClusterStandIn cluster = new ClusterStandIn();
 
     @Test
     void podCarriesTheRestrictedSecureDefaultsLimitsLifetimeAndLabels() {

@@ -6,34 +6,20 @@ import static dev.devs.sandbox.SandboxLifecycleEvent.Type.READY;
 import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STARTING;
 import static dev.devs.sandbox.SandboxLifecycleEvent.Type.STOPPED;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowable;
-import org.awaitility.Awaitility;
 
 import dev.devs.sandbox.ExecResult;
 import dev.devs.sandbox.Sandbox;
-import dev.devs.sandbox.spi.SandboxDriver;
-import dev.devs.sandbox.SandboxException;
-import dev.devs.sandbox.SandboxExecTimeoutException;
 import dev.devs.sandbox.SandboxLifecycleEvent;
 import dev.devs.sandbox.SandboxProvider;
 import dev.devs.sandbox.SandboxSpec;
-import dev.devs.sandbox.SandboxStartException;
-import dev.devs.sandbox.SandboxExecTimeoutException;
 import dev.devs.sandbox.SandboxTimeoutException;
-import dev.devs.sandbox.StopOutcome;
+import dev.devs.sandbox.spi.SandboxDriver;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -217,7 +203,7 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
     protected RecordingListener events;
     protected SandboxProvider provider;
     /** The driver the provider owns, behind a wrapper that passes every call through unless a check plants a fault. */
-    private ReleaseFaultDriver faults;
+    ReleaseFaultDriver faults;
 
     @BeforeEach
     void openProvider() throws Exception {
@@ -241,344 +227,109 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
         assertNothingLeftOfSession(provider.sessionId());
     }
 
-    private void require(Ability ability) {
+    void require(Ability ability) {
         cannot(ability).ifPresent(why -> Assumptions.abort(provider.driverName() + " opts out of this check ("
                 + ability + "): " + why));
     }
 
     @Test
-    void startEmitsStartingThenReadyAndTheSandboxRuns() {
-        Sandbox sandbox = provider.start(runningSpec());
-
-        assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY);
-        SandboxLifecycleEvent.Starting starting = events.get(0, SandboxLifecycleEvent.Starting.class);
-        SandboxLifecycleEvent.Ready ready = events.get(1, SandboxLifecycleEvent.Ready.class);
-        assertThat(ready.driver()).isEqualTo(provider.driverName()).isEqualTo(starting.driver());
-        assertThat(ready.provisioningStartedAt()).isEqualTo(starting.provisioningStartedAt());
-        assertThat(ready.provisioningReadyAt()).isAfterOrEqualTo(ready.provisioningStartedAt());
-        assertThat(ready.duration()).isPositive().isEqualTo(sandbox.provisioningDuration());
-        assertThat(ready.startType()).isEqualTo(sandbox.startType());
-        assertThat(sandbox.isAlive()).isTrue();
-        ExecResult result = sandbox.exec(execCommand(), Patience.seconds(30));
-        assertThat(result.exitCode()).as("exit code of %s", execCommand()).isZero();
-        assertThat(result.stdout().trim()).isEqualTo(execOutput());
+    void startEmitsStartingThenReadyAndTheSandboxRuns() throws Exception {
+        StartChecks.startEmitsStartingThenReadyAndTheSandboxRuns(this);
     }
 
     @Test
     void failedStartEmitsStartingThenFailedAndLeavesNothing() throws Exception {
-        assertThatThrownBy(() -> provider.start(failingSpec())).isInstanceOf(SandboxStartException.class);
-
-        assertThat(events.types()).containsExactly(STARTING, FAILED);
-        SandboxLifecycleEvent.Failed failed = events.last(SandboxLifecycleEvent.Failed.class);
-        assertThat(failed.error().sandboxId()).isEqualTo(failed.sandboxId());
-        assertThat(failed.error().getMessage()).as("a failure names what went wrong").isNotBlank();
-        assertThat(provider.liveSandboxes()).isEmpty();
-        assertNothingLeftBehind(failed.sandboxId());
+        StartChecks.failedStartEmitsStartingThenFailedAndLeavesNothing(this);
     }
 
     @Test
     void rejectedSpecThrowsBeforeAnyEventAndLeavesNothing() throws Exception {
-        assertThatThrownBy(() -> provider.start(rejectedSpec())).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageNotContaining("null");
-
-        assertThat(events.events()).isEmpty();
-        assertThat(provider.liveSandboxes()).isEmpty();
-        assertNothingLeftOfSession(provider.sessionId());
+        StartChecks.rejectedSpecThrowsBeforeAnyEventAndLeavesNothing(this);
     }
 
     @Test
     void stopEmitsOneEndAndRemovesEverythingAndASecondStopEmitsNothing() throws Exception {
-        Sandbox sandbox = provider.start(runningSpec());
-
-        StopOutcome first = sandbox.stop();
-        StopOutcome second = sandbox.stop();
-
-        assertThat(first).as("a program that exits on SIGTERM within its grace period").isEqualTo(StopOutcome.STOPPED);
-        assertThat(second).isEqualTo(first);
-        assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY, STOPPED);
-        SandboxLifecycleEvent.Ended end = events.last(SandboxLifecycleEvent.Ended.class);
-        assertThat(end.provisioningReadyAt()).isEqualTo(sandbox.provisioningReadyAt());
-        assertThat(end.startType()).isEqualTo(sandbox.startType());
-        assertThat(sandbox.isAlive()).isFalse();
-        assertThat(provider.liveSandboxes()).isEmpty();
-        assertNothingLeftBehind(sandbox.id());
+        StopChecks.stopEmitsOneEndAndRemovesEverythingAndASecondStopEmitsNothing(this);
     }
 
     @Test
     void twoThreadsStoppingAtOnceGetOneOutcomeAndOneEvent() throws Exception {
-        Sandbox sandbox = provider.start(runningSpec());
-        CyclicBarrier together = new CyclicBarrier(2);
-        List<CompletableFuture<StopOutcome>> stops = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            stops.add(CompletableFuture.supplyAsync(() -> {
-                await(together);
-                return sandbox.stop();
-            }));
-        }
-
-        StopOutcome a = stops.get(0).get(Patience.seconds(60).toMillis(), TimeUnit.MILLISECONDS);
-        StopOutcome b = stops.get(1).get(Patience.seconds(60).toMillis(), TimeUnit.MILLISECONDS);
-
-        assertThat(a).isEqualTo(b).isEqualTo(StopOutcome.STOPPED);
-        assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY, STOPPED);
-        assertNothingLeftBehind(sandbox.id());
+        StopChecks.twoThreadsStoppingAtOnceGetOneOutcomeAndOneEvent(this);
     }
 
     @Test
     void interruptedStartFailsKeepsTheInterruptAndLeavesNothing() throws Exception {
-        // Listeners run on the caller's thread: interrupting it on STARTING interrupts the start itself, at a
-        // moment that does not depend on timing.
-        provider.addListener(e -> {
-            if (e.type() == STARTING) {
-                Thread.currentThread().interrupt();
-            }
-        });
-
-        boolean interruptedAfter;
-        try {
-            assertThatThrownBy(() -> provider.start(runningSpec())).isInstanceOf(SandboxStartException.class);
-        } finally {
-            interruptedAfter = Thread.interrupted();
-        }
-
-        assertThat(interruptedAfter).as("the caller's interrupt is kept, never eaten").isTrue();
-        assertThat(events.types()).containsExactly(STARTING, FAILED);
-        assertThat(provider.liveSandboxes()).isEmpty();
-        assertNothingLeftBehind(events.last().sandboxId());
+        StartChecks.interruptedStartFailsKeepsTheInterruptAndLeavesNothing(this);
     }
 
     @Test
     void closeWithStartsInFlightAndLiveSandboxesLeavesNothing() throws Exception {
-        Sandbox live = provider.start(runningSpec());
-        int inFlight = 3;
-        CountDownLatch started = new CountDownLatch(inFlight);
-        provider.addListener(e -> {
-            if (e.type() == STARTING) {
-                started.countDown();
-            }
-        });
-        List<CompletableFuture<Sandbox>> starts = new ArrayList<>();
-        for (int i = 0; i < inFlight; i++) {
-            starts.add(provider.startAsync(runningSpec()));
-        }
-        assertThat(started.await(Patience.seconds(60).toMillis(), TimeUnit.MILLISECONDS)).as("all starts began").isTrue();
-
-        provider.close();
-
-        assertThat(live.isAlive()).isFalse();
-        assertThat(starts).hasSize(inFlight);
-        // close() waited for the starts themselves; their futures complete right after, on the executor's threads.
-        CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).handle((v, e) -> null).get(Patience.seconds(60).toMillis(), TimeUnit.MILLISECONDS);
-        for (CompletableFuture<Sandbox> start : starts) {
-            if (!start.isCompletedExceptionally()) {
-                assertThat(start.join().isAlive()).as("a sandbox that finished starting before close is stopped by it").isFalse();
-            }
-        }
-        assertEverySandboxEnded(1 + inFlight);
-        assertThatThrownBy(() -> provider.start(runningSpec())).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("closed");
+        CloseChecks.closeWithStartsInFlightAndLiveSandboxesLeavesNothing(this);
     }
 
     @Test
     void closeFromInsideAListenerStopsEverything() throws Exception {
-        AtomicReference<Throwable> closeFailure = new AtomicReference<>();
-        CountDownLatch closed = new CountDownLatch(1);
-        provider.addListener(e -> {
-            if (e.type() == READY) {
-                try {
-                    provider.close();
-                } catch (Throwable t) {
-                    closeFailure.set(t);
-                } finally {
-                    closed.countDown();
-                }
-            }
-        });
-
-        assertThatThrownBy(() -> provider.start(runningSpec())).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("closed");
-
-        assertThat(closed.await(Patience.seconds(60).toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-        assertThat(closeFailure.get()).isNull();
-        assertEverySandboxEnded(1);
+        CloseChecks.closeFromInsideAListenerStopsEverything(this);
     }
 
     @Test
     void listenerRemovedMidRunSeesTheWholeStartItWasSubscribedFor() throws Exception {
-        RecordingListener removed = new RecordingListener();
-        AtomicReference<AutoCloseable> subscription = new AtomicReference<>();
-        subscription.set(provider.addListener(e -> {
-            removed.onEvent(e);
-            if (e.type() == STARTING) {
-                close(subscription.get());
-            }
-        }));
-
-        Sandbox first = provider.start(runningSpec());
-        first.stop();
-        Sandbox second = provider.start(runningSpec());
-
-        assertThat(removed.typesOf(first.id())).containsExactly(STARTING, READY);
-        assertThat(removed.eventsOf(second.id())).isEmpty();
-        assertThat(events.typesOf(second.id())).containsExactly(STARTING, READY);
+        CloseChecks.listenerRemovedMidRunSeesTheWholeStartItWasSubscribedFor(this);
     }
 
     @Test
-    void execReportsExitCodesAndStandardError() {
-        Sandbox sandbox = provider.start(runningSpec());
-
-        ExecResult ok = sandbox.exec(execCommand(), patience());
-        ExecResult failed = sandbox.exec(failingExecCommand(), patience());
-
-        assertThat(ok.exitCode()).as("exit code of %s", execCommand()).isZero();
-        assertThat(failed.exitCode()).as("exit code of %s", failingExecCommand()).isEqualTo(failingExecExitCode()).isNotZero();
-        if (cannot(Ability.SEPARATE_STDERR).isPresent()) {
-            assertThat(failed.stdout() + failed.stderr()).as("output of %s", failingExecCommand()).contains(failingExecError());
-        } else {
-            assertThat(failed.stderr()).as("stderr of %s", failingExecCommand()).contains(failingExecError());
-            assertThat(failed.stdout()).as("stdout of %s", failingExecCommand()).doesNotContain(failingExecError());
-        }
+    void execReportsExitCodesAndStandardError() throws Exception {
+        ExecChecks.execReportsExitCodesAndStandardError(this);
     }
 
     @Test
-    void execTimeoutThrowsAndTheSandboxStaysUsable() {
-        Sandbox sandbox = provider.start(runningSpec());
-
-        assertThatThrownBy(() -> sandbox.exec(hangingExecCommand(), expiringExecTimeout()))
-                .isInstanceOf(SandboxExecTimeoutException.class);
-
-        assertThat(sandbox.isAlive()).as("alive after an exec timed out").isTrue();
-        ExecResult after = sandbox.exec(execCommand(), patience());
-        assertThat(after.exitCode()).isZero();
-        assertThat(after.stdout().trim()).isEqualTo(execOutput());
+    void execTimeoutThrowsAndTheSandboxStaysUsable() throws Exception {
+        ExecChecks.execTimeoutThrowsAndTheSandboxStaysUsable(this);
     }
 
     @Test
     void aStartThatCannotBecomeReadyFailsWithATimeoutAtItsStartupTimeout() throws Exception {
-        Duration startupTimeout = expiringStartupTimeout();
-        CompletableFuture<Sandbox> start = provider.startAsync(neverReadySpec(startupTimeout));
-
-        // The bound is generous: what is checked is that the start ends by itself, and how.
-        Throwable thrown = catchThrowable(() -> start.get(startupTimeout.plus(patience()).toMillis(), TimeUnit.MILLISECONDS));
-
-        assertThat(thrown).as("the start ended within its startup timeout plus %s", patience()).isInstanceOf(ExecutionException.class);
-        assertThat(thrown.getCause()).isInstanceOf(SandboxTimeoutException.class);
-        assertThat(((SandboxTimeoutException) thrown.getCause()).timeout()).isEqualTo(startupTimeout);
-        assertThat(events.types()).containsExactly(STARTING, FAILED);
-        assertThat(events.last(SandboxLifecycleEvent.Failed.class).error()).isSameAs(thrown.getCause());
-        assertThat(provider.liveSandboxes()).isEmpty();
-        assertNothingLeftBehind(events.last().sandboxId());
+        StartChecks.aStartThatCannotBecomeReadyFailsWithATimeoutAtItsStartupTimeout(this);
     }
 
     @Test
     void aProgramThatEndsByItselfIsNotAliveAndItsStopSaysKilled() throws Exception {
-        require(Ability.PROGRAM_ENDS_BY_ITSELF);
-        Sandbox sandbox = provider.start(selfEndingSpec());
-        assertThat(sandbox.isAlive()).isTrue();
-
-        endTheProgram(sandbox);
-
-        Awaitility.await().atMost(patience()).pollInterval(Duration.ofMillis(50)).until(() -> !sandbox.isAlive());
-        assertThat(sandbox.stop()).as("the design's event contract: a sandbox that died on its own is KILLED").isEqualTo(StopOutcome.KILLED);
-        assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY, KILLED);
-        assertThat(events.last(SandboxLifecycleEvent.Killed.class).error()).as("no release failed").isEmpty();
-        assertNothingLeftBehind(sandbox.id());
+        StopChecks.aProgramThatEndsByItselfIsNotAliveAndItsStopSaysKilled(this);
     }
 
     @Test
     void aProgramThatIgnoresSigtermIsKilledAfterTheGracePeriod() throws Exception {
-        require(Ability.SIGTERM);
-        Sandbox sandbox = provider.start(sigtermIgnoringSpec(Duration.ofSeconds(1)));
-
-        assertThat(sandbox.stop()).isEqualTo(StopOutcome.KILLED);
-
-        assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY, KILLED);
-        assertThat(events.last(SandboxLifecycleEvent.Killed.class).error()).as("no release failed").isEmpty();
-        assertNothingLeftBehind(sandbox.id());
+        StopChecks.aProgramThatIgnoresSigtermIsKilledAfterTheGracePeriod(this);
     }
 
     @Test
     void aProgramThatExitsOnSigtermIsStopped() throws Exception {
-        require(Ability.SIGTERM);
-        // A grace period far longer than the exit takes: only a driver that never asked, or misreads the exit, fails.
-        Sandbox sandbox = provider.start(runningSpec().toBuilder().stopGracePeriod(Duration.ofSeconds(30)).build());
-
-        assertThat(sandbox.stop()).isEqualTo(StopOutcome.STOPPED);
-
-        assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY, STOPPED);
-        assertNothingLeftBehind(sandbox.id());
+        StopChecks.aProgramThatExitsOnSigtermIsStopped(this);
     }
 
     @Test
     void aStopRetriedAfterAFailedReleaseReleasesTheSandboxWithoutASecondEvent() throws Exception {
-        // One sandbox whose first release fails before the driver is asked, one whose first release fails after the
-        // driver released it: the retry must release the first, and count the second's absence as released.
-        Sandbox before = provider.start(runningSpec());
-        Sandbox after = provider.start(runningSpec());
-        faults.failReleaseOnce(before.id(), false);
-        faults.failReleaseOnce(after.id(), true);
-
-        for (Sandbox sandbox : List.of(before, after)) {
-            assertThatThrownBy(sandbox::stop).isInstanceOf(SandboxException.class).hasMessageContaining(ReleaseFaultDriver.PLANTED);
-            assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY, KILLED);
-            assertThat(events.last(SandboxLifecycleEvent.Killed.class).error()).isPresent();
-
-            StopOutcome retried = sandbox.stop();
-
-            assertThat(retried).as("the retry's outcome").isEqualTo(StopOutcome.KILLED);
-            assertThat(events.typesOf(sandbox.id())).as("no second event").containsExactly(STARTING, READY, KILLED);
-            assertThat(faults.releases(sandbox.id())).as("stops asked of the driver").isEqualTo(2);
-            assertNothingLeftBehind(sandbox.id());
-        }
+        StopChecks.aStopRetriedAfterAFailedReleaseReleasesTheSandboxWithoutASecondEvent(this);
     }
 
     @Test
     void closeIsIdempotentForSandboxProviderAndDriver() throws Exception {
-        Sandbox sandbox = provider.start(runningSpec());
-
-        sandbox.close();
-        sandbox.close();
-        assertThat(events.typesOf(sandbox.id())).hasSize(3);
-        provider.close();
-        provider.close();
-        faults.delegate.close(); // the provider closed it once already
-
-        assertNothingLeftBehind(sandbox.id());
+        CloseChecks.closeIsIdempotentForSandboxProviderAndDriver(this);
     }
 
     @Test
-    void execRunsWithTheSpecsEnv() {
-        require(Ability.ENV);
-        Sandbox sandbox = provider.start(runningSpec().toBuilder().env("CONTRACT_ENV", "contract-value").build());
-
-        ExecResult env = sandbox.exec(envCommand(), patience());
-
-        assertThat(env.exitCode()).isZero();
-        assertThat(env.stdout()).as("output of %s", envCommand()).contains("CONTRACT_ENV=contract-value");
+    void execRunsWithTheSpecsEnv() throws Exception {
+        ExecChecks.execRunsWithTheSpecsEnv(this);
     }
 
     @Test
-    void execRunsInTheSpecsWorkingDirectory() {
-        require(Ability.WORKDIR);
-        SandboxSpec spec = runningSpec().toBuilder().workDir("/contract-workdir").build();
-        Sandbox sandbox = provider.start(spec);
-
-        ExecResult pwd = sandbox.exec(pwdCommand(), patience());
-
-        assertThat(pwd.exitCode()).isZero();
-        assertThat(pwd.stdout().trim()).as("output of %s", pwdCommand()).isEqualTo("/contract-workdir");
+    void execRunsInTheSpecsWorkingDirectory() throws Exception {
+        ExecChecks.execRunsInTheSpecsWorkingDirectory(this);
     }
 
     @Test
     void aSandboxEndsByItselfAtItsMaxLifetime() throws Exception {
-        require(Ability.MAX_LIFETIME);
-        Sandbox sandbox = provider.start(runningSpec().toBuilder().maxLifetime(reachableMaxLifetime()).build());
-
-        Awaitility.await().atMost(patience()).pollInterval(Duration.ofMillis(100)).until(() -> !sandbox.isAlive());
-
-        assertThat(sandbox.stop()).as("it ended at its maxLifetime, not on request").isEqualTo(StopOutcome.KILLED);
-        assertThat(events.typesOf(sandbox.id())).containsExactly(STARTING, READY, KILLED);
-        assertNothingLeftBehind(sandbox.id());
+        StopChecks.aSandboxEndsByItselfAtItsMaxLifetime(this);
     }
 
     /**
@@ -600,23 +351,7 @@ public abstract class SandboxDriverContract extends WorkingSurfaceContract {
         }
     }
 
-    private Set<String> sandboxIds() {
+    Set<String> sandboxIds() {
         return events.events().stream().map(SandboxLifecycleEvent::sandboxId).collect(Collectors.toCollection(java.util.LinkedHashSet::new));
-    }
-
-    private static void await(CyclicBarrier barrier) {
-        try {
-            barrier.await(Patience.seconds(30).toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("the two stops did not line up", e);
-        }
-    }
-
-    private static void close(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            throw new SandboxException("unsubscribing failed", e);
-        }
     }
 }
